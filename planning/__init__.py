@@ -1,0 +1,1 @@
+"""The renovation domain: standards, eligibility, zoning, siting, coverage, phasing, export."""

@@ -1,0 +1,56 @@
+"""The ``pianqu`` command line: one sub-command per module in :mod:`planning.commands`.
+
+Exit codes: 0 done, 2 the input has problems (listed), 1 anything else.
+
+Examples
+--------
+>>> parser = build_parser()
+>>> parser.prog
+'pianqu'
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from geo.errors import PlanningInputError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command found in :mod:`planning.commands`."""
+    from planning import commands
+
+    parser = argparse.ArgumentParser(
+        prog="pianqu",
+        description="片区 Pianqu — 老旧小区连片改造规划 / contiguous renovation planning",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"planning.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        code: int = args.func(args)
+    except PlanningInputError as exc:
+        print(f"错误 / error:\n{exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
