@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: app test lint typecheck pytest browser-deps bench clean
+.PHONY: app test lint typecheck pytest system-deps bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -20,13 +20,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
-# Debian's Chromium for the end-to-end browser test (Playwright drives it; no browser download).
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# System tools the tests use, from Debian's packages: Chromium for the end-to-end browser test
+# (Playwright drives it; no browser download), poppler's pdftoppm to look at printed maps, and
+# GDAL's ogrinfo to open exports as QGIS would. Tests that need a missing tool are skipped.
+SYSTEM_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdftoppm:poppler-utils /usr/bin/ogrinfo:gdal-bin
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do [ -x "$${t%%:*}" ] || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium; browser tests will be skipped"; \
-	  else echo "warning: /usr/bin/chromium missing and not root; browser tests will be skipped"; fi; \
+	    echo "installing$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing; tests that need them will be skipped"; \
+	  else echo "warning: missing$$missing (not root); tests that need them will be skipped"; fi; \
 	fi
 
 lint: $(STAMP)
@@ -35,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy geo planning
 
-pytest: $(STAMP) browser-deps
+pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
