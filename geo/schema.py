@@ -127,6 +127,9 @@ class FacilityKind:
     label_zh: str
     label_en: str
     aliases: tuple[str, ...] = ()
+    #: what a facility's or a site's ``capacity`` counts for this kind
+    capacity_unit_zh: str = "人"
+    capacity_unit_en: str = "people served"
 
 
 FACILITY_KINDS: dict[str, FacilityKind] = {
@@ -134,11 +137,14 @@ FACILITY_KINDS: dict[str, FacilityKind] = {
     for k in (
         FacilityKind("elderly_care", "养老服务设施", "Elderly care",
                      ("养老", "日间照料中心", "日间照料", "养老院", "nursing_home",
-                      "social_facility", "elderly", "day_care")),
+                      "social_facility", "elderly", "day_care"),
+                     "平方米建筑面积", "m² floor area"),
         FacilityKind("ev_charger", "充电桩", "EV charger",
-                     ("充电站", "充电设施", "charging_station", "charger", "ev")),
+                     ("充电站", "充电设施", "charging_station", "charger", "ev"),
+                     "个充电桩", "chargers"),
         FacilityKind("parking", "停车场", "Parking",
-                     ("停车", "停车位", "车库", "parking_lot")),
+                     ("停车", "停车位", "车库", "parking_lot"),
+                     "个车位", "parking spaces"),
         FacilityKind("clinic", "社区卫生服务站", "Clinic",
                      ("卫生服务站", "卫生服务中心", "卫生室", "诊所", "doctors", "health")),
         FacilityKind("market", "菜市场", "Market",
