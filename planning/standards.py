@@ -106,6 +106,10 @@ class DemandNorms:
     ev_share: float = 0.15
     chargers_per_ev: float = 1.0
     parking_spaces_per_household: float = 0.5
+    elderly_care_site_m2: float = 350.0
+    ev_charger_site_units: float = 20.0
+    parking_site_spaces: float = 100.0
+    min_generated_site_area_m2: float = 3000.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,9 @@ class CostNorms:
     """Renovation cost per household (万元)."""
 
     per_household_wan: float = 2.7
+    elderly_care_wan_per_m2: float = 0.4
+    ev_charger_wan_per_unit: float = 0.5
+    parking_wan_per_space: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -239,8 +246,9 @@ def _from_dict(data: dict[str, Any], *, source: str) -> Standards:
     for f in dataclasses.fields(DemandNorms):
         if getattr(demand, f.name) < 0:
             problems.append(f"[demand] {f.name} must be >= 0")
-    if cost.per_household_wan < 0:
-        problems.append("[cost] per_household_wan must be >= 0")
+    for f in dataclasses.fields(CostNorms):
+        if getattr(cost, f.name) < 0:
+            problems.append(f"[cost] {f.name} must be >= 0")
     if problems:
         msg = f"standards {source}: " + "; ".join(problems)
         raise ScenarioError(msg)
