@@ -54,13 +54,17 @@ _FIXED_DATE = "2026-01-01T00:00:00.000Z"  # GeoPackage timestamps, so rewrites a
 _ROAD_WIDTH = {"primary": 30.0, "secondary": 20.0, "residential": 10.0, "footway": 4.0}
 _ARTERIAL_NAMES_NS = ("建安大道", "文峰路", "七一路", "劳动路")
 _ARTERIAL_NAMES_EW = ("魏武大道", "八一路", "许昌路")
-_LOCAL_NAMES = ("健康路", "光明路", "胜利街", "和平路", "团结路", "育才街", "东风路", "西大街", "南关街",
-                "北大街", "春秋路", "延安路", "建设路", "交通路", "新兴路", "文化街", "仓库路", "学院路")
-_PREFIXES = ("建设", "文化", "东风", "劳动", "七一", "八一", "健康", "光明", "胜利", "和平", "团结",
-             "育才", "铁路", "棉纺厂", "烟厂", "机械厂", "电业局", "供销社", "粮食局", "卫生局", "教育局",
-             "财政局", "许继", "化肥厂", "纺织", "邮电", "人民", "工商", "税务", "水利", "公路", "建筑公司",
-             "印刷厂", "发电厂", "针织厂", "食品厂", "百货", "五金", "药材", "农机")
-_SUFFIXES = ("家属院", "小区", "宿舍", "新村", "家属楼", "生活区")
+_LOCAL_NAMES = tuple((
+    "健康路 光明路 胜利街 和平路 团结路 育才街 东风路 西大街 南关街 "
+    "北大街 春秋路 延安路 建设路 交通路 新兴路 文化街 仓库路 学院路 "
+).split())
+_PREFIXES = tuple((
+    "建设 文化 东风 劳动 七一 八一 健康 光明 胜利 和平 团结 育才 "
+    "铁路 棉纺厂 烟厂 机械厂 电业局 供销社 粮食局 卫生局 教育局 "
+    "财政局 许继 化肥厂 纺织 邮电 人民 工商 税务 水利 公路 建筑公司 "
+    "印刷厂 发电厂 针织厂 食品厂 百货 五金 药材 农机 "
+).split())
+_SUFFIXES = ('家属院', '小区', '宿舍', '新村', '家属楼', '生活区')
 _SUBDISTRICTS = ("西大街道", "东大街道", "南关街道", "北大街道", "丁庄街道", "高桥营街道")
 _FACILITY_COUNTS = {"elderly_care": 6, "ev_charger": 5, "parking": 10, "clinic": 5, "market": 6,
                     "kindergarten": 8}
@@ -298,7 +302,7 @@ def _communities(rng: np.random.Generator, blocks: list[Polygon],
 
 
 def _side(line: LineString, xy: np.ndarray) -> float:
-    """Positive when ``xy`` lies to the right of the line's direction (east of a south-north line)."""
+    """Positive when ``xy`` lies right of the line (east of a south-to-north line)."""
     (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
     return -float((x1 - x0) * (xy[1] - y0) - (y1 - y0) * (xy[0] - x0))
 
@@ -354,7 +358,7 @@ def _facilities(rng: np.random.Generator, open_ground: list[Polygon],
 
 def _sites(rng: np.random.Generator, open_ground: list[Polygon],
            communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    rows = []
+    rows: list[dict[str, object]] = []
     options = (("parking,ev_charger", (60, 200), (80, 300)),
                ("ev_charger", (10, 40), (15, 60)),
                ("elderly_care", (350, 900), (150, 450)),
