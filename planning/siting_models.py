@@ -1,0 +1,731 @@
+"""Facility-siting models on plain arrays: which candidate sites to open, and whom they serve.
+
+Everything here works on a sparse *reach* matrix (rows: demand points, i.e. compounds; columns:
+candidate sites; a stored entry means the site is within the kind's walking threshold of the
+compound, its value the walking distance in metres), a demand vector, and per-site costs and
+capacities. :mod:`planning.siting` builds these from layers (walking distances from the coverage
+engine, the zone rule, the kinds) and turns the results back into layers.
+
+The models, in planner terms
+----------------------------
+:class:`MaximalCoverage` (``capacitated=False``) — *maximal covering* (MCLP, Church & ReVelle
+1974): open at most ``max_sites`` sites (per kind) and/or spend at most ``budget``; a compound
+counts as served when at least one open site is within its walking threshold; maximise the demand
+served. ::
+
+    max  Σ_i w_i d_i z_i
+    s.t. z_i ≤ Σ_{j reaches i} y_j,  0 ≤ z_i ≤ 1          (served only if a site is in reach)
+         Σ_{j in group g} y_j ≤ p_g,  Σ_j c_j y_j ≤ B,  y_j ∈ {0, 1}
+
+:class:`MaximalCoverage` (``capacitated=True``) — *capacitated coverage*: each open site serves
+at most its capacity (chargers, spaces, m²), split across the compounds within reach; a compound
+may be served by several sites; maximise the demand actually served. ::
+
+    max  Σ_(i,j) w_i x_ij          over pairs (i, j) with j within reach of i
+    s.t. Σ_j x_ij ≤ d_i,  Σ_i x_ij ≤ cap_j y_j,  x_ij ≤ d_i y_j,  x_ij ≥ 0
+         plus the same count and budget limits
+
+:class:`MinimumSites` — *fewest sites* (LSCP, Toregas et al. 1971): the cheapest set of sites
+(by cost, or by count) that serves all the demand that can be served at all. Uncapacitated,
+that is every compound with a site in reach; capacitated, first the most demand that all sites
+together could serve (an LP), then the cheapest set that still serves that much.
+
+The zone rule (a zone's facilities serve its own compounds) is a property of the reach matrix:
+:mod:`planning.siting` drops every pair whose compound and site lie in different zones.
+
+Solving
+-------
+Exact models go to HiGHS through :func:`scipy.optimize.milp` with a time limit and a relative
+gap; the result reports ``status_``, ``objective_``, ``bound_`` (the best proven bound) and
+``gap_``. :class:`MaximalCoverage` also has a heuristic, greedy then 1-swap local search
+(capacitated: greedy on residual demand, then an exact allocation LP for the chosen sites), whose
+gap is measured against the LP relaxation. ``method="auto"`` runs the MILP and, if it stops at
+the time limit, the heuristic too, and keeps the better plan with the tighter bound.
+
+Examples
+--------
+Three compounds (demand 5, 3, 4) and two sites; site 0 reaches compounds 0 and 1, site 1
+reaches compounds 1 and 2. With one site, site 0 serves 8:
+
+>>> import numpy as np
+>>> from scipy.sparse import csr_array
+>>> reach = csr_array(np.array([[100.0, 0], [250, 80], [0, 40]]))
+>>> m = MaximalCoverage(max_sites=1).solve(reach, np.array([5.0, 3, 4]))
+>>> m.selected_.tolist(), m.objective_, m.status_
+([True, False], 8.0, 'optimal')
+>>> m.served_.tolist()
+[5.0, 3.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo.errors import ScenarioError
+
+__all__ = [
+    "MaximalCoverage",
+    "Method",
+    "MinimumSites",
+    "reach_from_distances",
+]
+
+Method = Literal["auto", "milp", "heuristic"]
+
+_TOL = 1e-9
+_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
+
+
+def reach_from_distances(distances: sp.sparray | sp.spmatrix, threshold_m: float) -> sp.csr_array:
+    """Keep the stored pairs no further than ``threshold_m`` (stored zeros count as in reach).
+
+    >>> import numpy as np
+    >>> d = sp.csr_array((np.array([0.0, 300, 900]), np.array([0, 1, 1]), np.array([0, 2, 3])),
+    ...                  shape=(2, 2))
+    >>> reach_from_distances(d, 500).toarray().tolist()
+    [[0.0, 300.0], [0.0, 0.0]]
+    >>> reach_from_distances(d, 500).nnz
+    2
+    """
+    d = sp.csr_array(distances)
+    d.sort_indices()
+    keep = d.data <= threshold_m
+    rows = np.repeat(np.arange(d.shape[0]), np.diff(d.indptr))[keep]
+    return sp.csr_array((d.data[keep], (rows, d.indices[keep])), shape=d.shape)
+
+
+@dataclass
+class _Instance:
+    """The validated arrays of one solve."""
+
+    pattern: sp.csr_array  # n x m, ones where a site reaches a compound
+    distance: sp.csr_array  # same structure, metres
+    demand: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    cost: NDArray[np.float64]
+    capacity: NDArray[np.float64]
+    group: NDArray[np.int64]
+    limit: NDArray[np.float64]  # per group, inf when none
+    budget: float
+
+    @property
+    def n(self) -> int:
+        return int(self.pattern.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.pattern.shape[1])
+
+
+@dataclass
+class _Raw:
+    """One solver outcome, in maximisation terms unless ``minimise``."""
+
+    y: NDArray[np.bool_]
+    allocation: sp.csr_array
+    value: float
+    bound: float
+    status: str
+    method: str
+
+
+class _SitingSolver:
+    """Shared parameters, validation and result attributes of the siting models."""
+
+    def __init__(self, *, max_sites: int | ArrayLike | None = None, budget: float | None = None,
+                 capacitated: bool = False, time_limit_s: float = 30.0,
+                 mip_rel_gap: float = 1e-4, method: Method = "auto") -> None:
+        self.max_sites = max_sites
+        self.budget = budget
+        self.capacitated = capacitated
+        self.time_limit_s = time_limit_s
+        self.mip_rel_gap = mip_rel_gap
+        self.method = method
+
+    # results, filled by solve()
+    selected_: NDArray[np.bool_]
+    allocation_: sp.csr_array
+    served_: NDArray[np.float64]
+    site_served_: NDArray[np.float64]
+    objective_: float
+    bound_: float
+    gap_: float
+    status_: str
+    method_: str
+    seconds_: float
+
+    def _instance(self, reach: sp.sparray | sp.spmatrix, demand: ArrayLike, *,
+                  cost: ArrayLike | None, capacity: ArrayLike | None, weight: ArrayLike | None,
+                  group: ArrayLike | None) -> _Instance:
+        problems: list[str] = []
+        dist = sp.csr_array(reach, dtype=float)
+        dist.sort_indices()
+        n, m = dist.shape
+        pattern = sp.csr_array((np.ones(dist.nnz), dist.indices, dist.indptr), shape=(n, m))
+        d = _vector(demand, n, "demand", problems, default=None)
+        w = _vector(weight, n, "weight", problems, default=1.0)
+        c = _vector(cost, m, "cost", problems, default=0.0)
+        cap = _vector(capacity, m, "capacity", problems, default=np.inf)
+        g = (np.zeros(m, dtype=np.int64) if group is None
+             else np.asarray(group, dtype=np.int64).reshape(-1))
+        if g.shape != (m,) or (m and g.min() < 0):
+            problems.append(f"group must hold {m} labels >= 0")
+            g = np.zeros(m, dtype=np.int64)
+        n_groups = int(g.max()) + 1 if m else 1
+        if self.max_sites is None:
+            limit = np.full(n_groups, np.inf)
+        else:
+            lim = np.asarray(self.max_sites, dtype=float).reshape(-1)
+            limit = np.full(n_groups, lim[0]) if lim.size == 1 else lim
+            if limit.shape != (n_groups,) or (limit < 0).any():
+                problems.append("max_sites must be >= 0, one value or one per group")
+                limit = np.full(n_groups, np.inf)
+        budget = np.inf if self.budget is None else float(self.budget)
+        if budget < 0 or np.isnan(budget):
+            problems.append("budget must be >= 0")
+        if self.capacitated and not np.isfinite(cap).all():
+            problems.append("capacitated models need a finite capacity for every site")
+        if self.time_limit_s <= 0:
+            problems.append("time_limit_s must be > 0")
+        if problems:
+            msg = "siting: " + "; ".join(problems)
+            raise ScenarioError(msg)
+        return _Instance(pattern, dist, d, w, c, cap, g, limit, budget)
+
+    def _finish(self, inst: _Instance, raw: _Raw, started: float) -> None:
+        self.selected_ = raw.y
+        self.allocation_ = raw.allocation
+        self.served_ = np.asarray(raw.allocation.sum(axis=1)).reshape(-1) if inst.m else \
+            np.zeros(inst.n)
+        self.site_served_ = np.asarray(raw.allocation.sum(axis=0)).reshape(-1) if inst.n else \
+            np.zeros(inst.m)
+        self.objective_ = float(raw.value)
+        self.bound_ = float(raw.bound)
+        self.status_ = raw.status
+        self.method_ = raw.method
+        self.gap_ = _gap(raw.value, raw.bound, minimise=isinstance(self, MinimumSites))
+        self.seconds_ = time.perf_counter() - started
+
+
+class MaximalCoverage(_SitingSolver):
+    """Open at most ``max_sites`` sites (per group) within ``budget`` to serve the most demand.
+
+    Parameters
+    ----------
+    max_sites
+        Sites to open at most: one number for every group, or one per group label.
+    budget
+        Total cost limit (same unit as ``cost``, 万元 in Pianqu); None for no limit.
+    capacitated
+        False: a compound is served whole when any open site is in reach (MCLP). True: each
+        open site serves at most its capacity, shared among the compounds in reach.
+    time_limit_s
+        Wall-clock limit of the MILP and of the heuristic's swap phase, each.
+    mip_rel_gap
+        The MILP stops when the relative gap to its bound is below this.
+    method
+        ``"milp"``, ``"heuristic"`` (greedy + 1-swap, gap against the LP relaxation), or
+        ``"auto"`` (MILP; heuristic as well if the MILP hits the time limit).
+
+    Attributes
+    ----------
+    selected_
+        Boolean per site.
+    allocation_
+        Sparse compounds x sites: demand of compound i served by site j.
+    served_, site_served_
+        Demand served per compound, and per site.
+    objective_
+        Weighted demand served (``Σ w_i × served_i``).
+    bound_, gap_
+        Best proven upper bound on the objective and ``(bound - objective) / bound``.
+    status_, method_, seconds_
+        ``optimal``, ``time_limit``, ``heuristic``, ``no_sites`` or ``no_demand``; how it was
+        solved; wall time.
+    """
+
+    def solve(self, reach: sp.sparray | sp.spmatrix, demand: ArrayLike, *,
+              cost: ArrayLike | None = None, capacity: ArrayLike | None = None,
+              weight: ArrayLike | None = None, group: ArrayLike | None = None
+              ) -> MaximalCoverage:
+        """Solve on a compounds x sites reach matrix; returns self.
+
+        Parameters
+        ----------
+        reach
+            Sparse, stored entries = site within reach of compound (value: metres; used to
+            allocate a compound to its nearest open site in the uncapacitated model).
+        demand
+            Demand per compound (>= 0).
+        cost, capacity
+            Per site; cost defaults to 0, capacity is required when ``capacitated``.
+        weight
+            Objective weight per unit of demand of each compound (default 1); Pianqu uses
+            1 / total demand of the kind so that kinds in different units share one budget.
+        group
+            Integer label per site (Pianqu: the kind) that ``max_sites`` counts within.
+        """
+        started = time.perf_counter()
+        inst = self._instance(reach, demand, cost=cost, capacity=capacity, weight=weight,
+                              group=group)
+        trivial = _trivial(inst)
+        if trivial is not None:
+            self._finish(inst, trivial, started)
+            return self
+        raw: _Raw | None = None
+        if self.method in ("auto", "milp"):
+            raw = _milp_max(inst, self.capacitated, self.time_limit_s, self.mip_rel_gap)
+        if self.method == "heuristic" or raw is None or (self.method == "auto"
+                                                         and raw.status != "optimal"):
+            heur = _heuristic_max(inst, self.capacitated, self.time_limit_s)
+            bound = _lp_bound_max(inst, self.capacitated)
+            if raw is not None:
+                bound = min(bound, raw.bound)
+            if raw is None or heur.value > raw.value + _TOL:
+                raw = heur
+            raw.bound = max(bound, raw.value)
+        assert raw is not None
+        self._finish(inst, raw, started)
+        return self
+
+
+class MinimumSites(_SitingSolver):
+    """The cheapest (or fewest) sites that serve all the demand that can be served at all.
+
+    Parameters
+    ----------
+    objective
+        ``"cost"`` (sum of site costs; ties broken by count) or ``"count"``.
+    capacitated, time_limit_s, mip_rel_gap
+        As for :class:`MaximalCoverage`; there is no heuristic, the MILP reports its gap.
+
+    Attributes
+    ----------
+    selected_, allocation_, served_, site_served_, status_, method_, seconds_
+        As for :class:`MaximalCoverage`.
+    objective_, bound_, gap_
+        Cost (or count) of the chosen sites, the best proven lower bound, and
+        ``(objective - bound) / objective``.
+    """
+
+    def __init__(self, *, objective: Literal["cost", "count"] = "cost",
+                 capacitated: bool = False, time_limit_s: float = 30.0,
+                 mip_rel_gap: float = 1e-4) -> None:
+        super().__init__(capacitated=capacitated, time_limit_s=time_limit_s,
+                         mip_rel_gap=mip_rel_gap, method="milp")
+        self.objective = objective
+
+    def solve(self, reach: sp.sparray | sp.spmatrix, demand: ArrayLike, *,
+              cost: ArrayLike | None = None, capacity: ArrayLike | None = None,
+              weight: ArrayLike | None = None, group: ArrayLike | None = None
+              ) -> MinimumSites:
+        """Solve on a compounds x sites reach matrix; returns self (arguments as MCLP)."""
+        started = time.perf_counter()
+        if self.objective not in ("cost", "count"):
+            msg = f"objective must be 'cost' or 'count', not {self.objective!r}"
+            raise ScenarioError(msg)
+        inst = self._instance(reach, demand, cost=cost, capacity=capacity, weight=weight,
+                              group=group)
+        trivial = _trivial(inst)
+        if trivial is not None:
+            self._finish(inst, trivial, started)
+            return self
+        price = np.ones(inst.m) if self.objective == "count" else inst.cost.copy()
+        self._finish(inst, _milp_min(inst, price, self.capacitated, self.time_limit_s,
+                                     self.mip_rel_gap), started)
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _vector(values: ArrayLike | None, size: int, name: str, problems: list[str], *,
+            default: float | None) -> NDArray[np.float64]:
+    if values is None:
+        if default is None:
+            problems.append(f"{name} is required")
+            return np.zeros(size)
+        return np.full(size, default, dtype=float)
+    arr = np.asarray(values, dtype=float).reshape(-1)
+    if arr.shape != (size,):
+        problems.append(f"{name} must have {size} values, not {arr.size}")
+        return np.zeros(size)
+    bad = np.flatnonzero(np.isnan(arr) | (arr < 0))
+    if bad.size:
+        problems.append(f"{name} must be >= 0 (positions {bad[:10].tolist()})")
+    return arr
+
+
+def _gap(value: float, bound: float, *, minimise: bool) -> float:
+    if minimise:
+        return 0.0 if value <= _TOL else max(0.0, (value - bound) / abs(value))
+    return 0.0 if bound <= _TOL else max(0.0, (bound - value) / abs(bound))
+
+
+def _empty_allocation(inst: _Instance) -> sp.csr_array:
+    return sp.csr_array((inst.n, inst.m))
+
+
+def _trivial(inst: _Instance) -> _Raw | None:
+    if inst.m == 0:
+        return _Raw(np.zeros(0, bool), _empty_allocation(inst), 0.0, 0.0, "no_sites", "none")
+    if not (inst.demand * inst.weight > 0).any() or inst.pattern.nnz == 0:
+        status = "no_demand" if not (inst.demand > 0).any() else "no_reach"
+        return _Raw(np.zeros(inst.m, bool), _empty_allocation(inst), 0.0, 0.0, status, "none")
+    return None
+
+
+def _edges(inst: _Instance) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Row, column and distance of every reach pair whose compound has demand."""
+    rows = np.repeat(np.arange(inst.n), np.diff(inst.pattern.indptr))
+    cols = inst.pattern.indices.astype(np.int64)
+    keep = inst.demand[rows] * inst.weight[rows] > 0
+    return rows[keep], cols[keep], inst.distance.data[keep]
+
+
+def _limit_rows(inst: _Instance, y_index: slice, n_vars: int
+                ) -> tuple[list[sp.csr_array], list[float], list[float]]:
+    """Count-per-group and budget rows over the y variables."""
+    blocks: list[sp.csr_array] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    for g, lim in enumerate(inst.limit):
+        if np.isfinite(lim):
+            cols = np.flatnonzero(inst.group == g) + y_index.start
+            blocks.append(sp.csr_array((np.ones(cols.size), (np.zeros(cols.size, int), cols)),
+                                       shape=(1, n_vars)))
+            lo.append(-np.inf)
+            hi.append(float(lim))
+    if np.isfinite(inst.budget):
+        cols = np.arange(inst.m) + y_index.start
+        blocks.append(sp.csr_array((inst.cost, (np.zeros(inst.m, int), cols)),
+                                   shape=(1, n_vars)))
+        lo.append(-np.inf)
+        hi.append(inst.budget)
+    return blocks, lo, hi
+
+
+def _max_model(inst: _Instance, capacitated: bool
+               ) -> tuple[NDArray[np.float64], sp.csr_array, NDArray[np.float64],
+                          NDArray[np.float64], NDArray[np.float64], tuple[NDArray[np.int64], ...]]:
+    """Objective (minimisation form), constraint matrix and bounds of the maximisation models.
+
+    Variables: y (m sites) then z (one per compound) or x (one per reach pair).
+    """
+    m = inst.m
+    rows, cols, _ = _edges(inst)
+    if not capacitated:
+        active = np.unique(rows)
+        k = active.size
+        n_vars = m + k
+        c = np.concatenate([np.zeros(m), -(inst.weight * inst.demand)[active]])
+        pos = np.full(inst.n, -1)
+        pos[active] = np.arange(k)
+        # z_i - Σ_j a_ij y_j <= 0
+        a = sp.csr_array(
+            (np.concatenate([np.ones(k), -np.ones(rows.size)]),
+             (np.concatenate([np.arange(k), pos[rows]]),
+              np.concatenate([m + np.arange(k), cols]))),
+            shape=(k, n_vars))
+        blocks = [a]
+        lo = [np.full(k, -np.inf)]
+        hi = [np.zeros(k)]
+        ub = np.ones(n_vars)
+        parts: tuple[NDArray[np.int64], ...] = (active,)
+    else:
+        e = rows.size
+        n_vars = m + e
+        c = np.concatenate([np.zeros(m), -inst.weight[rows]])
+        xe = m + np.arange(e)
+        r_active, r_pos = np.unique(rows, return_inverse=True)
+        # Σ_j x_ij <= d_i
+        a_row = sp.csr_array((np.ones(e), (r_pos, xe)), shape=(r_active.size, n_vars))
+        # Σ_i x_ij - cap_j y_j <= 0
+        a_col = sp.csr_array(
+            (np.concatenate([np.ones(e), -inst.capacity]),
+             (np.concatenate([cols, np.arange(m)]), np.concatenate([xe, np.arange(m)]))),
+            shape=(m, n_vars))
+        # x_ij - d_i y_j <= 0 (tightens the LP relaxation)
+        a_vub = sp.csr_array(
+            (np.concatenate([np.ones(e), -inst.demand[rows]]),
+             (np.concatenate([np.arange(e), np.arange(e)]), np.concatenate([xe, cols]))),
+            shape=(e, n_vars))
+        blocks = [a_row, a_col, a_vub]
+        lo = [np.full(r_active.size, -np.inf), np.full(m, -np.inf), np.full(e, -np.inf)]
+        hi = [inst.demand[r_active], np.zeros(m), np.zeros(e)]
+        ub = np.concatenate([np.ones(m), inst.demand[rows]])
+        parts = (rows, cols)
+    lb_blocks, l_lo, l_hi = _limit_rows(inst, slice(0, m), n_vars)
+    a_all = sp.csr_array(sp.vstack([*blocks, *lb_blocks], format="csr"))
+    return (c, a_all, np.concatenate([*lo, np.array(l_lo)]),
+            np.concatenate([*hi, np.array(l_hi)]), ub, parts)
+
+
+def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
+              hi: NDArray[np.float64], ub: NDArray[np.float64], n_int: int, *,
+              time_limit_s: float, mip_rel_gap: float, relax: bool = False
+              ) -> tuple[NDArray[np.float64] | None, str, float]:
+    """HiGHS through scipy; returns x (or None), status, dual bound (minimisation form)."""
+    integrality = np.zeros(c.size)
+    if not relax:
+        integrality[:n_int] = 1
+    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(c.size), ub),
+               constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
+               options={"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_rel_gap),
+                        "disp": False})
+    status = _STATUS.get(int(res.status), "error")
+    x = None if res.x is None else np.asarray(res.x)
+    if relax:
+        return x, status, float(res.fun) if res.fun is not None else -np.inf
+    bound = getattr(res, "mip_dual_bound", None)
+    if bound is None or not np.isfinite(bound):
+        bound = float(res.fun) if (res.fun is not None and status == "optimal") else -np.inf
+    return x, status, float(bound)
+
+
+def _milp_max(inst: _Instance, capacitated: bool, time_limit_s: float,
+              mip_rel_gap: float) -> _Raw | None:
+    c, a, lo, hi, ub, parts = _max_model(inst, capacitated)
+    x, status, bound = _run_milp(c, a, lo, hi, ub, inst.m, time_limit_s=time_limit_s,
+                                 mip_rel_gap=mip_rel_gap)
+    if x is None:
+        return None if status == "time_limit" else _Raw(
+            np.zeros(inst.m, bool), _empty_allocation(inst), 0.0, 0.0, status, "milp")
+    y = x[: inst.m] > 0.5
+    if capacitated:
+        rows, cols = parts
+        alloc = sp.csr_array((np.maximum(x[inst.m:], 0.0), (rows, cols)),
+                             shape=(inst.n, inst.m))
+        alloc.eliminate_zeros()
+    else:
+        alloc = _nearest_allocation(inst, y)
+    value = _value(inst, alloc)
+    return _Raw(y, alloc, value, max(-bound, value), status, "milp")
+
+
+def _lp_bound_max(inst: _Instance, capacitated: bool) -> float:
+    c, a, lo, hi, ub, _ = _max_model(inst, capacitated)
+    _, status, fun = _run_milp(c, a, lo, hi, ub, inst.m, time_limit_s=3600.0,
+                               mip_rel_gap=0.0, relax=True)
+    return -fun if status == "optimal" else np.inf
+
+
+def _value(inst: _Instance, alloc: sp.csr_array) -> float:
+    return float(inst.weight @ np.asarray(alloc.sum(axis=1)).reshape(-1))
+
+
+def _nearest_allocation(inst: _Instance, y: NDArray[np.bool_]) -> sp.csr_array:
+    """Uncapacitated: each compound's whole demand goes to its nearest open site in reach."""
+    rows = np.repeat(np.arange(inst.n), np.diff(inst.pattern.indptr))
+    cols = inst.pattern.indices
+    open_ = y[cols] & (inst.demand[rows] > 0)
+    r, cc, dist = rows[open_], cols[open_], inst.distance.data[open_]
+    order = np.lexsort((cc, dist, r))
+    r, cc = r[order], cc[order]
+    first = np.ones(r.size, bool)
+    first[1:] = r[1:] != r[:-1]
+    return sp.csr_array((inst.demand[r[first]], (r[first], cc[first])), shape=(inst.n, inst.m))
+
+
+def _heuristic_max(inst: _Instance, capacitated: bool, time_limit_s: float) -> _Raw:
+    deadline = time.perf_counter() + time_limit_s
+    if capacitated:
+        y = _greedy_capacitated(inst)
+        alloc = _allocation_lp(inst, y)
+    else:
+        y = _greedy_swap(inst, deadline)
+        alloc = _nearest_allocation(inst, y)
+    return _Raw(y, alloc, _value(inst, alloc), np.inf, "heuristic", "greedy+swap"
+                if not capacitated else "greedy+allocation LP")
+
+
+def _feasible(inst: _Instance, selected: NDArray[np.bool_], used: NDArray[np.float64],
+              spent: float) -> NDArray[np.bool_]:
+    return (~selected) & (used[inst.group] < inst.limit[inst.group]) & \
+        (spent + inst.cost <= inst.budget + 1e-9)
+
+
+def _greedy_swap(inst: _Instance, deadline: float) -> NDArray[np.bool_]:
+    """Greedy by marginal demand (per cost under a budget), then best 1-swaps."""
+    a = inst.pattern
+    at = sp.csr_array(a.T)
+    val = inst.weight * inst.demand
+    budgeted = np.isfinite(inst.budget)
+    candidates = [_greedy(inst, a, at, val, ratio=budgeted)]
+    if budgeted:
+        candidates.append(_greedy(inst, a, at, val, ratio=False))
+    y = max(candidates, key=lambda s: _covered_value(a, s, val))
+    return _swap(inst, at, val, y, deadline)
+
+
+def _greedy(inst: _Instance, a: sp.csr_array, at: sp.csr_array, val: NDArray[np.float64], *,
+            ratio: bool) -> NDArray[np.bool_]:
+    selected = np.zeros(inst.m, bool)
+    used = np.zeros(inst.limit.size)
+    spent = 0.0
+    count = np.zeros(inst.n, np.int64)
+    gain = at @ val
+    price = np.maximum(inst.cost, 1e-9 * max(1.0, float(inst.cost.max())))
+    while True:
+        ok = _feasible(inst, selected, used, spent) & (gain > _TOL)
+        if not ok.any():
+            break
+        score = np.where(ok, gain / price if ratio else gain, -np.inf)
+        j = int(np.argmax(score))
+        selected[j] = True
+        used[inst.group[j]] += 1
+        spent += inst.cost[j]
+        rows = at.indices[at.indptr[j]:at.indptr[j + 1]]
+        newly = rows[count[rows] == 0]
+        count[rows] += 1
+        if newly.size:
+            gain = gain - sp.csr_array(a[newly]).T @ val[newly]
+    return selected
+
+
+def _covered_value(a: sp.csr_array, y: NDArray[np.bool_], val: NDArray[np.float64]) -> float:
+    return float(val[(a @ y.astype(float)) > 0].sum())
+
+
+def _swap(inst: _Instance, at: sp.csr_array, val: NDArray[np.float64], y: NDArray[np.bool_],
+          deadline: float) -> NDArray[np.bool_]:
+    """Replace one open site by a closed one while that serves more (best swap per site)."""
+    y = y.copy()
+    count = np.asarray(inst.pattern @ y.astype(float)).astype(np.int64)
+    used = np.bincount(inst.group[y], minlength=inst.limit.size).astype(float)
+    spent = float(inst.cost[y].sum())
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        gain0 = at @ (val * (count == 0))
+        single = val * (count == 1)
+        for s in np.flatnonzero(y):
+            if time.perf_counter() >= deadline:
+                break
+            rows_s = at.indices[at.indptr[s]:at.indptr[s + 1]]
+            loss = float(single[rows_s].sum())
+            only_s = np.zeros(inst.n)
+            only_s[rows_s] = single[rows_s]
+            delta = gain0 + at @ only_s - loss
+            used_after = used.copy()
+            used_after[inst.group[s]] -= 1
+            ok = _feasible(inst, y, used_after, spent - inst.cost[s])
+            delta = np.where(ok, delta, -np.inf)
+            t = int(np.argmax(delta))
+            if delta[t] > 1e-9 * max(1.0, float(val.sum())):
+                y[s], y[t] = False, True
+                used = used_after
+                used[inst.group[t]] += 1
+                spent += inst.cost[t] - inst.cost[s]
+                count[rows_s] -= 1
+                count[at.indices[at.indptr[t]:at.indptr[t + 1]]] += 1
+                improved = True
+                break
+    return y
+
+
+def _greedy_capacitated(inst: _Instance) -> NDArray[np.bool_]:
+    """Greedy on residual demand: open the site that can serve the most (per cost) next."""
+    at = sp.csr_array(inst.pattern.T)
+    dist_t = sp.csr_array(inst.distance.T)
+    dist_t.sort_indices()
+    residual = inst.demand.copy()
+    selected = np.zeros(inst.m, bool)
+    used = np.zeros(inst.limit.size)
+    spent = 0.0
+    budgeted = np.isfinite(inst.budget)
+    price = np.maximum(inst.cost, 1e-9 * max(1.0, float(inst.cost.max())))
+    while True:
+        reachable = at @ (inst.weight * residual)
+        gain = np.minimum(reachable, inst.capacity * inst.weight.max())
+        ok = _feasible(inst, selected, used, spent) & (gain > _TOL)
+        if not ok.any():
+            break
+        score = np.where(ok, gain / price if budgeted else gain, -np.inf)
+        j = int(np.argmax(score))
+        selected[j] = True
+        used[inst.group[j]] += 1
+        spent += inst.cost[j]
+        lo, hi = dist_t.indptr[j], dist_t.indptr[j + 1]
+        rows = dist_t.indices[lo:hi][np.argsort(dist_t.data[lo:hi], kind="stable")]
+        left = inst.capacity[j]
+        for i in rows:  # nearest compounds first; bounded by the site's reach list
+            take = min(left, residual[i])
+            residual[i] -= take
+            left -= take
+            if left <= _TOL:
+                break
+    return selected
+
+
+def _allocation_lp(inst: _Instance, y: NDArray[np.bool_]) -> sp.csr_array:
+    """Exact capacitated allocation for a fixed set of open sites (a transportation LP)."""
+    fixed = _Instance(inst.pattern, inst.distance, inst.demand, inst.weight, inst.cost,
+                      np.where(y, inst.capacity, 0.0), inst.group,
+                      np.full(inst.limit.size, np.inf), np.inf)
+    c, a, lo, hi, ub, parts = _max_model(fixed, capacitated=True)
+    ub[: inst.m] = y.astype(float)
+    x, _, _ = _run_milp(c, a, lo, hi, ub, inst.m, time_limit_s=3600.0, mip_rel_gap=0.0,
+                        relax=True)
+    rows, cols = parts
+    if x is None:
+        return _empty_allocation(inst)
+    alloc = sp.csr_array((np.maximum(x[inst.m:], 0.0), (rows, cols)), shape=(inst.n, inst.m))
+    alloc.eliminate_zeros()
+    return alloc
+
+
+def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
+              time_limit_s: float, mip_rel_gap: float) -> _Raw:
+    m = inst.m
+    # Ties (zero-cost sites, equal costs) go to fewer sites: a count term far below one cost unit.
+    positive = price[price > 0]
+    tie = 1e-4 * (float(positive.min()) if positive.size else 1.0) / max(1, m)
+    rows, cols, _ = _edges(inst)
+    if not capacitated:
+        active, pos = np.unique(rows, return_inverse=True)
+        n_vars = m
+        c = price + tie
+        a = sp.csr_array((np.ones(rows.size), (pos, cols)), shape=(active.size, m))
+        lo, hi = np.ones(active.size), np.full(active.size, np.inf)
+        ub = np.ones(m)
+        target = float(inst.demand[active] @ inst.weight[active])
+    else:
+        target = _max_servable(inst)
+        c_max, a_max, lo_max, hi_max, ub, _ = _max_model(inst, capacitated=True)
+        n_vars = c_max.size
+        c = np.concatenate([price + tie, np.zeros(n_vars - m)])
+        # Σ w x >= target (the most that all sites together serve), less a rounding margin
+        serve = sp.csr_array(-c_max.reshape(1, -1))
+        a = sp.csr_array(sp.vstack([a_max, serve], format="csr"))
+        lo = np.concatenate([lo_max, [target * (1 - 1e-7) - 1e-9]])
+        hi = np.concatenate([hi_max, [np.inf]])
+    x, status, bound = _run_milp(c, a, lo, hi, ub, m, time_limit_s=time_limit_s,
+                                 mip_rel_gap=mip_rel_gap)
+    if x is None:
+        return _Raw(np.zeros(m, bool), _empty_allocation(inst), 0.0, 0.0,
+                    "time_limit" if status == "time_limit" else status, "milp")
+    y = x[:m] > 0.5
+    if capacitated:
+        alloc = sp.csr_array((np.maximum(x[m:n_vars], 0.0), (rows, cols)),
+                             shape=(inst.n, inst.m))
+        alloc.eliminate_zeros()
+    else:
+        alloc = _nearest_allocation(inst, y)
+    value = float(price[y].sum())
+    lower = max(0.0, bound - tie * m)
+    return _Raw(y, alloc, value, min(lower, value), status, "milp")
+
+
+def _max_servable(inst: _Instance) -> float:
+    """The most weighted demand that every site together could serve (capacitated LP)."""
+    everything = np.ones(inst.m, bool)
+    return _value(inst, _allocation_lp(inst, everything))
