@@ -1,0 +1,213 @@
+"""Siting models on plain arrays, checked against brute force and networkx max-flow."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from geo.errors import ScenarioError
+from planning.siting_models import MaximalCoverage, MinimumSites, reach_from_distances
+
+
+def _random_instance(rng, n=12, m=7, radius=0.35):
+    p = rng.uniform(0, 1, (n, 2))
+    s = rng.uniform(0, 1, (m, 2))
+    dist = np.linalg.norm(p[:, None, :] - s[None, :, :], axis=2)
+    reach = sp.csr_array(np.where(dist <= radius, dist + 1e-3, 0.0))
+    demand = rng.integers(0, 10, n).astype(float)
+    cost = rng.integers(1, 9, m).astype(float)
+    cap = rng.integers(3, 20, m).astype(float)
+    return reach, dist <= radius, demand, cost, cap
+
+
+def _brute_mclp(cover, demand, cost, *, p=None, budget=None):
+    best = 0.0
+    m = cover.shape[1]
+    for k in range(m + 1):
+        for subset in itertools.combinations(range(m), k):
+            if p is not None and k > p:
+                continue
+            if budget is not None and cost[list(subset)].sum() > budget + 1e-9:
+                continue
+            covered = cover[:, list(subset)].any(axis=1) if subset else np.zeros(len(demand), bool)
+            best = max(best, float(demand[covered].sum()))
+    return best
+
+
+def _maxflow(cover, demand, cap, subset):
+    g = nx.DiGraph()
+    for j in subset:
+        g.add_edge("src", f"s{j}", capacity=float(cap[j]))
+        for i in np.flatnonzero(cover[:, j]):
+            g.add_edge(f"s{j}", f"c{i}")  # no capacity attribute = infinite
+    for i, d in enumerate(demand):
+        g.add_edge(f"c{i}", "sink", capacity=float(d))
+    if not subset:
+        return 0.0
+    return float(nx.maximum_flow_value(g, "src", "sink"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_mclp_matches_brute_force(seed, p):
+    reach, cover, demand, cost, _ = _random_instance(np.random.default_rng(seed))
+    model = MaximalCoverage(max_sites=p).solve(reach, demand)
+    assert model.status_ == "optimal"
+    assert model.objective_ == pytest.approx(_brute_mclp(cover, demand, cost, p=p))
+    assert model.selected_.sum() <= p
+    # served demand is whole compounds, each within reach of an open site
+    covered = cover[:, model.selected_].any(axis=1)
+    np.testing.assert_allclose(model.served_, np.where(covered, demand, 0.0))
+    assert model.gap_ == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_budget_matches_brute_force(seed):
+    reach, cover, demand, cost, _ = _random_instance(np.random.default_rng(seed))
+    budget = 9.0
+    model = MaximalCoverage(budget=budget).solve(reach, demand, cost=cost)
+    assert cost[model.selected_].sum() <= budget + 1e-9
+    assert model.objective_ == pytest.approx(_brute_mclp(cover, demand, cost, budget=budget))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_capacitated_matches_maxflow_brute_force(seed):
+    reach, cover, demand, cost, cap = _random_instance(np.random.default_rng(seed), n=10, m=6)
+    p = 2
+    best = max(_maxflow(cover, demand, cap, s) for s in itertools.combinations(range(6), p))
+    model = MaximalCoverage(max_sites=p, capacitated=True).solve(reach, demand, capacity=cap)
+    assert model.objective_ == pytest.approx(best)
+    # allocation respects capacity, demand and reach
+    assert (model.site_served_ <= cap * model.selected_ + 1e-6).all()
+    assert (model.served_ <= demand + 1e-6).all()
+    alloc = model.allocation_.toarray()
+    assert (alloc[~cover] == 0).all()
+
+
+def test_capacity_hand_worked():
+    # One site of capacity 10 reaches two compounds of demand 6 and 8: serves 10, not 14.
+    reach = sp.csr_array(np.array([[50.0], [120.0]]))
+    model = MaximalCoverage(max_sites=1, capacitated=True).solve(
+        reach, np.array([6.0, 8.0]), capacity=np.array([10.0]))
+    assert model.objective_ == pytest.approx(10.0)
+    assert model.served_.sum() == pytest.approx(10.0)
+    uncapped = MaximalCoverage(max_sites=1).solve(reach, np.array([6.0, 8.0]))
+    assert uncapped.objective_ == pytest.approx(14.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_min_sites_matches_brute_force(seed):
+    reach, cover, demand, cost, _ = _random_instance(np.random.default_rng(seed))
+    need = (demand > 0) & cover.any(axis=1)
+    best = np.inf
+    for k in range(cover.shape[1] + 1):
+        for subset in itertools.combinations(range(cover.shape[1]), k):
+            ok = cover[np.ix_(need, list(subset))].any(axis=1).all() if subset else not need.any()
+            if ok:
+                best = min(best, cost[list(subset)].sum())
+    model = MinimumSites().solve(reach, demand, cost=cost)
+    assert model.objective_ == pytest.approx(best)
+    assert cover[np.ix_(need, model.selected_)].any(axis=1).all()
+    count = MinimumSites(objective="count").solve(reach, demand, cost=cost)
+    assert count.objective_ <= model.selected_.sum()
+
+
+def test_min_sites_capacitated_serves_everything_servable():
+    # Three compounds of 10 in reach of sites of capacity 15, 15, 30 (costs 1, 1, 5):
+    # all 30 is servable; 15 + 15 (cost 2) beats 30 alone (cost 5).
+    reach = sp.csr_array(np.ones((3, 3)))
+    model = MinimumSites(capacitated=True).solve(
+        reach, np.full(3, 10.0), cost=np.array([1.0, 1.0, 5.0]),
+        capacity=np.array([15.0, 15.0, 30.0]))
+    assert model.selected_.tolist() == [True, True, False]
+    assert model.served_.sum() == pytest.approx(30.0)
+    assert model.objective_ == pytest.approx(2.0)
+
+
+def test_min_sites_capacitated_demand_above_all_capacity():
+    # Demand 50 but every site together holds 12: the cheapest plan serving 12 is chosen.
+    reach = sp.csr_array(np.ones((2, 2)))
+    model = MinimumSites(capacitated=True).solve(
+        reach, np.array([20.0, 30.0]), cost=np.array([3.0, 4.0]), capacity=np.array([5.0, 7.0]))
+    assert model.selected_.all()
+    assert model.served_.sum() == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_heuristic_is_feasible_and_its_gap_is_honest(seed):
+    rng = np.random.default_rng(100 + seed)
+    reach, cover, demand, cost, _ = _random_instance(rng, n=40, m=10, radius=0.3)
+    exact = _brute_mclp(cover, demand, cost, p=3)
+    heur = MaximalCoverage(max_sites=3, method="heuristic").solve(reach, demand)
+    assert heur.method_ == "greedy+swap"
+    assert heur.selected_.sum() <= 3
+    assert heur.objective_ <= exact + 1e-9
+    assert heur.bound_ >= exact - 1e-6  # the LP bound is a true upper bound
+    assert heur.gap_ == pytest.approx((heur.bound_ - heur.objective_) / heur.bound_)
+
+
+def test_swap_improves_a_greedy_trap():
+    # site 0 reaches a, b; site 1 reaches a, c; site 2 reaches b, d. Demand a=5, b=5, c=4, d=4.
+    # Greedy opens site 0 (10) then site 1 or 2 (+4) = 14; the optimum {1, 2} serves 18.
+    cover = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1]], dtype=float)
+    demand = np.array([5.0, 5.0, 4.0, 4.0])
+    model = MaximalCoverage(max_sites=2, method="heuristic").solve(sp.csr_array(cover), demand)
+    assert model.objective_ == pytest.approx(18.0)
+    assert model.selected_.tolist() == [False, True, True]
+
+
+def test_groups_limit_sites_per_group():
+    # Two kinds share the instance; max one site of each.
+    reach = sp.csr_array(np.eye(4))
+    model = MaximalCoverage(max_sites=1).solve(reach, np.array([1.0, 2.0, 3.0, 4.0]),
+                                               group=np.array([0, 0, 1, 1]))
+    assert model.selected_.tolist() == [False, True, False, True]
+    per_group = MaximalCoverage(max_sites=[2, 0]).solve(reach, np.array([1.0, 2.0, 3.0, 4.0]),
+                                                       group=np.array([0, 0, 1, 1]))
+    assert per_group.selected_.tolist() == [True, True, False, False]
+
+
+def test_uncapacitated_allocation_goes_to_the_nearest_open_site():
+    reach = sp.csr_array(np.array([[300.0, 100.0]]))
+    model = MaximalCoverage(max_sites=2).solve(reach, np.array([5.0]), cost=np.array([0.0, 1.0]))
+    alloc = model.allocation_.toarray()
+    if model.selected_.all():
+        assert alloc.tolist() == [[0.0, 5.0]]
+    assert model.served_.tolist() == [5.0]
+
+
+def test_infeasible_requests_give_empty_plans_not_exceptions():
+    reach = sp.csr_array(np.array([[100.0, 200.0]]))
+    demand = np.array([5.0])
+    none = MaximalCoverage(max_sites=2).solve(sp.csr_array((1, 0)), demand)
+    assert none.status_ == "no_sites" and none.served_.tolist() == [0.0]
+    broke = MaximalCoverage(budget=0).solve(reach, demand, cost=np.array([1.0, 2.0]))
+    assert not broke.selected_.any() and broke.objective_ == 0.0
+    zero = MaximalCoverage(max_sites=0).solve(reach, demand)
+    assert not zero.selected_.any()
+    nodemand = MaximalCoverage(max_sites=1).solve(reach, np.array([0.0]))
+    assert nodemand.status_ == "no_demand"
+    far = MaximalCoverage(max_sites=1).solve(sp.csr_array((1, 2)), demand)
+    assert far.status_ == "no_reach" and far.objective_ == 0.0
+
+
+def test_zero_distance_pairs_count_as_in_reach():
+    # a site inside the compound: distance 0 must stay a stored pair
+    d = sp.csr_array((np.array([0.0]), np.array([0]), np.array([0, 1])), shape=(1, 1))
+    reach = reach_from_distances(d, 375.0)
+    assert reach.nnz == 1
+    model = MaximalCoverage(max_sites=1).solve(reach, np.array([7.0]))
+    assert model.objective_ == 7.0
+
+
+def test_bad_parameters_are_listed_together():
+    reach = sp.csr_array(np.ones((2, 2)))
+    with pytest.raises(ScenarioError) as info:
+        MaximalCoverage(budget=-1, capacitated=True).solve(reach, np.array([1.0, -2.0]),
+                                                          cost=np.array([1.0, 1.0]))
+    text = str(info.value)
+    assert "budget" in text and "demand" in text and "capacity" in text
