@@ -1,0 +1,200 @@
+"""The one pipeline: nothing lost, progress, validation, save/load round trip, determinism."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from pandas.testing import assert_frame_equal
+
+from geo.errors import LayerValidationError, ScenarioError
+from planning.scenario import (
+    STEPS,
+    Plan,
+    Scenario,
+    SitingParameters,
+    load_plan,
+    load_scenario,
+    run_plan,
+    save_plan,
+    standards_from_toml,
+    standards_to_toml,
+)
+from planning.standards import load_standards
+from tests.factories import block_grid, lattice_streets, points
+
+
+def assert_plans_equal(a: Plan, b: Plan) -> None:
+    assert a.crs == b.crs
+    assert dict(a.steps) == dict(b.steps)
+    for name in a.layers:
+        try:
+            assert_geodataframe_equal(a.layers[name], b.layers[name])
+        except AssertionError as exc:
+            raise AssertionError(f"layer {name}: {exc}") from exc
+    for name in a.tables:
+        assert_frame_equal(a.tables[name], b.tables[name], obj=name)
+
+
+def _grid_scenario(**kwargs: object) -> Scenario:
+    grid = block_grid(4, households=lambda r, c: 150 + 10 * r + c)
+    grid.loc["C00", "built_year"] = 2005  # not eligible: built after 2000
+    grid.loc["C33", "consent_rate"] = 0.3  # not eligible: residents not willing
+    grid.loc["C12", "name"] = None  # a missing name must survive the round trip
+    facilities = points([(50, 50), (400, 400)], kind="elderly_care")
+    layers = {"communities": grid, "facilities": facilities, "streets": lattice_streets(5)}
+    return Scenario(layers=layers, standards=load_standards(), seed=11, name="测试片区",
+                    **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def grid_plan() -> Plan:
+    return run_plan(_grid_scenario())
+
+
+def test_every_compound_comes_out_zoned_or_with_a_reason(grid_plan: Plan) -> None:
+    out = grid_plan.communities
+    given = grid_plan.scenario.layers["communities"]
+    assert list(out.index) == list(given.index)
+    assert (out["zone_id"].notna() | out["excluded_reason"].notna()).all()
+    # the two compounds the policy rules out are never zoned and say why
+    for cid in ("C00", "C33"):
+        assert out.loc[cid, "zone_id"] is None
+        assert isinstance(out.loc[cid, "excluded_reason"], str)
+    if grid_plan.steps["eligibility"] == "done":
+        assert not out.loc["C00", "eligible"]
+        assert "2000" in out.loc["C00", "excluded_reason"] or "建成" in out.loc[
+            "C00", "excluded_reason"]
+
+
+def test_input_columns_are_kept_unchanged(grid_plan: Plan) -> None:
+    given = grid_plan.scenario.layers["communities"]
+    out = grid_plan.communities
+    for col in given.columns:
+        if col == "geometry":
+            continue
+        assert_frame_equal(out[[col]], given[[col]], obj=col)
+    assert out.crs == given.crs  # the grid is already in the local GK zone
+
+
+def test_every_step_is_recorded_and_steps_not_run_leave_outputs_empty(grid_plan: Plan) -> None:
+    assert list(grid_plan.steps) == list(STEPS)
+    for step, status in grid_plan.steps.items():
+        assert status == "done" or status.startswith(("done (", "not run: ")), (step, status)
+    if grid_plan.steps["zoning"].startswith("not run"):
+        assert len(grid_plan.zones) == 0
+        assert grid_plan.communities["zone_id"].isna().all()
+    if grid_plan.steps["siting"].startswith("not run"):
+        assert len(grid_plan.planned_facilities) == 0
+    if grid_plan.steps["coverage"].startswith("not run"):
+        assert len(grid_plan.coverage_after) == 0
+        assert not any(c.startswith("walk_minutes_") for c in grid_plan.communities.columns)
+
+
+def test_progress_is_reported_in_order_and_ends_at_one() -> None:
+    calls: list[tuple[str, float]] = []
+    run_plan(_grid_scenario(), progress=lambda step, f: calls.append((step, f)))
+    names = [c[0] for c in calls]
+    assert names == [*STEPS, "done"]
+    fractions = [c[1] for c in calls]
+    assert fractions == sorted(fractions)
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+
+
+def test_same_scenario_and_seed_give_the_same_plan(grid_plan: Plan) -> None:
+    assert_plans_equal(grid_plan, run_plan(_grid_scenario()))
+
+
+def test_layers_in_degrees_are_projected_to_the_local_gauss_kruger_zone() -> None:
+    scenario = _grid_scenario()
+    wgs = {k: v.to_crs("EPSG:4326") for k, v in scenario.layers.items()}
+    plan = run_plan(Scenario(layers=wgs, standards=scenario.standards, seed=scenario.seed))
+    assert plan.crs.to_epsg() == 4547  # 113.8E lies in the 114E zone
+    assert plan.communities.crs == plan.crs
+    # 100 m blocks come back as 100 m blocks (to a millimetre)
+    assert plan.communities.area.round(2).eq(10_000.0).all()
+
+
+def test_bad_layers_are_reported_all_at_once() -> None:
+    grid = block_grid(2)
+    grid.index = pd.Index(["C1", "C1", "C2", "C3"], name="community_id")
+    grid = grid.drop(columns="households")
+    facilities = points([(0, 0)]).set_crs(None, allow_override=True)
+    scenario = Scenario(layers={"communities": grid, "facilities": facilities, "roads": grid},
+                        standards=load_standards())
+    with pytest.raises(LayerValidationError) as err:
+        run_plan(scenario)
+    text = str(err.value)
+    assert "C1" in text and "unique" in text
+    assert "households" in text
+    assert "no CRS" in text
+    assert "roads" in text
+    assert len(err.value.problems) == 4
+
+
+def test_a_scenario_without_compounds_is_refused() -> None:
+    empty = block_grid(2).iloc[:0]
+    with pytest.raises(LayerValidationError, match="at least one compound"):
+        run_plan(Scenario(layers={"communities": empty}, standards=load_standards()))
+
+
+def test_saved_plan_reloads_identically(grid_plan: Plan, tmp_path: object) -> None:
+    path = save_plan(grid_plan, tmp_path / "plan.gpkg")  # type: ignore[operator]
+    loaded = load_plan(path)
+    assert_plans_equal(grid_plan, loaded)
+    assert loaded.communities.loc["C12", "name"] is None or pd.isna(
+        loaded.communities.loc["C12", "name"])
+    assert list(loaded.communities.columns) == list(grid_plan.communities.columns)
+    assert (loaded.communities.dtypes == grid_plan.communities.dtypes).all()
+
+
+def test_saved_scenario_reruns_into_the_same_plan(grid_plan: Plan, tmp_path: object) -> None:
+    path = save_plan(grid_plan, tmp_path / "plan.gpkg")  # type: ignore[operator]
+    scenario = load_scenario(path)
+    assert scenario.seed == 11 and scenario.name == "测试片区"
+    assert scenario.standards == grid_plan.scenario.standards
+    assert scenario.siting == grid_plan.scenario.siting
+    for name, gdf in grid_plan.scenario.layers.items():
+        assert_geodataframe_equal(scenario.layers[name], gdf)
+    assert_plans_equal(grid_plan, run_plan(scenario))
+
+
+def test_changed_parameters_survive_the_round_trip(tmp_path: object) -> None:
+    std = load_standards().replace(eligibility={"min_consent_rate": 0.8},
+                                   zoning={"min_households": 300})
+    grid = block_grid(3)
+    scenario = Scenario(layers={"communities": grid}, standards=std, seed=5,
+                        siting=SitingParameters(budget_wan=1234.5, max_sites=3))
+    plan = run_plan(scenario)
+    path = save_plan(plan, tmp_path / "p.gpkg")  # type: ignore[operator]
+    back = load_scenario(path)
+    assert back.standards.eligibility.min_consent_rate == 0.8
+    assert back.standards.zoning.min_households == 300
+    assert back.siting == SitingParameters(budget_wan=1234.5, max_sites=3)
+    assert_plans_equal(plan, load_plan(path))
+
+
+def test_standards_toml_text_round_trips_and_is_readable() -> None:
+    std = load_standards().replace(cost={"per_household_wan": 1.2})
+    text = standards_to_toml(std)
+    assert "[[life_circle]]" in text and 'label_zh = "5分钟生活圈"' in text
+    assert standards_from_toml(text, source=std.source) == std
+
+
+def test_loading_a_file_that_is_not_a_plan_says_so(tmp_path: object) -> None:
+    path = tmp_path / "x.gpkg"  # type: ignore[operator]
+    block_grid(1).to_file(path, layer="communities")
+    with pytest.raises(ScenarioError, match="not a Pianqu plan"):
+        load_plan(path)
+    with pytest.raises(ScenarioError, match="not found"):
+        load_scenario(tmp_path / "missing.gpkg")  # type: ignore[operator]
+
+
+def test_sample_district_runs_and_round_trips(sample_layers: dict[str, gpd.GeoDataFrame],
+                                              tmp_path: object) -> None:
+    plan = run_plan(Scenario(layers=sample_layers, standards=load_standards(), seed=1))
+    out = plan.communities
+    assert len(out) == len(sample_layers["communities"])
+    assert (out["zone_id"].notna() | out["excluded_reason"].notna()).all()
+    assert_plans_equal(plan, load_plan(save_plan(plan, tmp_path / "s.gpkg")))  # type: ignore
