@@ -1,0 +1,441 @@
+"""Coerce attribute values as planners type them into the canonical types of a column.
+
+Bureau spreadsheets write "1,200户", "８５％", "1985年" or "80年代"; this module turns them into
+numbers and says what it could not read or what it had to assume. It works on one column at a
+time and reports by position (0-based row in the file); :mod:`geo.io.read` turns positions into
+row ids.
+
+Examples
+--------
+>>> parse_number("1,200户")
+1200.0
+>>> parse_number("３.５万㎡")
+35000.0
+>>> parse_year("1985年")
+(1985, None)
+>>> parse_year("80年代")
+(1985, 'decade')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.schema import FACILITY_KINDS, Column, normalise_header
+
+__all__ = [
+    "MISSING_TOKENS",
+    "Finding",
+    "coerce_column",
+    "kind_key",
+    "parse_number",
+    "parse_year",
+]
+
+MISSING_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "暂无", "未知", "不详", "na",
+                            "n/a", "nan", "null", "none", "nil", "#n/a"})
+"""Cell texts read as an empty value in number and year columns (compared lower-cased)."""
+
+_NUMBER = re.compile(
+    r"^(?:约|大约|~|≈)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)(万)?(%|‰)?(\D*)$")
+_UNITS = ("平方米", "平米", "m2", "m^2")
+_FRACTION_TEXT = re.compile(r"^(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)$")
+_YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年.*|[-/.]\d{1,2}(?:\D.*|[-/.].*)?|\s.*)?$")
+_SHORT_YEAR = re.compile(r"^(\d{2})(?:\.0+)?年?$")
+_DECADE = re.compile(r"^(\d{2}|\d{4})(?:年代|s|'s)(初|初期|中|中期|末|末期)?$")
+_DECADE_PART = {"初": 2, "中": 5, "末": 8}
+_KIND_SPLIT = re.compile(r"[,;，；、|/]+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something about some cells of one column: a problem (``fatal``) or an assumption.
+
+    Parameters
+    ----------
+    column
+        Canonical column name.
+    positions
+        0-based positions of the rows in the file.
+    message
+        What is wrong, or what was assumed, in plain words.
+    fatal
+        True when the rows cannot be used as they are.
+    """
+
+    column: str
+    positions: tuple[int, ...]
+    message: str
+    fatal: bool = True
+
+
+def _text(value: Any) -> str:
+    """Normalised text of a cell: NFKC (full-width digits and ％), no blanks, no 约 spaces."""
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    return re.sub(r"\s+", "", s)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return _text(value).lower() in MISSING_TOKENS
+    return False
+
+
+def _numeric_value(value: Any) -> float | None:
+    """The value itself when the cell already holds a number (not a bool)."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    return None
+
+
+def parse_number(value: Any, *, percent: bool = False) -> float | None:
+    """Read a number as planners write it; None when the text is not one number.
+
+    Thousands separators, full-width digits, a leading 约, a trailing unit (户, 栋, ㎡, 平方米)
+    and the multiplier 万 are understood. ``85%`` is 0.85 only when ``percent`` is true.
+
+    Parameters
+    ----------
+    value
+        A cell: number or text.
+    percent
+        Accept a trailing ``%`` or ``‰`` and divide accordingly.
+
+    Returns
+    -------
+    float or None
+        The number, or None when the cell is not a number (missing cells also give None).
+
+    Examples
+    --------
+    >>> parse_number("约 1,200 户"), parse_number("85%", percent=True), parse_number("1200-1300")
+    (1200.0, 0.85, None)
+    """
+    direct = _numeric_value(value)
+    if direct is not None:
+        return direct if math.isfinite(direct) else None
+    if _is_missing(value):
+        return None
+    text = _text(value)
+    for unit in _UNITS:
+        if text.lower().endswith(unit):
+            text = text[: -len(unit)]
+            break
+    m = _NUMBER.match(text)
+    if m is None:
+        return None
+    number, wan, pct, rest = m.groups()
+    if any(ch.isdigit() for ch in rest) or (pct and not percent):
+        return None
+    x = float(number.replace(",", ""))
+    if wan:
+        x *= 10_000
+    if pct == "%":
+        x /= 100
+    elif pct == "‰":
+        x /= 1000
+    return x
+
+
+def parse_year(value: Any) -> tuple[int | None, str | None]:
+    """Read a year of construction; returns ``(year, how)``.
+
+    ``how`` is None for an exact year, ``"decade"`` for "80年代"/"1980s" (read as the middle of
+    the decade, or 2/5/8 for 初/中/末), ``"short"`` for a two-digit year such as 85 (the year
+    is then the 19xx guess, for the message only), ``"bad"`` when the text is not a year, and
+    ``"missing"`` for an empty cell.
+
+    Examples
+    --------
+    >>> parse_year("1985-06-01"), parse_year(1991.0), parse_year("1990s"), parse_year("85")
+    ((1985, None), (1991, None), (1995, 'decade'), (1985, 'short'))
+    >>> parse_year("19850"), parse_year("90年代末"), parse_year("")
+    ((None, 'bad'), (1998, 'decade'), (None, 'missing'))
+    """
+    if _is_missing(value):
+        return None, "missing"
+    if isinstance(value, _dt.date | pd.Timestamp):
+        return int(value.year), None
+    direct = _numeric_value(value)
+    text = _text(value) if direct is None else None
+    if direct is not None:
+        if not math.isfinite(direct) or direct != int(direct):
+            return None, "bad"
+        text = str(int(direct))
+    assert text is not None
+    m = _YEAR.match(text)
+    if m:
+        return int(m.group(1)), None
+    m = _DECADE.match(text.lower())
+    if m:
+        digits, part = m.groups()
+        decade = int(digits) if len(digits) == 4 else _century(int(digits)) + int(digits)
+        if decade % 10:
+            return None, "bad"
+        offset = _DECADE_PART.get(part[0], 5) if part else 5
+        return decade + offset, "decade"
+    m = _SHORT_YEAR.match(text)
+    if m:
+        yy = int(m.group(1))
+        return _century(yy) + yy, "short"
+    return None, "bad"
+
+
+def _century(yy: int) -> int:
+    """1900 for 30–99, 2000 for 00–29 (two-digit years and decades)."""
+    return 2000 if yy < 30 else 1900
+
+
+_KIND_LOOKUP: dict[str, str] = {
+    normalise_header(alias): k.key
+    for k in FACILITY_KINDS.values()
+    for alias in (k.key, k.label_zh, k.label_en, *k.aliases)
+}
+
+
+def kind_key(text: Any) -> str | None:
+    """Canonical facility kind for a label in Chinese or English, or None.
+
+    Examples
+    --------
+    >>> kind_key("日间照料中心"), kind_key("EV charger"), kind_key("公厕")
+    ('elderly_care', 'ev_charger', None)
+    """
+    if _is_missing(text):
+        return None
+    return _KIND_LOOKUP.get(normalise_header(unicodedata.normalize("NFKC", str(text))))
+
+
+def _examples(values: pd.Series, positions: list[int]) -> str:
+    seen: list[str] = []
+    for p in positions:
+        raw = values.iloc[p]
+        v = str(raw) if _numeric_value(raw) is not None else repr(str(raw))
+        if v not in seen:
+            seen.append(v)
+        if len(seen) == 3:
+            break
+    return ", ".join(seen) + (" …" if len(set(map(str, values.iloc[positions]))) > 3 else "")
+
+
+def _limits(col: Column) -> str:
+    if col.minimum is not None and col.maximum is not None:
+        return f"{col.minimum:g}–{col.maximum:g}"
+    if col.minimum is not None:
+        return f">= {col.minimum:g}"
+    return f"<= {col.maximum:g}" if col.maximum is not None else "any"
+
+
+def _range_findings(col: Column, out: np.ndarray, ok: np.ndarray,
+                    values: pd.Series) -> list[Finding]:
+    low = ok & (out < col.minimum) if col.minimum is not None else np.zeros(len(out), bool)
+    high = ok & (out > col.maximum) if col.maximum is not None else np.zeros(len(out), bool)
+    bad = np.flatnonzero(low | high).tolist()
+    if not bad:
+        return []
+    msg = f"{_examples(values, bad)} out of range; allowed {_limits(col)}"
+    return [Finding(col.name, tuple(bad), msg)]
+
+
+def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
+    n = len(values)
+    out = np.full(n, np.nan)
+    bad: list[int] = []
+    fractional: list[int] = []
+    for i, v in enumerate(values.tolist()):
+        if _is_missing(v):
+            continue
+        x = parse_number(v)
+        if x is None:
+            bad.append(i)
+        elif col.dtype == "int" and x != round(x):
+            fractional.append(i)
+        else:
+            out[i] = x
+    findings: list[Finding] = []
+    if bad:
+        findings.append(Finding(col.name, tuple(bad),
+                                f"not a number: {_examples(values, bad)}"))
+    if fractional:
+        findings.append(Finding(col.name, tuple(fractional),
+                                f"not a whole number: {_examples(values, fractional)}"))
+    findings += _range_findings(col, out, ~np.isnan(out), values)
+    if col.dtype == "int":
+        ints = [None if np.isnan(x) else int(x) for x in out]
+        return pd.Series(pd.array(ints, dtype="Int64"), index=values.index,
+                         name=col.name), findings
+    return pd.Series(out, index=values.index, name=col.name), findings
+
+
+def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
+    n = len(values)
+    out = np.full(n, np.nan)
+    bad: list[int] = []
+    scaled: list[int] = []
+    for i, v in enumerate(values.tolist()):
+        if _is_missing(v):
+            continue
+        x = parse_number(v, percent=True)
+        if x is None and isinstance(v, str):
+            m = _FRACTION_TEXT.match(_text(v))
+            if m and float(m.group(2)) > 0:
+                x = float(m.group(1)) / float(m.group(2))
+        if x is None:
+            bad.append(i)
+            continue
+        if 1 < x <= 100:
+            scaled.append(i)
+            x /= 100
+        out[i] = x
+    findings: list[Finding] = []
+    if bad:
+        findings.append(Finding(col.name, tuple(bad),
+                                f"not a share: {_examples(values, bad)}; write 0.85 or 85%"))
+    if scaled:
+        first = values.iloc[scaled[0]]
+        msg = (f"values above 1 read as percentages ({first} → {out[scaled[0]]:g}); "
+               "values up to 1 were kept as shares")
+        findings.append(Finding(col.name, tuple(scaled), msg, fatal=False))
+    findings += _range_findings(col, out, ~np.isnan(out), values)
+    return pd.Series(out, index=values.index, name=col.name), findings
+
+
+def _coerce_year(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
+    n = len(values)
+    out: list[int | None] = [None] * n
+    groups: dict[str, list[int]] = {"bad": [], "short": [], "decade": []}
+    for i, v in enumerate(values.tolist()):
+        year, how = parse_year(v)
+        if how in ("bad", "short"):
+            groups[how].append(i)
+            continue
+        if how == "decade":
+            groups["decade"].append(i)
+        out[i] = year
+    findings: list[Finding] = []
+    if groups["bad"]:
+        findings.append(Finding(col.name, tuple(groups["bad"]),
+                                f"not a year: {_examples(values, groups['bad'])}; "
+                                "write a four-digit year such as 1985"))
+    if groups["short"]:
+        p = groups["short"][0]
+        guess = parse_year(values.iloc[p])[0]
+        findings.append(Finding(col.name, tuple(groups["short"]),
+                                f"two-digit year {_examples(values, groups['short'])}: write the "
+                                f"four-digit year (did you mean {guess}?)"))
+    if groups["decade"]:
+        p = groups["decade"][0]
+        findings.append(Finding(col.name, tuple(groups["decade"]),
+                                f"decade read as a year: {values.iloc[p]} → {out[p]} (middle of "
+                                "the decade; 初/中/末 → 2/5/8)", fatal=False))
+    arr = np.array([np.nan if y is None else y for y in out], dtype=float)
+    findings += _range_findings(col, arr, ~np.isnan(arr), values)
+    return pd.Series(pd.array(out, dtype="Int64"), index=values.index, name=col.name), findings
+
+
+def _clean_str(v: Any) -> str | None:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        v = int(v)
+    s = str(v).strip()
+    return s or None
+
+
+def _coerce_str(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
+    out = [_clean_str(v) for v in values.tolist()]
+    return pd.Series(out, index=values.index, name=col.name, dtype="str"), []
+
+
+def _coerce_kinds(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
+    out: list[str | None] = []
+    unknown: list[int] = []
+    for i, v in enumerate(values.tolist()):
+        text = _clean_str(v)
+        if text is None:
+            out.append(None)
+            continue
+        keys: list[str] = []
+        for part in _KIND_SPLIT.split(text):
+            if not part.strip():
+                continue
+            key = kind_key(part)
+            if key is None:
+                unknown.append(i)
+                break
+            if key not in keys:
+                keys.append(key)
+        out.append(",".join(keys) if keys else None)
+    findings: list[Finding] = []
+    if unknown:
+        allowed = ", ".join(f"{k} ({v.label_zh})" for k, v in FACILITY_KINDS.items())
+        findings.append(Finding(col.name, tuple(sorted(set(unknown))),
+                                f"unknown facility kind in {_examples(values, unknown)}; "
+                                f"allowed: {allowed}, separated by 、 or ,"))
+    return pd.Series(out, index=values.index, name=col.name, dtype="str"), findings
+
+
+def _coerce_facility_kind(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
+    out: list[str | None] = []
+    unknown: list[int] = []
+    for i, v in enumerate(values.tolist()):
+        text = _clean_str(v)
+        key = kind_key(text) if text is not None else None
+        if text is not None and key is None:
+            unknown.append(i)
+        out.append(key if key is not None else text)
+    findings: list[Finding] = []
+    if unknown:
+        findings.append(Finding(
+            col.name, tuple(unknown),
+            f"kind not one planning uses ({_examples(values, unknown)}); kept as written, "
+            f"ignored by coverage and siting (known: {', '.join(FACILITY_KINDS)})", fatal=False))
+    return pd.Series(out, index=values.index, name=col.name, dtype="str"), findings
+
+
+def coerce_column(values: pd.Series, col: Column, *,
+                  facility_kind: bool = False) -> tuple[pd.Series, list[Finding]]:
+    """Coerce one column of a file to the canonical type of ``col``.
+
+    Parameters
+    ----------
+    values
+        The column as read (any dtype), in file order.
+    col
+        The canonical column it maps to.
+    facility_kind
+        Map labels onto :data:`geo.schema.FACILITY_KINDS` keys (the ``kind`` of facilities);
+        unknown kinds are kept as written and reported as an assumption.
+
+    Returns
+    -------
+    tuple
+        The coerced Series (same index, named ``col.name``; ``Int64`` for int and year,
+        ``float64`` for float and fraction, ``str`` otherwise) and the findings.
+
+    Examples
+    --------
+    >>> from geo.schema import COMMUNITIES
+    >>> s, found = coerce_column(pd.Series(["85%", "90", 0.7]), COMMUNITIES.column("consent_rate"))
+    >>> s.tolist(), [(f.positions, f.fatal) for f in found]
+    ([0.85, 0.9, 0.7], [((1,), False)])
+    """
+    if facility_kind:
+        return _coerce_facility_kind(values, col)
+    coercers = {"int": _coerce_number, "float": _coerce_number, "fraction": _coerce_fraction,
+                "year": _coerce_year, "str": _coerce_str, "kinds": _coerce_kinds}
+    return coercers[col.dtype](values, col)

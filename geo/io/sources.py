@@ -1,0 +1,356 @@
+r"""Open the files planners bring, as they are.
+
+GeoPackage, GeoJSON, Shapefile (or a zip of one), CSV/Excel with WKT or longitude/latitude
+columns, and anything else GDAL reads.
+
+This module only opens; headers, types, geometries and CRSs are checked in :mod:`geo.io.read`.
+A :class:`RawLayer` keeps the file's own headers and a geometry column named ``geometry``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> with tempfile.TemporaryDirectory() as d:
+...     p = pathlib.Path(d, "pts.csv")
+...     _ = p.write_text("名称,经度,纬度\n甲,113.8,34.0\n", encoding="utf-8")
+...     raw = open_layer(p)
+>>> raw.driver, list(raw.frame.columns), raw.geometry_from
+('CSV', ['名称', 'geometry'], '经度/纬度 (lon/lat)')
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geo.errors import LayerValidationError, Problem
+from geo.io.coerce import parse_number
+from geo.io.encoding import dbf_text_bytes, decode_text, detect_encoding, read_cpg
+from geo.schema import normalise_header
+
+__all__ = ["RawLayer", "list_file_layers", "open_layer"]
+
+_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+_SIDE_SUFFIXES = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd")
+_ZIP_DATA_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".csv", ".xlsx")
+_MAX_UNZIPPED = 2 * 1024**3
+_WKT_HEADERS = ("geometry", "wkt", "几何", "geom", "the_geom", "shape", "空间信息", "坐标串")
+_XY_HEADERS = (("经度", "纬度"), ("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"),
+               ("x", "y"), ("x坐标", "y坐标"), ("东坐标", "北坐标"), ("point_x", "point_y"))
+
+
+@dataclass
+class RawLayer:
+    """A layer as the file has it, before any checking.
+
+    Attributes
+    ----------
+    frame
+        The file's attribute columns under their own headers plus ``geometry`` (shapely objects
+        or None), with a 0..n-1 index in file order.
+    crs
+        The CRS the file declares, or None.
+    driver
+        Format name (``"GPKG"``, ``"ESRI Shapefile"``, ``"GeoJSON"``, ``"CSV"``, ``"XLSX"`` …).
+    file_layer
+        The layer, zip member or sheet read, when the file has several.
+    encoding, encoding_source
+        Text encoding used and where it came from (``".cpg"``, ``"detected"``, ``"declared"``).
+    geometry_from
+        For tables: the column(s) the geometry was built from.
+    unparsed
+        For tables: positions whose WKT or coordinates could not be read, with the text.
+    """
+
+    frame: pd.DataFrame
+    crs: CRS | None
+    driver: str
+    file_layer: str | None = None
+    encoding: str | None = None
+    encoding_source: str | None = None
+    geometry_from: str | None = None
+    unparsed: dict[int, str] = field(default_factory=dict)
+
+
+def _fail(source: Path | str, message: str) -> LayerValidationError:
+    return LayerValidationError(str(source), [Problem("file", (), message)])
+
+
+def _safe_member(name: str) -> bool:
+    p = PurePosixPath(name.replace("\\", "/"))
+    return not (p.is_absolute() or ".." in p.parts or (p.parts and ":" in p.parts[0]))
+
+
+def _display_name(info: zipfile.ZipInfo) -> str:
+    """Zip member names written by Chinese Windows tools are GBK without the UTF-8 flag."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _zip_datasets(zf: zipfile.ZipFile, source: Path) -> dict[str, zipfile.ZipInfo]:
+    """Data members of a zip by display stem; refuses unsafe member names."""
+    unsafe = [i.filename for i in zf.infolist() if not _safe_member(i.filename)]
+    if unsafe:
+        raise _fail(source, f"zip members with absolute paths or '..' are refused: "
+                            f"{', '.join(unsafe[:5])}")
+    found: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        name = PurePosixPath(_display_name(info).replace("\\", "/"))
+        if info.is_dir() or name.name.startswith(("._", ".")) or "__MACOSX" in name.parts:
+            continue
+        if name.suffix.lower() in _ZIP_DATA_SUFFIXES:
+            found.setdefault(name.stem, info)
+    return found
+
+
+def _strip_suffix(name: str) -> str:
+    suffix = PurePosixPath(name).suffix
+    return name[: -len(suffix)] if suffix else name
+
+
+@contextmanager
+def _unzipped(source: Path, layer: str | None, prefer: str | None) -> Iterator[tuple[Path, str]]:
+    """Extract one dataset (a shapefile with its sidecars, or one file) into a temp dir."""
+    with zipfile.ZipFile(source) as zf:
+        datasets = _zip_datasets(zf, source)
+        if not datasets:
+            raise _fail(source, "the zip holds no .shp, .gpkg, .geojson, .csv or .xlsx")
+        stem = _choose(list(datasets), layer, prefer, source)
+        info = datasets[stem]
+        base = _strip_suffix(info.filename)
+        members = [i for i in zf.infolist()
+                   if _strip_suffix(i.filename) == base
+                   and PurePosixPath(i.filename).suffix.lower() in (*_SIDE_SUFFIXES,
+                                                                     *_ZIP_DATA_SUFFIXES)]
+        if sum(i.file_size for i in members) > _MAX_UNZIPPED:
+            raise _fail(source, f"{stem} is larger than 2 GB unzipped; unzip it yourself")
+        with tempfile.TemporaryDirectory(prefix="pianqu-zip-") as tmp:
+            main = None
+            for m in members:
+                target = Path(tmp, "layer" + PurePosixPath(m.filename).suffix.lower())
+                with zf.open(m) as src, target.open("wb") as dst:
+                    dst.write(src.read())
+                if m is info:
+                    main = target
+            assert main is not None
+            yield main, stem
+
+
+def _choose(names: list[str], layer: str | None, prefer: str | None, source: Path) -> str:
+    """Pick the layer asked for, else the only one, else the one named like the schema."""
+    if layer is not None:
+        if layer in names:
+            return layer
+        raise _fail(source, f"no layer {layer!r}; the file has: {', '.join(names)}")
+    if len(names) == 1:
+        return names[0]
+    if prefer is not None:
+        for n in names:
+            if normalise_header(n) == prefer:
+                return n
+    raise _fail(source, f"the file has {len(names)} layers ({', '.join(names)}); "
+                        "say which one to read (layer=… / --layer-name)")
+
+
+def list_file_layers(path: str | Path) -> list[str]:
+    """Names of the layers in a file: GeoPackage layers, zip datasets, Excel sheets, or the stem.
+
+    Examples
+    --------
+    >>> list_file_layers("communities.csv")
+    ['communities']
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".zip" and p.exists():
+        with zipfile.ZipFile(p) as zf:
+            return list(_zip_datasets(zf, p))
+    if suffix in (".xlsx", ".xlsm") and p.exists():
+        return [str(s) for s in pd.ExcelFile(p, engine="openpyxl").sheet_names]
+    if suffix in _TABLE_SUFFIXES or suffix in (".shp", ".geojson", ".json") or not p.exists():
+        return [p.stem]
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(p)]
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise _fail(p, f"cannot open the file: {exc}") from exc
+
+
+def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None = None,
+               encoding: str | None = None) -> RawLayer:
+    """Read one layer of a file with its own headers.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile, zip (of a shapefile or any of these), CSV/TXT, XLSX, or
+        any vector format GDAL reads.
+    layer
+        Layer (GeoPackage), dataset stem (zip) or sheet (Excel) to read.
+    prefer
+        Canonical layer name to pick when the file has several layers and ``layer`` is None.
+    encoding
+        Text encoding of the attributes (shapefile DBF, CSV); detected when None.
+
+    Raises
+    ------
+    LayerValidationError
+        When the file is missing, unreadable, or holds several layers and none was named.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise _fail(p, "file not found")
+    suffix = p.suffix.lower()
+    if suffix == ".zip":
+        if not zipfile.is_zipfile(p):
+            raise _fail(p, "not a zip archive")
+        with _unzipped(p, layer, prefer) as (inner, stem):
+            raw = open_layer(inner, encoding=encoding)
+        raw.file_layer = stem
+        return raw
+    if suffix in _TABLE_SUFFIXES:
+        return _open_table(p, layer=layer, prefer=prefer, encoding=encoding)
+    return _open_vector(p, layer=layer, prefer=prefer, encoding=encoding)
+
+
+def _open_vector(p: Path, *, layer: str | None, prefer: str | None,
+                 encoding: str | None) -> RawLayer:
+    enc, enc_source = (encoding, "declared") if encoding else (None, None)
+    dbf = next((d for d in (p.with_suffix(".dbf"), p.with_suffix(".DBF")) if d.exists()), None)
+    is_shp = p.suffix.lower() == ".shp"
+    read_enc = enc
+    if is_shp and encoding is None:
+        cpg = read_cpg(p)
+        if cpg is not None:  # GDAL applies the .cpg itself
+            enc, enc_source = cpg, ".cpg"
+        elif dbf is not None:
+            read_enc = enc = detect_encoding(dbf_text_bytes(dbf))
+            enc_source = "detected" if enc else None
+    try:
+        names = [str(r[0]) for r in pyogrio.list_layers(p)]
+        chosen = _choose(names, layer, prefer, p)
+        try:
+            gdf, info = _read_vector(p, chosen, read_enc)
+        except UnicodeDecodeError as exc:
+            detected = detect_encoding(dbf_text_bytes(dbf)) if dbf is not None else None
+            if enc_source != ".cpg" or detected is None or detected.upper() == str(enc).upper():
+                msg = (f"cannot decode the text as {enc or 'UTF-8'}: {exc}; name the encoding, "
+                       "e.g. --encoding gbk")
+                raise _fail(p, msg) from exc
+            gdf, info = _read_vector(p, chosen, detected)
+            enc, enc_source = detected, f"detected; the .cpg says {enc}, which does not decode"
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise _fail(p, f"cannot read the file: {exc}") from exc
+    geom_name = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
+    if geom_name is None:
+        frame = pd.DataFrame(gdf).assign(geometry=None)
+        crs = None
+    else:
+        frame = pd.DataFrame(gdf.drop(columns=geom_name))
+        frame["geometry"] = np.asarray(gdf.geometry.values, dtype=object)
+        crs = gdf.crs
+    frame.index = pd.RangeIndex(len(frame))
+    return RawLayer(frame=frame, crs=crs, driver=str(info.get("driver") or p.suffix[1:].upper()),
+                    file_layer=chosen if len(names) > 1 else None, encoding=enc,
+                    encoding_source=enc_source)
+
+
+def _read_vector(p: Path, layer: str, encoding: str | None) -> tuple[pd.DataFrame,
+                                                                      dict[str, Any]]:
+    kwargs: dict[str, Any] = {"layer": layer}
+    if encoding:
+        kwargs["encoding"] = encoding
+    info = pyogrio.read_info(p, **kwargs)
+    return pyogrio.read_dataframe(p, **kwargs), info
+
+
+def _read_table(p: Path, *, layer: str | None, prefer: str | None,
+                encoding: str | None) -> tuple[pd.DataFrame, str, str | None, str | None, str]:
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        sheets = list_file_layers(p)
+        sheet = _choose(sheets, layer, prefer, p)
+        df = pd.read_excel(p, sheet_name=sheet, dtype=object, engine="openpyxl")
+        return df, "XLSX", None, None, sheet if len(sheets) > 1 else ""
+    text, used = decode_text(p.read_bytes(), encoding=encoding)
+    sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","
+    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                     skipinitialspace=True)
+    source = "declared" if encoding else "detected"
+    return df, "CSV", used, source, ""
+
+
+def _open_table(p: Path, *, layer: str | None, prefer: str | None,
+                encoding: str | None) -> RawLayer:
+    try:
+        df, driver, used, source, sheet = _read_table(p, layer=layer, prefer=prefer,
+                                                      encoding=encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise _fail(p, f"cannot decode the text ({exc}); name the encoding (--encoding gbk)"
+                    ) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        raise _fail(p, f"cannot read the table: {exc}") from exc
+    df = df.rename(columns=lambda c: str(c).strip())
+    df.index = pd.RangeIndex(len(df))
+    by_norm = {normalise_header(c): c for c in df.columns}
+    wkt_col = next((by_norm[h] for h in _WKT_HEADERS if h in by_norm), None)
+    xy = next(((by_norm[a], by_norm[b]) for a, b in _XY_HEADERS
+               if a in by_norm and b in by_norm), None)
+    unparsed: dict[int, str] = {}
+    if wkt_col is not None:
+        geoms, unparsed = _parse_wkt(df[wkt_col])
+        used_cols: tuple[str, ...] = (wkt_col,)
+        geometry_from = f"{wkt_col} (WKT)"
+    elif xy is not None:
+        geoms, unparsed = _parse_xy(df[xy[0]], df[xy[1]])
+        used_cols = xy
+        geometry_from = f"{xy[0]}/{xy[1]} (lon/lat)"
+    else:
+        msg = ("no geometry: add a WKT column (geometry / wkt / 几何) or longitude and latitude "
+               f"columns (经度/纬度, lon/lat, lng/lat, x/y); columns found: "
+               f"{', '.join(map(str, df.columns))}")
+        raise _fail(p, msg)
+    frame = df.drop(columns=list(used_cols))
+    frame["geometry"] = geoms
+    return RawLayer(frame=frame, crs=None, driver=driver, file_layer=sheet or None,
+                    encoding=used, encoding_source=source, geometry_from=geometry_from,
+                    unparsed=unparsed)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
+
+
+def _parse_wkt(col: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    texts = [None if _blank(v) else str(v).strip() for v in col.tolist()]
+    geoms = shapely.from_wkt(np.array(texts, dtype=object), on_invalid="ignore")
+    unparsed = {i: t for i, (t, g) in enumerate(zip(texts, geoms, strict=True))
+                if t is not None and g is None}
+    return np.asarray(geoms, dtype=object), unparsed
+
+
+def _parse_xy(xs: pd.Series, ys: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    x = np.array([parse_number(v) for v in xs.tolist()], dtype=float)
+    y = np.array([parse_number(v) for v in ys.tolist()], dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    geoms = np.full(len(x), None, dtype=object)
+    geoms[ok] = shapely.points(x[ok], y[ok])
+    blank = [_blank(a) and _blank(b) for a, b in zip(xs.tolist(), ys.tolist(), strict=True)]
+    unparsed = {int(i): f"{xs.iloc[i]}, {ys.iloc[i]}" for i in np.flatnonzero(~ok)
+                if not blank[i]}
+    return geoms, unparsed

@@ -1,0 +1,312 @@
+"""Geometry and CRS checks of a layer as read: repair what can be repaired, flag the rest.
+
+Works on plain arrays of shapely geometries in file order and reports by position, like
+:mod:`geo.io.coerce`; :mod:`geo.io.read` turns positions into row ids.
+
+Examples
+--------
+>>> from shapely.geometry import Polygon
+>>> bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+>>> fixed, findings, repairs = check_geometries(np.array([bowtie], dtype=object), "polygon")
+>>> fixed[0].geom_type, repairs[0][0], findings
+('MultiPolygon', 0, [])
+>>> suggest_crs(np.array([483000.0, 484000.0]), np.array([3766000.0, 3767000.0]))
+'EPSG:4534–4554 (CGCS2000 3-degree Gauss-Kruger, e.g. EPSG:4547 for 114°E)'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from geo.io.coerce import Finding
+from geo.schema import GeomKind
+
+__all__ = ["DATUMS", "check_crs", "check_geometries", "parse_crs", "suggest_crs"]
+
+DATUMS = ("wgs84", "gcj02", "bd09")
+"""Datums a user may declare for longitude/latitude coordinates (``datum=``)."""
+
+_ALLOWED: dict[str, tuple[str, ...]] = {
+    "polygon": ("Polygon", "MultiPolygon"),
+    "point": ("Point",),
+    "line": ("LineString", "MultiLineString"),
+    "point_or_polygon": ("Point", "Polygon", "MultiPolygon"),
+    "line_or_polygon": ("LineString", "MultiLineString", "Polygon", "MultiPolygon"),
+}
+_WANTED = {
+    "polygon": "polygons (outlines)",
+    "point": "points",
+    "line": "lines",
+    "point_or_polygon": "points or polygons",
+    "line_or_polygon": "lines or polygons",
+}
+_CRS_HINT = "EPSG:4326, EPSG:4490, EPSG:4491–4554 or EPSG:3857"
+
+
+def _polygonal(g: Any) -> Any:
+    """The polygonal part of a geometry (after make_valid), or an empty polygon."""
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    merged = shapely.union_all(parts)
+    return merged
+
+
+def _lineal(g: Any) -> Any:
+    if g.geom_type in ("LineString", "MultiLineString"):
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("LineString", "MultiLineString")]
+    return shapely.line_merge(shapely.union_all(parts)) if parts else shapely.LineString()
+
+
+def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
+        np.ndarray, list[Finding], list[tuple[int, str, str]]]:
+    """Check and repair the geometries of a layer.
+
+    Parameters
+    ----------
+    geoms
+        Shapely geometries (or None) in file order.
+    kind
+        The geometry the layer needs (:attr:`geo.schema.LayerSchema.geometry`).
+
+    Returns
+    -------
+    tuple
+        Repaired geometries (2-D), findings (missing, empty, wrong type, unrepairable), and
+        repairs as ``(position, what was wrong, what it became)``.
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    n = len(geoms)
+    findings: list[Finding] = []
+    missing = np.array([g is None for g in geoms], dtype=bool)
+    present = ~missing
+    empty = np.zeros(n, bool)
+    empty[present] = shapely.is_empty(geoms[present].astype(object))
+    if missing.any():
+        findings.append(Finding("geometry", tuple(np.flatnonzero(missing).tolist()),
+                                "no geometry"))
+    if empty.any():
+        findings.append(Finding("geometry", tuple(np.flatnonzero(empty).tolist()),
+                                "empty geometry"))
+    ok = present & ~empty
+    if not ok.any():
+        return geoms, findings, []
+    has_z = shapely.has_z(geoms[ok])
+    if has_z.any():
+        geoms[ok] = shapely.force_2d(geoms[ok])
+        findings.append(Finding("geometry", (), "3-D coordinates: Z values dropped",
+                                fatal=False))
+    bounds = shapely.bounds(geoms[ok])
+    finite = np.zeros(n, bool)
+    finite[ok] = np.isfinite(bounds).all(axis=1)
+    bad_coords = ok & ~finite
+    if bad_coords.any():
+        findings.append(Finding("geometry", tuple(np.flatnonzero(bad_coords).tolist()),
+                                "coordinates are not numbers (NaN or infinite)"))
+    ok &= finite
+    repairs: list[tuple[int, str, str]] = []
+    wanted = _ALLOWED[kind]
+    polygons_wanted = any(t.endswith("Polygon") for t in wanted)
+    unrepairable: list[int] = []
+    for i in np.flatnonzero(ok & ~shapely.is_valid(geoms)):
+        g = geoms[i]
+        reason = str(shapely.is_valid_reason(g))
+        fixed = shapely.make_valid(g)
+        if g.geom_type in ("Polygon", "MultiPolygon") and polygons_wanted:
+            fixed = _polygonal(fixed)
+        elif g.geom_type in ("LineString", "MultiLineString", "LinearRing"):
+            fixed = _lineal(fixed)
+        if fixed.is_empty:
+            unrepairable.append(int(i))
+            continue
+        geoms[i] = fixed
+        repairs.append((int(i), reason, fixed.geom_type))
+    if unrepairable:
+        findings.append(Finding("geometry", tuple(unrepairable),
+                                "degenerate geometry (no area or length) that make_valid "
+                                "cannot repair"))
+        ok[unrepairable] = False
+    wrong: dict[str, list[int]] = {}
+    for i in np.flatnonzero(ok):
+        g = geoms[i]
+        t = g.geom_type
+        if t == "LinearRing":
+            geoms[i] = shapely.LineString(g.coords)
+            t = "LineString"
+        if t == "MultiPoint" and "Point" in wanted and len(g.geoms) == 1:
+            geoms[i] = g.geoms[0]
+            t = "Point"
+        if t == "GeometryCollection":
+            only = {p.geom_type for p in g.geoms}
+            if only <= {"Polygon", "MultiPolygon"} and polygons_wanted:
+                geoms[i] = _polygonal(g)
+                t = geoms[i].geom_type
+        if t not in wanted:
+            wrong.setdefault(t, []).append(int(i))
+    for t, rows in wrong.items():
+        findings.append(Finding("geometry", tuple(rows), f"{t} where {_WANTED[kind]} are needed"))
+    return geoms, findings, repairs
+
+
+def parse_crs(value: Any) -> CRS | None:
+    """A :class:`pyproj.CRS` from ``"EPSG:4547"``, ``4547``, WKT, or a CRS; None stays None.
+
+    Raises
+    ------
+    ValueError
+        When pyproj does not understand the value.
+    """
+    if value is None:
+        return None
+    try:
+        return CRS.from_user_input(value)
+    except ProjCRSError as exc:
+        msg = f"cannot understand the CRS {value!r}; use {_CRS_HINT}"
+        raise ValueError(msg) from exc
+
+
+def suggest_crs(x: np.ndarray, y: np.ndarray) -> str:
+    """Which CRS projected-looking coordinates in China are probably in (a hint for messages).
+
+    Gauss-Kruger eastings are 200–800 km without a zone prefix; with one, the zone number leads
+    (zone 38 -> 38,500,000). Web Mercator puts China at x ≈ 8–15.5 million metres.
+
+    Examples
+    --------
+    >>> suggest_crs(np.array([38_480_000.0]), np.array([3_766_000.0]))
+    'EPSG:4526 (CGCS2000 3-degree Gauss-Kruger zone 38, easting with zone prefix)'
+    """
+    x0, x1, y0, y1 = float(np.min(x)), float(np.max(x)), float(np.min(y)), float(np.max(y))
+    hints: list[str] = []
+    if 1.5e5 <= x0 and x1 <= 8.5e5 and 1.5e6 <= y0 and y1 <= 6.2e6:
+        hints.append("EPSG:4534–4554 (CGCS2000 3-degree Gauss-Kruger, e.g. EPSG:4547 for 114°E)")
+    zone = int(x0 // 1e6)
+    if zone == int(x1 // 1e6) and 1.5e6 <= y0 and y1 <= 6.2e6:
+        if 25 <= zone <= 45:
+            hints.append(f"EPSG:{4513 + zone - 25} (CGCS2000 3-degree Gauss-Kruger zone {zone}, "
+                         "easting with zone prefix)")
+        elif 13 <= zone <= 23:
+            hints.append(f"EPSG:{4491 + zone - 13} (CGCS2000 6-degree Gauss-Kruger zone {zone}, "
+                         "easting with zone prefix)")
+    if 7.5e6 <= x0 and x1 <= 1.6e7 and 1.5e6 <= y0 and y1 <= 7.5e6:
+        hints.append("EPSG:3857 (Web Mercator)")
+    return " or ".join(hints) if hints else f"one of {_CRS_HINT}"
+
+
+def _ranges(x: np.ndarray, y: np.ndarray) -> str:
+    return (f"x {np.min(x):,.6g}…{np.max(x):,.6g}, y {np.min(y):,.6g}…{np.max(y):,.6g}")
+
+
+def _looks_swapped(x: np.ndarray, y: np.ndarray) -> bool:
+    """Latitude in x and longitude in y, for China: clear when y cannot be a latitude."""
+    return bool(np.all((x >= 3) & (x <= 54) & (y >= 73) & (y <= 136)) and np.any(y > 90))
+
+
+def _degrees(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
+
+
+def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
+              datum: str | None = None) -> tuple[CRS | None, str, list[Finding]]:
+    """Decide the CRS of a layer and check that the coordinates fit it.
+
+    Parameters
+    ----------
+    geoms
+        Geometries (None and empty allowed) in file order.
+    file_crs
+        The CRS the file declares.
+    declared
+        The CRS the user declared (wins over the file's, with a note when they differ).
+    datum
+        ``"gcj02"`` or ``"bd09"`` when the user declared shifted longitude/latitude.
+
+    Returns
+    -------
+    tuple
+        The CRS (None only when there is a fatal finding), where it came from (``"file"``,
+        ``"declared"``, ``"assumed"``), and findings (swapped or projected-looking coordinates,
+        coordinates outside the CRS's area, a datum on projected coordinates).
+    """
+    findings: list[Finding] = []
+    try:
+        user = parse_crs(declared)
+    except ValueError as exc:
+        return None, "declared", [Finding("crs", (), str(exc))]
+    crs, source = (user, "declared") if user is not None else (file_crs, "file")
+    if user is not None and file_crs is not None and not user.equals(file_crs):
+        findings.append(Finding("crs", (), f"the file says {_name(file_crs)}; the declared "
+                                           f"{_name(user)} was used", fatal=False))
+    if datum is not None and datum.lower() not in DATUMS:
+        findings.append(Finding("crs", (), f"unknown datum {datum!r}; allowed: gcj02, bd09, "
+                                           "wgs84"))
+    geoms = np.asarray(geoms, dtype=object)
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    usable = geoms[present]
+    usable = usable[~shapely.is_empty(usable)] if len(usable) else usable
+    b = shapely.bounds(usable) if len(usable) else np.empty((0, 4))
+    b = b[np.isfinite(b).all(axis=1)]
+    if crs is not None and not crs.is_geographic and datum not in (None, "wgs84"):
+        findings.append(Finding("crs", (), f"datum {datum} applies to longitude/latitude but the "
+                                           f"coordinates are in {_name(crs)} (metres)"))
+    if len(b) == 0:
+        return crs, source, findings
+    x = np.concatenate([b[:, 0], b[:, 2]])
+    y = np.concatenate([b[:, 1], b[:, 3]])
+    if crs is None or crs.is_geographic:
+        if _looks_swapped(x, y):
+            findings.append(Finding("geometry", (), f"coordinates look swapped ({_ranges(x, y)}): "
+                                                    "latitude is in x and longitude in y; swap "
+                                                    "the longitude/latitude columns"))
+            return crs, source, findings
+        if not _degrees(x, y):
+            said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
+            findings.append(Finding("crs", (), f"coordinates look projected ({_ranges(x, y)}) "
+                                               f"but {said}; declare it, e.g. --crs "
+                                               f"{suggest_crs(x, y)}"))
+            return crs, source, findings
+        if crs is None:
+            findings.append(Finding("crs", (), "no CRS in the file; coordinates look like "
+                                               "longitude/latitude, assumed WGS84 (EPSG:4326)",
+                                    fatal=False))
+            return CRS.from_epsg(4326), "assumed", findings
+        return crs, source, findings
+    if _degrees(x, y):
+        findings.append(Finding("crs", (), f"coordinates look like degrees ({_ranges(x, y)}) but "
+                                           f"the CRS is {_name(crs)} (metres); declare "
+                                           "--crs EPSG:4326 or fix the .prj"))
+        return crs, source, findings
+    outside = _outside_area(crs, x, y)
+    if outside:
+        findings.append(Finding("crs", (), f"coordinates ({_ranges(x, y)}) lie outside the area "
+                                           f"of {_name(crs)} ({outside}); wrong zone? perhaps "
+                                           f"{suggest_crs(x, y)}"))
+    return crs, source, findings
+
+
+def _name(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _outside_area(crs: CRS, x: np.ndarray, y: np.ndarray) -> str | None:
+    """Describe the CRS's area of use when the layer's centre falls well outside it."""
+    area = crs.area_of_use
+    if area is None:
+        return None
+    cx, cy = (np.min(x) + np.max(x)) / 2, (np.min(y) + np.max(y)) / 2
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(cx, cy)
+    w, s, e, n = area.bounds
+    margin = 3.0
+    if (np.isfinite(lon) and np.isfinite(lat) and w - margin <= lon <= e + margin
+            and s - margin <= lat <= n + margin):
+        return None
+    return f"lon {w:g}–{e:g}, lat {s:g}–{n:g}"
