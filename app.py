@@ -1,0 +1,37 @@
+"""片区 Pianqu — the planner's app: five pages on one plan, Chinese first, offline first.
+
+Run with ``make app`` (``streamlit run app.py``). Pages live in ``ui/pages/``; the pipeline is
+``planning.scenario.run_plan`` (called through ``ui.state.plan_or_notice``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.i18n import t
+from ui.state import lang
+
+st.set_page_config(page_title="片区 Pianqu", page_icon="🏘️", layout="wide")
+
+with st.sidebar:
+    st.radio(t("language", "zh"), options=["zh", "en"], key="lang", horizontal=True,
+             format_func=lambda v: "中文" if v == "zh" else "English")
+    L = lang()
+    st.selectbox(t("basemap", L), options=["none", "osm", "tianditu", "amap"], key="basemap",
+                 format_func=lambda v: t(f"basemap_{v}", L))
+    if st.session_state.get("basemap", "none") != "none":
+        st.caption(t("basemap_online_note", L))
+    if st.session_state.get("basemap") == "tianditu":
+        st.text_input(t("tianditu_key", L), key="tianditu_key", type="password")
+        if not st.session_state.get("tianditu_key"):
+            st.warning(t("tianditu_key_missing", L))
+
+pages = [
+    st.Page("ui/pages/data.py", title=t("page_data", L), icon="🗂️", url_path="data",
+            default=True),
+    st.Page("ui/pages/zoning.py", title=t("page_zoning", L), icon="🧩", url_path="zoning"),
+    st.Page("ui/pages/siting.py", title=t("page_siting", L), icon="📍", url_path="siting"),
+    st.Page("ui/pages/coverage.py", title=t("page_coverage", L), icon="🚶", url_path="coverage"),
+    st.Page("ui/pages/export.py", title=t("page_export", L), icon="📦", url_path="export"),
+]
+st.navigation(pages).run()

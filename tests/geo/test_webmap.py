@@ -1,0 +1,264 @@
+"""geo.webmap: offline assets, escaping, simplification in metres, payload size, datum shift."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from geo.errors import CRSError, PlanningInputError
+from geo.webmap import (
+    ASSET_DIR,
+    build_map,
+    external_urls,
+    kind_icon_svg,
+    map_html,
+    prepare_layer,
+    zone_colors,
+)
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, points
+
+ASSETS = "/assets"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _plan_like(n: int = 4) -> dict[str, gpd.GeoDataFrame]:
+    """A grid with two zones, one excluded compound, minutes per kind, facilities and gaps."""
+    g = block_grid(n)
+    g["zone_id"] = np.where(np.arange(len(g)) % n < n / 2, "Z001", "Z002")
+    g["excluded_reason"] = None
+    g.loc[g.index[0], ["zone_id", "excluded_reason"]] = [None, "建成于2005年"]
+    g["walk_minutes_elderly_care"] = np.linspace(1, 20, len(g))
+    g.loc[g.index[1], "walk_minutes_elderly_care"] = np.nan
+    zones = (g.dropna(subset=["zone_id"]).dissolve("zone_id", aggfunc={"households": "sum"})
+             .assign(n_communities=lambda d: 0).reset_index())
+    fac = points([(50, 50), (300, 300)])
+    planned = points([(200, 100)], kind="ev_charger", prefix="P").assign(cost=30.0,
+                                                                         zone_id="Z001")
+    sa = gpd.GeoDataFrame({"kind": ["elderly_care"] * 3, "minutes": [5, 10, 15]},
+                          geometry=[Polygon(box(ORIGIN_X, ORIGIN_Y, ORIGIN_X + r, ORIGIN_Y + r))
+                                    for r in (150, 300, 450)], crs=CRS_GK)
+    gaps = gpd.GeoDataFrame({"kind": ["elderly_care"], "households": [200]},
+                            geometry=[g.geometry.iloc[-1]], crs=CRS_GK)
+    return {"communities": g, "zones": zones, "facilities": fac, "planned": planned,
+            "service_areas": sa, "gaps": gaps}
+
+
+def _render(**kwargs: object) -> str:
+    p = _plan_like()
+    m = build_map(p["communities"], zones=p["zones"], facilities=p["facilities"],
+                  planned=p["planned"], service_areas=p["service_areas"], gaps=p["gaps"],
+                  sites=p["facilities"].rename_axis("site_id").assign(kinds="parking"),
+                  asset_url=ASSETS, **kwargs)  # type: ignore[arg-type]
+    return map_html(m)
+
+
+def _geojson_layers(page: str) -> list[dict]:
+    """Every FeatureCollection embedded in the page (folium writes them as JSON literals)."""
+    out = []
+    for match in re.finditer(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);\n", page):
+        out.append(json.loads(match.group(1)))
+    return out
+
+
+def _has_text(page: str, text: str) -> bool:
+    """Whether ``text`` is in the page, as is or JSON-escaped (folium's ``tojson``)."""
+    return text in page or json.dumps(text)[1:-1] in page
+
+
+def test_every_script_and_stylesheet_is_local_and_vendored() -> None:
+    page = _render(draw=True)
+    assert external_urls(page) == []
+    srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert srcs, "the page loads no asset at all"
+    for url in srcs:
+        assert url.startswith(ASSETS + "/"), url
+        assert (ASSET_DIR / url.removeprefix(ASSETS + "/")).is_file(), url
+    # The plugins the planner uses are all there.
+    for name in ("leaflet.js", "Control.FullScreen.js", "leaflet-measure.min.js",
+                 "leaflet.draw.js"):
+        assert any(u.endswith(name) for u in srcs), name
+
+
+def test_vendored_css_references_resolve() -> None:
+    for css in ASSET_DIR.rglob("*.css"):
+        for ref in re.findall(r"url\(['\"]?([^'\")]+)['\"]?\)", css.read_text()):
+            if ref.startswith(("#", "data:")):
+                continue
+            assert not ref.startswith(("http:", "https:", "//")), (css, ref)
+            assert (css.parent / ref).is_file(), (css, ref)
+
+
+def test_vendored_readme_lists_every_package() -> None:
+    readme = (ASSET_DIR / "README.md").read_text()
+    for d in sorted(p for p in ASSET_DIR.iterdir() if p.is_dir()):
+        assert d.name in readme, d.name
+
+
+def test_uploaded_text_is_escaped_everywhere() -> None:
+    p = _plan_like()
+    p["communities"].loc["C01", "name"] = XSS
+    p["facilities"].loc["F0", "name"] = XSS
+    p["zones"].loc[0, "zone_id"] = "<b>Z</b>"
+    m = build_map(p["communities"], zones=p["zones"], facilities=p["facilities"],
+                  asset_url=ASSETS)
+    page = map_html(m)
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.replace("\\u0026", "&")
+    assert "<b>Z</b>" not in page
+
+
+def test_no_tiles_unless_a_basemap_is_picked() -> None:
+    assert "tile.openstreetmap.org" not in _render()
+    assert "tile.openstreetmap.org" in _render(basemap="osm")
+    page = _render(basemap="tianditu", tianditu_key="KEY123")
+    assert "tianditu.gov.cn" in page and "tk=KEY123" in page
+
+
+def test_bad_basemap_choices_are_refused() -> None:
+    with pytest.raises(PlanningInputError, match="key"):
+        build_map(block_grid(1), basemap="tianditu")
+    with pytest.raises(PlanningInputError, match="basemap"):
+        build_map(block_grid(1), basemap="google")  # type: ignore[arg-type]
+
+
+def test_amap_shifts_layers_to_gcj02() -> None:
+    from geo.crs import wgs84_to_gcj02
+
+    g = block_grid(1)
+    plain = prepare_layer(g, tolerance_m=0)
+    shifted = prepare_layer(g, tolerance_m=0, datum="gcj02")
+    x0, y0 = np.asarray(plain.geometry.iloc[0].exterior.coords)[0]
+    x1, y1 = np.asarray(shifted.geometry.iloc[0].exterior.coords)[0]
+    ex, ey = wgs84_to_gcj02(np.array([x0]), np.array([y0]))
+    assert (x1, y1) == pytest.approx((float(np.ravel(ex)[0]), float(np.ravel(ey)[0])), abs=2e-6)
+    # GCJ-02 moves points in China by a few hundred metres.
+    shift_m = np.hypot((x1 - x0) * 92_000, (y1 - y0) * 111_000)
+    assert 100 < shift_m < 1000
+
+
+def test_prepare_layer_simplifies_in_metres_and_rounds() -> None:
+    # A 100 m square with a 0.3 m notch in one side: 1 m tolerance removes it, 0 keeps it.
+    x, y = ORIGIN_X, ORIGIN_Y
+    notched = Polygon([(x, y), (x + 50, y), (x + 50.5, y + 0.3), (x + 51, y), (x + 100, y),
+                       (x + 100, y + 100), (x, y + 100)])
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[notched], crs=CRS_GK,
+                           index=pd.Index(["C1"], name="community_id"))
+    kept = prepare_layer(gdf, tolerance_m=0)
+    simple = prepare_layer(gdf, tolerance_m=1.0)
+    assert len(kept.geometry.iloc[0].exterior.coords) == 8
+    assert len(simple.geometry.iloc[0].exterior.coords) == 5
+    assert simple.crs.to_epsg() == 4326 and simple.index.tolist() == ["C1"]
+    coords = np.asarray(simple.geometry.iloc[0].exterior.coords)
+    assert np.allclose(coords, np.round(coords, 6), atol=0, rtol=0)
+    assert list(simple.columns) == ["geometry"]  # attributes only when asked
+
+
+def test_prepare_layer_simplifies_geographic_input_in_metres() -> None:
+    g = block_grid(1).to_crs(4326)
+    out = prepare_layer(g, tolerance_m=1.0)
+    assert out.geometry.iloc[0].is_valid and len(out.geometry.iloc[0].exterior.coords) == 5
+
+
+def test_holes_and_multipart_compounds_survive() -> None:
+    x, y = ORIGIN_X, ORIGIN_Y
+    courtyard = Polygon(box(x, y, x + 100, y + 100).exterior.coords,
+                        [box(x + 40, y + 40, x + 60, y + 60).exterior.coords])
+    two = MultiPolygon([box(x + 200, y, x + 250, y + 50), box(x + 300, y, x + 350, y + 50)])
+    gdf = gpd.GeoDataFrame({"households": [10, 20]}, geometry=[courtyard, two], crs=CRS_GK,
+                           index=pd.Index(["C1", "C2"], name="community_id"))
+    out = prepare_layer(gdf, columns=["households"])
+    assert len(out.geometry.iloc[0].interiors) == 1
+    assert out.geometry.iloc[1].geom_type == "MultiPolygon" and len(out.geometry.iloc[1].geoms) == 2
+    assert out["households"].tolist() == [10, 20]
+
+
+def test_layer_without_crs_is_refused() -> None:
+    g = block_grid(1).set_crs(None, allow_override=True)
+    with pytest.raises(CRSError):
+        prepare_layer(g)
+
+
+def test_zone_polygons_are_drawn_once_each_with_their_class() -> None:
+    p = _plan_like()
+    page = map_html(build_map(p["communities"], zones=p["zones"], asset_url=ASSETS))
+    layers = _geojson_layers(page)
+    zone_layers = [fc for fc in layers if fc["features"]
+                   and set(fc["features"][0]["properties"]) >= {"zone_id", "n_communities"}]
+    assert len(zone_layers) == 1
+    assert sorted(f["properties"]["zone_id"] for f in zone_layers[0]["features"]) == ["Z001",
+                                                                                       "Z002"]
+    assert page.count('"className": "pianqu-zone"') >= 1
+    # One label per zone.
+    assert page.count("pianqu-zone-label") == 2
+
+
+def test_compound_tooltips_carry_name_households_year_zone_and_minutes() -> None:
+    p = _plan_like()
+    page = map_html(build_map(p["communities"], asset_url=ASSETS))
+    fc = next(fc for fc in _geojson_layers(page) if len(fc["features"]) == 16)
+    props = {f["properties"]["community_id"]: f["properties"] for f in fc["features"]}
+    assert props["C00"]["zone_id"] == "建成于2005年"  # excluded: the reason is shown
+    assert props["C02"]["zone_id"] in ("Z001", "Z002")
+    assert props["C01"]["walk_minutes_elderly_care"] == "—"  # missing minutes
+    expected = f"{np.linspace(1, 20, 16)[5]:.1f}"
+    assert props["C11"]["walk_minutes_elderly_care"] == expected
+    assert props["C11"]["households"] == "200" and props["C11"]["built_year"] == "1990"
+    assert _has_text(page, "户数") and _has_text(page, "建成年代")  # aliases from geo.schema
+    page_en = map_html(build_map(p["communities"], asset_url=ASSETS, lang="en"))
+    assert _has_text(page_en, "Households") and _has_text(page_en, "Built year")
+    assert not _has_text(page_en, "户数")
+
+
+def test_uncovered_compounds_get_a_red_outline() -> None:
+    p = _plan_like()
+    flag = pd.Series(False, index=p["communities"].index)
+    flag[["C10", "C20"]] = True
+    page = map_html(build_map(p["communities"], uncovered=flag, asset_url=ASSETS))
+    fc = next(fc for fc in _geojson_layers(page) if len(fc["features"]) == 16)
+    marked = sorted(f["properties"]["community_id"] for f in fc["features"]
+                    if f["properties"]["_u"])
+    assert marked == ["C10", "C20"]
+
+
+def test_empty_and_missing_layers_still_give_a_map() -> None:
+    empty = block_grid(1).iloc[:0]
+    for m in (build_map(asset_url=ASSETS), build_map(empty, zones=empty, asset_url=ASSETS)):
+        page = map_html(m)
+        assert "leaflet.js" in page and external_urls(page) == []
+
+
+def test_icons_differ_by_kind_and_need_no_webfont() -> None:
+    svgs = {k: kind_icon_svg(k) for k in ("elderly_care", "ev_charger", "parking")}
+    assert len(set(svgs.values())) == 3
+    assert all(s.startswith("<svg") for s in svgs.values())
+    assert kind_icon_svg("parking", planned=True) != svgs["parking"]
+    page = _render()
+    assert "font-awesome" not in page and "glyphicon" not in page and "bootstrap" not in page
+
+
+def test_zone_colours_are_stable_whatever_the_order() -> None:
+    assert zone_colors(["Z003", "Z001", "Z002"]) == zone_colors(["Z001", "Z002", "Z003"])
+    assert len(set(zone_colors([f"Z{i:03d}" for i in range(14)]).values())) == 14
+
+
+@pytest.mark.slow
+def test_five_thousand_compounds_stay_under_five_megabytes(tmp_path: Path) -> None:
+    g = block_grid(71, block=60.0, street=12.0)  # 5,041 compounds
+    assert len(g) >= 5000
+    g["zone_id"] = [f"Z{(i // 40) + 1:03d}" for i in range(len(g))]
+    g["excluded_reason"] = None
+    for kind in ("elderly_care", "ev_charger", "parking", "clinic", "market", "kindergarten"):
+        g[f"walk_minutes_{kind}"] = np.linspace(0.5, 30.0, len(g))
+    zones = g.dissolve("zone_id", aggfunc={"households": "sum"}).assign(
+        n_communities=40).reset_index()
+    page = map_html(build_map(g, zones=zones, asset_url=ASSETS))
+    size = len(page.encode("utf-8"))
+    (tmp_path / "map5000.html").write_text(page)
+    assert size < 5 * 1024 * 1024, f"{size / 1e6:.2f} MB"

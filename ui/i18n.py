@@ -1,0 +1,202 @@
+"""Every UI string in Chinese (default) and English, and column labels from geo.schema.
+
+Examples
+--------
+>>> t("page_data", "zh"), t("page_data", "en")
+('数据', 'Data')
+>>> column_label("households", "zh")
+'户数'
+>>> column_label("walk_minutes_clinic", "en")
+'Clinic (min)'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from geo.schema import FACILITY_KINDS, LAYERS
+
+__all__ = ["LANGS", "TEXT", "Lang", "column_label", "column_labels", "kind_label", "t"]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # shell
+    "app_title": ("片区 · 老旧小区连片改造规划", "Pianqu · renovation zones for old compounds"),
+    "language": ("语言 / Language", "语言 / Language"),
+    "page_data": ("数据", "Data"),
+    "page_zoning": ("片区划分", "Zoning"),
+    "page_siting": ("设施选址", "Facility siting"),
+    "page_coverage": ("15分钟生活圈", "15-minute life circle"),
+    "page_export": ("导出", "Export"),
+    "basemap": ("底图", "Basemap"),
+    "basemap_none": ("无底图（离线）", "None (offline)"),
+    "basemap_osm": ("OpenStreetMap（联网）", "OpenStreetMap (online)"),
+    "basemap_tianditu": ("天地图（联网，需密钥）", "Tianditu (online, needs a key)"),
+    "basemap_amap": ("高德地图（联网，GCJ-02）", "AMap (online, GCJ-02)"),
+    "tianditu_key": ("天地图密钥", "Tianditu key"),
+    "tianditu_key_missing": ("请输入天地图密钥，否则不显示底图。",
+                             "Enter a Tianditu key; no basemap is shown without one."),
+    "basemap_online_note": ("选择联网底图后，瓦片将从互联网加载。",
+                            "An online basemap loads tiles from the internet."),
+    "assets_missing": ("找不到本地地图资源（static/ → data/web/），地图无法显示。",
+                       "Local map assets (static/ -> data/web/) are missing; the map cannot load."),
+    "not_available": ("此功能所依赖的模块尚未完成（{module}），暂不可用。",
+                      "Not available yet: the module it needs ({module}) has not landed."),
+    "running": ("正在计算…", "Working…"),
+    "step": ("步骤：{step}", "Step: {step}"),
+    "done": ("完成", "Done"),
+    # data page
+    "data_source": ("数据来源", "Data source"),
+    "source_sample": ("示例片区（许昌老城，合成数据）",
+                      "Sample district (Xuchang old town, synthetic)"),
+    "source_upload": ("上传文件", "Upload files"),
+    "upload_help": ("支持 GeoPackage、GeoJSON、Shapefile（.zip）、CSV（WKT 几何）；"
+                    "道路可上传 .osm.pbf。单个文件不超过 {mb} MB。",
+                    "GeoPackage, GeoJSON, Shapefile (.zip), CSV (WKT geometry); streets may be an "
+                    ".osm.pbf. At most {mb} MB per file."),
+    "layer_communities": ("小区", "Compounds"),
+    "layer_streets": ("道路（或 .osm.pbf）", "Streets (or .osm.pbf)"),
+    "layer_facilities": ("现有设施", "Existing facilities"),
+    "layer_sites": ("候选点", "Candidate sites"),
+    "layer_barriers": ("阻隔（铁路、河流）", "Barriers (rail, river)"),
+    "use_uploads": ("使用上传的数据", "Use the uploaded data"),
+    "need_communities": ("至少需要上传小区图层。", "Upload at least the compounds layer."),
+    "problems_title": ("{file}：发现 {n} 个问题，请修改文件后重新上传",
+                       "{file}: {n} problems; fix the file and upload it again"),
+    "problem_column": ("字段", "Column"),
+    "problem_rows": ("行（编号）", "Rows (ids)"),
+    "problem_message": ("问题", "Problem"),
+    "upload_error": ("{file}：{error}", "{file}: {error}"),
+    "too_large": ("文件过大：{size:.1f} MB，上限 {mb} MB。",
+                  "File too large: {size:.1f} MB; the limit is {mb} MB."),
+    "bad_zip": ("压缩包无法读取或不安全：{why}", "The zip cannot be read or is unsafe: {why}"),
+    "bad_type": ("不支持的文件类型：{ext}", "Unsupported file type: {ext}"),
+    "layers_loaded": ("已载入图层", "Layers loaded"),
+    "rows": ("条", "rows"),
+    "summary_compounds": ("小区数", "Compounds"),
+    "summary_households": ("总户数", "Households"),
+    "summary_facilities": ("现有设施", "Facilities"),
+    "summary_sites": ("候选点", "Candidate sites"),
+    "read_report": ("读取说明", "Read report"),
+    # zoning page
+    "eligibility": ("改造条件", "Eligibility"),
+    "built_before": ("建成年代早于", "Built before"),
+    "min_consent": ("最低居民同意率", "Minimum consent rate"),
+    "zoning_params": ("片区参数", "Zone parameters"),
+    "min_households": ("片区最少户数", "Minimum households per zone"),
+    "max_households": ("片区最多户数", "Maximum households per zone"),
+    "gap_tolerance": ("相邻判定距离（米，跨街）", "Adjacency gap (m, across streets)"),
+    "max_diameter": ("片区最大直径（米）", "Maximum zone diameter (m)"),
+    "seed": ("随机种子", "Seed"),
+    "run_plan": ("计算规划", "Run the plan"),
+    "zones_table": ("片区一览", "Zones"),
+    "n_zones": ("片区数", "Zones"),
+    "n_in_zones": ("纳入改造小区", "Compounds in zones"),
+    "n_excluded": ("未纳入小区", "Compounds left out"),
+    "excluded_table": ("未纳入改造的小区及原因", "Compounds left out, and why"),
+    # siting page
+    "demand_ratios": ("需求参数", "Demand ratios"),
+    "elderly_m2": ("养老面积（m²/百户）", "Elderly-care m² per 100 households"),
+    "ev_share": ("电动车保有比例", "EV share of households"),
+    "parking_ratio": ("停车位（个/户）", "Parking spaces per household"),
+    "budget": ("预算（万元，0 为不限）", "Budget (10k CNY, 0 = none)"),
+    "max_sites": ("最多新建设施数（0 为不限）", "Maximum new facilities (0 = none)"),
+    "planned_table": ("规划设施", "Planned facilities"),
+    "before_after": ("选址前后覆盖户数", "Households covered before and after"),
+    "before": ("选址前", "Before"),
+    "after": ("选址后", "After"),
+    "draw_hint": ("在地图上用左侧工具画一个点或多边形，作为新的候选点。",
+                  "Draw a point or a polygon on the map (left toolbar) to add a candidate site."),
+    "drawn_site": ("新画的候选点", "Drawn candidate site"),
+    "drawn_kinds": ("可建设施类型", "Kinds allowed"),
+    "drawn_cost": ("造价（万元）", "Cost (10k CNY)"),
+    "add_site": ("加入候选点并重新选址", "Add the site and re-run siting"),
+    "user_sites": ("已添加的候选点：{n} 个", "Candidate sites added: {n}"),
+    "clear_sites": ("清除添加的候选点", "Clear added sites"),
+    "status": ("求解状态", "Solver status"),
+    # coverage page
+    "kind": ("设施类型", "Facility kind"),
+    "coverage_chart": ("各类设施覆盖户数占比", "Share of households covered, per kind"),
+    "uncovered_n": ("{minutes} 分钟内未覆盖的小区：{n} 个",
+                    "Compounds not reached within {minutes} min: {n}"),
+    "click_hint": ("点击地图上的小区，查看到各类设施的步行时间。",
+                   "Click a compound on the map to see its walking minutes to every kind."),
+    "clicked": ("{name}：到各类设施的步行时间", "{name}: walking minutes to every kind"),
+    "minutes": ("分钟", "minutes"),
+    "no_facility": ("无可达设施", "none reachable"),
+    "coverage_table": ("覆盖统计", "Coverage summary"),
+    # export page
+    "downloads": ("下载", "Downloads"),
+    "export_bureau": ("规划局 GeoJSON", "Bureau GeoJSON"),
+    "export_gpkg": ("GeoPackage 项目文件", "GeoPackage project"),
+    "export_shp": ("Shapefile（.zip）", "Shapefile (.zip)"),
+    "export_table": ("小区表（Excel）", "Compound table (Excel)"),
+    "run_first": ("请先在“片区划分”页计算规划。", "Run the plan on the Zoning page first."),
+}
+
+
+def t(key: str, lang: Lang, **fmt: object) -> str:
+    """The string ``key`` in ``lang``, formatted with ``fmt``; the key itself when unknown."""
+    pair = TEXT.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "zh" else pair[1]
+    return text.format(**fmt) if fmt else text
+
+
+def kind_label(kind: str, lang: Lang) -> str:
+    """Chinese or English name of a facility kind."""
+    k = FACILITY_KINDS.get(kind)
+    if k is None:
+        return kind
+    return k.label_zh if lang == "zh" else k.label_en
+
+
+_EXTRA: dict[str, tuple[str, str]] = {
+    "zone_id": ("片区编号", "Zone"),
+    "excluded_reason": ("未纳入原因", "Why not"),
+    "eligible": ("符合条件", "Eligible"),
+    "n_communities": ("小区数", "Compounds"),
+    "area_m2": ("面积（m²）", "Area (m²)"),
+    "diameter_m": ("直径（米）", "Diameter (m)"),
+    "compactness": ("紧凑度", "Compactness"),
+    "within_bounds": ("户数达标", "Within bounds"),
+    "site_id": ("候选点编号", "Site"),
+    "demand_served": ("服务需求", "Demand served"),
+    "generated": ("自动生成", "Generated"),
+    "households_covered": ("覆盖户数", "Households covered"),
+    "households_total": ("总户数", "Households"),
+    "elderly_covered": ("覆盖老年人口", "Elderly covered"),
+    "elderly_total": ("老年人口", "Elderly"),
+    "share": ("覆盖率", "Share"),
+    "completeness": ("达标设施类数", "Kinds covered"),
+    "column": ("字段", "Column"),
+    "rows": ("行", "Rows"),
+    "message": ("问题", "Problem"),
+}
+
+
+def column_label(column: str, lang: Lang) -> str:
+    """Display label of a canonical column (geo.schema aliases first)."""
+    if column.startswith("walk_minutes_"):
+        kind = column.removeprefix("walk_minutes_")
+        return (f"{kind_label(kind, lang)}（分钟）" if lang == "zh"
+                else f"{kind_label(kind, lang)} (min)")
+    if column in _EXTRA:
+        return _EXTRA[column][0 if lang == "zh" else 1]
+    if column in ("kind", "minutes"):
+        return t(column, lang)
+    for schema in LAYERS.values():
+        if column == schema.id_column:
+            return "编号" if lang == "zh" else "ID"
+        for col in schema.columns:
+            if col.name == column:
+                return col.label_zh if lang == "zh" else col.label_en
+    return column
+
+
+def column_labels(columns: list[str], lang: Lang) -> dict[str, str]:
+    """Mapping for ``DataFrame.rename(columns=...)``."""
+    return {c: column_label(str(c), lang) for c in columns}

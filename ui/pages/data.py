@@ -1,0 +1,104 @@
+"""数据 — the sample district by default; uploads with validation problems as a table."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.errors import LayerValidationError, PlanningInputError
+from geo.webmap import build_map
+from ui.i18n import t
+from ui.state import current_layers, digest, lang, load_sample_layers, set_layers
+from ui.uploads import MAX_UPLOAD_MB, save_upload
+from ui.widgets import basemap_choice, problems_table, show_map
+
+L = lang()
+st.title(t("page_data", L))
+
+_UPLOADS = ("communities", "streets", "facilities", "sites", "barriers")
+
+
+def _read_upload(name: str, data: bytes, schema: str, tmp: Path) -> dict[str, gpd.GeoDataFrame]:
+    """One uploaded file -> layers (an .osm.pbf may give several)."""
+    path = save_upload(name, data, tmp / schema)
+    if path.name.lower().endswith(".osm.pbf"):
+        from geo.osm import read_osm
+
+        return {k: v for k, v in read_osm(path).items() if k == "streets" or k == schema}
+    from geo.io import read_layer
+
+    result = read_layer(path, schema)
+    if result.report is not None and hasattr(result.report, "summary"):
+        st.session_state.setdefault("read_reports", {})[schema] = result.report.summary()
+    return {schema: result.gdf}
+
+
+source = st.radio(t("data_source", L), ["sample", "upload"], horizontal=True,
+                  format_func=lambda v: t(f"source_{v}", L),
+                  index=0 if st.session_state.get("data_key", "sample") == "sample" else 1)
+
+if source == "sample":
+    if st.session_state.get("data_key", "sample") != "sample":
+        set_layers("sample", load_sample_layers())
+else:
+    st.caption(t("upload_help", L, mb=MAX_UPLOAD_MB))
+    files: dict[str, Any] = {}
+    cols = st.columns(len(_UPLOADS))
+    for col, schema in zip(cols, _UPLOADS, strict=True):
+        with col:
+            types = ["gpkg", "geojson", "json", "zip", "csv"]
+            if schema == "streets":
+                types.append("pbf")
+            files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
+                                             key=f"upload_{schema}")
+    if st.button(t("use_uploads", L), type="primary"):
+        if files["communities"] is None:
+            st.error(t("need_communities", L))
+        else:
+            layers: dict[str, gpd.GeoDataFrame] = {}
+            failed = False
+            st.session_state.pop("read_reports", None)
+            with tempfile.TemporaryDirectory(prefix="pianqu_upload_") as tmpdir:
+                for schema, up in files.items():
+                    if up is None:
+                        continue
+                    try:
+                        layers.update(_read_upload(up.name, up.getvalue(), schema,
+                                                   Path(tmpdir)))
+                    except LayerValidationError as exc:
+                        failed = True
+                        st.error(t("problems_title", L, file=up.name, n=len(exc.problems)))
+                        problems_table(exc.problems)
+                    except (PlanningInputError, OSError, ValueError) as exc:
+                        failed = True
+                        st.error(t("upload_error", L, file=up.name, error=exc))
+            if not failed and "communities" in layers:
+                key = digest(*(files[s].getvalue() for s in _UPLOADS if files[s] is not None))
+                set_layers(key, layers)
+                st.success(t("layers_loaded", L))
+
+data_key, layers = current_layers()
+communities = layers["communities"]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("summary_compounds", L), f"{len(communities):,}")
+hh = communities["households"].sum() if "households" in communities else 0
+m2.metric(t("summary_households", L), f"{int(hh):,}")
+m3.metric(t("summary_facilities", L), f"{len(layers.get('facilities', [])):,}")
+m4.metric(t("summary_sites", L), f"{len(layers.get('sites', [])):,}")
+
+basemap, tkey = basemap_choice()
+
+
+m = build_map(communities, facilities=layers.get("facilities"), sites=layers.get("sites"),
+              lang=L, basemap=basemap, tianditu_key=tkey)
+show_map(m, key="map_data")
+
+reports = st.session_state.get("read_reports")
+if reports:
+    with st.expander(t("read_report", L)):
+        for schema, text in reports.items():
+            st.text(f"[{schema}]\n{text}")

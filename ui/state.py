@@ -1,0 +1,155 @@
+"""Session state, cached loading and the one pipeline call (planning.scenario.run_plan).
+
+Layers live in ``st.session_state`` under a ``data_key`` (``"sample"`` or a digest of the uploaded
+bytes); every cached result is keyed on that key and the parameters, never on the frames
+themselves, so reruns caused by widgets or map clicks cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from ui.i18n import Lang, t
+
+__all__ = [
+    "ROOT",
+    "assets_ok",
+    "current_layers",
+    "digest",
+    "get_params",
+    "lang",
+    "load_sample_layers",
+    "module_available",
+    "not_available",
+    "plan_or_notice",
+    "set_layers",
+    "set_params",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lang() -> Lang:
+    """The interface language chosen in the sidebar (Chinese by default)."""
+    value = st.session_state.get("lang", "zh")
+    return "en" if value == "en" else "zh"
+
+
+def assets_ok() -> bool:
+    """Whether Streamlit can serve the vendored Leaflet (``static/`` -> ``data/web/``)."""
+    return (ROOT / "static" / "leaflet" / "leaflet.js").is_file()
+
+
+def module_available(name: str) -> bool:
+    """Whether a module of the project has landed (importable)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def not_available(module: str) -> None:
+    """The clear notice shown instead of results when a module has not landed yet."""
+    st.info(t("not_available", lang(), module=module), icon="🚧")
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def load_sample_layers() -> dict[str, gpd.GeoDataFrame]:
+    """The bundled sample district, read once per server."""
+    from planning.sample import load_sample
+
+    return load_sample()
+
+
+def digest(*parts: bytes) -> str:
+    """A short content key for uploaded bytes."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(len(p).to_bytes(8, "little"))
+        h.update(p)
+    return h.hexdigest()[:16]
+
+
+def current_layers() -> tuple[str, dict[str, gpd.GeoDataFrame]]:
+    """``(data_key, layers)``: the uploaded layers, or the sample district by default."""
+    key = st.session_state.get("data_key")
+    layers = st.session_state.get("layers")
+    if key is None or layers is None:
+        return "sample", load_sample_layers()
+    return str(key), layers
+
+
+def set_layers(key: str, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Replace the working layers (and forget candidate sites drawn on the old ones)."""
+    st.session_state["data_key"] = key
+    st.session_state["layers"] = layers
+    st.session_state.pop("user_sites", None)
+
+
+def get_params() -> dict[str, Any]:
+    """The run's parameters (standards overrides and siting options), JSON-serialisable."""
+    params = st.session_state.get("params")
+    if params is None:
+        params = {"standards": {}, "seed": 0, "budget_wan": None, "max_sites": None}
+        st.session_state["params"] = params
+    return dict(params)
+
+
+def set_params(**changes: Any) -> None:
+    """Update some parameters; the next run uses them (cache keyed on their JSON)."""
+    params = get_params()
+    params.update(changes)
+    st.session_state["params"] = params
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _run_plan_cached(data_key: str, params_json: str, sites_json: str,
+                     _layers: dict[str, gpd.GeoDataFrame],
+                     _progress: Callable[[str, float], None] | None = None) -> Any:
+    from ui.pipeline import run_pipeline
+
+    params = json.loads(params_json)
+    return run_pipeline(_layers, params, json.loads(sites_json), progress=_progress)
+
+
+def plan_or_notice() -> Any | None:
+    """Run (or fetch from cache) the plan for the current layers and parameters.
+
+    Shows a progress bar while it runs, a clear notice when the pipeline has not landed, and the
+    planner's error (naming rows and columns) when the inputs cannot be planned.
+    """
+    from geo.errors import PlanningInputError
+
+    if not module_available("planning.scenario"):
+        not_available("planning.scenario")
+        return None
+    key, layers = current_layers()
+    params_json = json.dumps(get_params(), sort_keys=True, ensure_ascii=False)
+    sites_json = json.dumps(st.session_state.get("user_sites", []), sort_keys=True,
+                            ensure_ascii=False)
+    bar = st.progress(0.0, text=t("running", lang()))
+
+    def progress(step: str, fraction: float) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("step", lang(), step=step))
+
+    try:
+        plan = _run_plan_cached(key, params_json, sites_json, layers, progress)
+    except PlanningInputError as exc:
+        bar.empty()
+        st.error(str(exc))
+        problems = getattr(exc, "problems", None)
+        if problems:
+            from ui.widgets import problems_table
+
+            problems_table(problems)
+        return None
+    bar.empty()
+    return plan
