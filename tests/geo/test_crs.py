@@ -442,3 +442,26 @@ def test_no_warnings_outside_china():
         wgs84_to_gcj02(np.array([24.94]), np.array([60.17]))
         gcj02_to_wgs84(np.array([24.94]), np.array([60.17]))
     assert caught == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundled sample district
+# ---------------------------------------------------------------------------------------------
+
+def test_sample_district_zone_and_datum_round_trip(sample_layers):
+    for name, gdf in sample_layers.items():
+        assert local_metric_crs(gdf).to_epsg() == 4547, name  # Xuchang, CM 114E
+        require_metric(gdf, f"{name} distances")
+        wgs = to_wgs84(gdf)
+        with pytest.raises(CRSError):
+            require_metric(wgs, f"{name} distances")
+        gcj = shift_datum(wgs, source="wgs84", target="gcj02")
+        a = shapely.get_coordinates(wgs.geometry.values)
+        b = shapely.get_coordinates(gcj.geometry.values)
+        moved = _metres(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+        assert 300 < moved.min() and moved.max() < 700, name  # GCJ-02 offset near Xuchang
+        back = to_metric(shift_datum(gcj, source="gcj02", target="wgs84"))
+        assert back.crs == gdf.crs and back.index.equals(gdf.index)
+        d = shapely.get_coordinates(back.geometry.values) - shapely.get_coordinates(
+            gdf.geometry.values)
+        assert np.abs(d).max() < 1e-3, name  # metres
