@@ -444,7 +444,7 @@ def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
         open_in_reach = (b.reach @ open_cols.astype(float)) > 0 if b.reach.shape[1] else \
             np.zeros(len(rows_idx), bool)
         pos = pd.Series(np.arange(len(rows_idx)), index=rows_idx)
-        for cid in demand.index[(left > 1e-6).to_numpy()]:
+        for cid in demand.index[(left > _NEGLIGIBLE).to_numpy()]:
             if not zoned.loc[cid]:
                 reason = _REASONS["not_zoned"]
             elif b.candidate_ids.size == 0:
@@ -475,6 +475,9 @@ def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
     cols = ["community_id", "kind", "zone_id", "demand", "served", "unserved", "reason"]
     return pd.DataFrame.from_records(records, columns=cols)
 
+
+_NEGLIGIBLE = 1e-3
+"""Demand left below this (a thousandth of a charger, space or m²) is solver round-off."""
 
 _STATUS_ORDER = ("optimal", "no_demand", "no_reach", "no_sites", "heuristic", "time_limit",
                  "infeasible", "error")

@@ -715,9 +715,8 @@ def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
                     "time_limit" if status == "time_limit" else status, "milp")
     y = x[:m] > 0.5
     if capacitated:
-        alloc = sp.csr_array((np.maximum(x[m:n_vars], 0.0), (rows, cols)),
-                             shape=(inst.n, inst.m))
-        alloc.eliminate_zeros()
+        # re-allocate with the chosen sites and no target slack: the cleanest allocation
+        alloc = _allocation_lp(inst, y)
     else:
         alloc = _nearest_allocation(inst, y)
     value = float(price[y].sum())
