@@ -179,7 +179,8 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
     n = len(raw.frame)
 
     findings: list[Finding] = []
-    ids, generated, id_findings = _ids(raw, sch, mapping.pop(sch.id_column, None))
+    id_header = mapping.pop(sch.id_column, None)
+    ids, generated, id_findings = _ids(raw, sch, id_header)
     findings += id_findings
     labels = _labels(ids)
 
@@ -250,7 +251,9 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
     epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
     report = LayerReport(
         source=src, layer=sch.name, driver=raw.driver, rows=n, file_layer=raw.file_layer,
-        columns={h: c for c, h in mapping.items()}, unknown_columns=unknown,
+        columns={**({id_header: sch.id_column} if id_header else {}),
+                 **{h: c for c, h in mapping.items()}},
+        unknown_columns=unknown,
         missing_columns=[c.name for c in sch.columns if c.name not in mapping],
         crs=(f"EPSG:{epsg}" if epsg else (gdf.crs.name if gdf.crs is not None else None)),
         crs_source=crs_source, encoding=raw.encoding, encoding_source=raw.encoding_source,

@@ -182,7 +182,8 @@ def list_file_layers(path: str | Path) -> list[str]:
         with zipfile.ZipFile(p) as zf:
             return list(_zip_datasets(zf, p))
     if suffix in (".xlsx", ".xlsm") and p.exists():
-        return [str(s) for s in pd.ExcelFile(p, engine="openpyxl").sheet_names]
+        with pd.ExcelFile(p, engine="openpyxl") as xf:
+            return [str(s) for s in xf.sheet_names]
     if suffix in _TABLE_SUFFIXES or suffix in (".shp", ".geojson", ".json") or not p.exists():
         return [p.stem]
     try:
@@ -283,9 +284,10 @@ def _read_table(p: Path, *, layer: str | None, prefer: str | None,
                 encoding: str | None) -> tuple[pd.DataFrame, str, str | None, str | None, str]:
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        sheets = list_file_layers(p)
-        sheet = _choose(sheets, layer, prefer, p)
-        df = pd.read_excel(p, sheet_name=sheet, dtype=object, engine="openpyxl")
+        with pd.ExcelFile(p, engine="openpyxl") as xf:
+            sheets = [str(s) for s in xf.sheet_names]
+            sheet = _choose(sheets, layer, prefer, p)
+            df = pd.read_excel(xf, sheet_name=sheet, dtype=object)
         return df, "XLSX", None, None, sheet if len(sheets) > 1 else ""
     text, used = decode_text(p.read_bytes(), encoding=encoding)
     sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","

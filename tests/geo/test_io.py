@@ -1,0 +1,611 @@
+"""geo.io.read_layer / read_layers: every format, every alias, each rejection naming its rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+
+from geo.errors import LayerValidationError
+from geo.io import read_communities, read_layer, read_layers
+from geo.schema import COMMUNITIES, LAYERS
+from tests.factories import CRS_GK, block_grid, lattice_streets, points
+
+LON0, LAT0 = 113.82, 34.03  # Xuchang old town
+
+
+def _square_wkt(i: int, size: float = 0.001) -> str:
+    x, y = LON0 + i * 0.002, LAT0
+    return box(x, y, x + size, y + size).wkt
+
+
+def write_csv(path: Path, rows: list[dict[str, object]], *, encoding: str = "utf-8") -> Path:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def community_rows(n: int = 3) -> list[dict[str, object]]:
+    return [{"小区名称": f"幸福里{i}", "户数": 100 + i, "建成年代": 1985 + i, "同意率": 0.9,
+             "几何": _square_wkt(i)} for i in range(n)]
+
+
+def problems_of(exc: pytest.ExceptionInfo[LayerValidationError]) -> dict[str, list[str]]:
+    """Column -> messages with their rows, from a raised LayerValidationError."""
+    out: dict[str, list[str]] = {}
+    for p in exc.value.problems:
+        out.setdefault(p.column, []).append(str(p))
+    return out
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+def test_geopackage_canonical_round_trip(tmp_path: Path) -> None:
+    grid = block_grid(4)
+    path = tmp_path / "grid.gpkg"
+    grid.reset_index().to_file(path, layer="communities")
+    res = read_layer(path, "communities")
+    gdf = res.gdf
+    assert gdf.index.name == "community_id"
+    assert list(gdf.index) == list(grid.index)
+    assert gdf.crs.to_epsg() == 4547
+    assert list(gdf.columns) == [*COMMUNITIES.column_names[1:], "geometry"]
+    assert gdf["households"].tolist() == grid["households"].tolist()
+    assert gdf["consent_rate"].tolist() == grid["consent_rate"].tolist()
+    assert gdf.geometry.geom_equals(grid.geometry).all()
+    assert not res.report.ids_generated
+    assert res.report.repairs == [] and res.report.notes == []
+    assert res.report.columns["community_id"] == "community_id"
+
+
+def test_geojson_in_wgs84(tmp_path: Path) -> None:
+    grid = block_grid(2).to_crs(4326)
+    path = tmp_path / "c.geojson"
+    grid.reset_index().to_file(path, driver="GeoJSON")
+    res = read_layer(path, "communities")
+    assert res.gdf.crs.to_epsg() == 4326
+    assert res.report.driver == "GeoJSON"
+    assert list(res.gdf.index) == ["C00", "C01", "C10", "C11"]
+    assert np.allclose(shapely.area(res.gdf.geometry.values), shapely.area(grid.geometry.values))
+
+
+def _chinese_shapefile(path: Path, *, encoding: str) -> gpd.GeoDataFrame:
+    # DBF field names hold 10 bytes: 2-character Chinese headers fit in UTF-8 and GBK alike
+    grid = block_grid(2)
+    gdf = gpd.GeoDataFrame({"名称": ["幸福里", "建设路小区", "红旗街", "东风"],
+                            "户数": ["120户", "300", "1,050", "88"],
+                            "同意率": ["85%", "0.9", "0.7", "66.7"],
+                            "备注": ["老旧", "", "需加装电梯", "平房"]},
+                           geometry=grid.geometry.values, crs=CRS_GK)
+    pyogrio.write_dataframe(gdf, path, encoding=encoding)
+    return gdf
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "GBK"])
+def test_shapefile_with_cpg(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "c.shp"
+    _chinese_shapefile(path, encoding=encoding)
+    assert path.with_suffix(".cpg").read_text().strip() == encoding
+    res = read_layer(path, "communities")
+    assert res.gdf["name"].tolist() == ["幸福里", "建设路小区", "红旗街", "东风"]
+    assert res.gdf["households"].tolist() == [120, 300, 1050, 88]
+    assert res.gdf["consent_rate"].tolist() == pytest.approx([0.85, 0.9, 0.7, 0.667])
+    assert res.gdf["备注"].tolist()[0] == "老旧"
+    assert res.report.unknown_columns == ["备注"]
+    assert res.report.encoding == encoding and res.report.encoding_source == ".cpg"
+    assert res.report.ids_generated and list(res.gdf.index) == ["C0001", "C0002", "C0003",
+                                                                  "C0004"]
+    # 66.7 was read as a percentage and the report says so, naming the row
+    (note,) = [n for n in res.report.notes if n.column == "consent_rate"]
+    assert note.rows == ("C0004 (row 4)",)
+
+
+def _strip_encoding_hints(shp: Path) -> None:
+    """Remove the .cpg and zero the DBF language-driver byte, as old bureau exports have it."""
+    shp.with_suffix(".cpg").unlink()
+    dbf = shp.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[29] = 0
+    dbf.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "GBK"])
+def test_shapefile_without_cpg_is_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "c.shp"
+    _chinese_shapefile(path, encoding=encoding)
+    _strip_encoding_hints(path)
+    if encoding == "GBK":  # GDAL alone reads these bytes as Latin-1: why detection exists
+        assert "名称" not in pyogrio.read_dataframe(path).columns
+    res = read_layer(path, "communities")
+    assert res.gdf["name"].tolist() == ["幸福里", "建设路小区", "红旗街", "东风"]
+    assert res.report.columns["户数"] == "households"
+    assert res.report.encoding == encoding and res.report.encoding_source == "detected"
+
+
+def test_declared_encoding_wins(tmp_path: Path) -> None:
+    path = tmp_path / "c.shp"
+    _chinese_shapefile(path, encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")  # wrong .cpg
+    res = read_layer(path, "communities", encoding="GBK")
+    assert res.gdf["name"].iloc[1] == "建设路小区"
+    assert res.report.encoding_source == "declared"
+
+
+def test_wrong_cpg_falls_back_to_detection_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "c.shp"
+    _chinese_shapefile(path, encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")
+    res = read_layer(path, "communities")
+    assert res.gdf["name"].iloc[1] == "建设路小区"
+    assert res.report.encoding == "GBK"
+    assert "the .cpg says UTF-8" in str(res.report.encoding_source)
+
+
+def test_shapefile_without_prj_needs_a_crs(tmp_path: Path) -> None:
+    path = tmp_path / "c.shp"
+    _chinese_shapefile(path, encoding="UTF-8")
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(path, "communities")
+    (msg,) = problems_of(exc)["crs"]
+    assert "look projected" in msg and "no CRS" in msg and "EPSG:4534–4554" in msg
+    res = read_layer(path, "communities", crs="EPSG:4547")
+    assert res.gdf.crs.to_epsg() == 4547 and res.report.crs_source == "declared"
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _shapefile_members(shp: Path, *, stem: str, folder: str = "") -> dict[str, bytes]:
+    return {f"{folder}{stem}{f.suffix}": f.read_bytes()
+            for f in shp.parent.glob(shp.stem + ".*")}
+
+
+def test_zipped_shapefile_gbk_without_cpg(tmp_path: Path) -> None:
+    shp = tmp_path / "src" / "c.shp"
+    shp.parent.mkdir()
+    _chinese_shapefile(shp, encoding="GBK")
+    _strip_encoding_hints(shp)
+    z = _zip(tmp_path / "bureau.zip", _shapefile_members(shp, stem="xq", folder="导出/"))
+    res = read_layer(z, "communities")
+    assert res.gdf["name"].tolist()[1] == "建设路小区"
+    assert res.report.encoding == "GBK" and res.report.file_layer == "xq"
+    assert res.gdf.crs.to_epsg() == 4547
+
+
+def test_zip_with_two_shapefiles_picks_by_name(tmp_path: Path) -> None:
+    shp = tmp_path / "src" / "c.shp"
+    shp.parent.mkdir()
+    _chinese_shapefile(shp, encoding="UTF-8")
+    streets = tmp_path / "src" / "s.shp"
+    lattice_streets(3).reset_index().to_file(streets)
+    members = {**_shapefile_members(shp, stem="communities"),
+               **_shapefile_members(streets, stem="streets")}
+    z = _zip(tmp_path / "two.zip", members)
+    assert len(read_layer(z, "communities").gdf) == 4
+    assert len(read_layer(z, "streets").gdf) == len(lattice_streets(3))
+    layers = read_layers(z)
+    assert set(layers) == {"communities", "streets"}
+    with pytest.raises(LayerValidationError, match="2 layers"):
+        read_layer(z, "facilities")
+
+
+def test_zip_member_with_dotdot_is_refused(tmp_path: Path) -> None:
+    shp = tmp_path / "src" / "c.shp"
+    shp.parent.mkdir()
+    _chinese_shapefile(shp, encoding="UTF-8")
+    members = _shapefile_members(shp, stem="c")
+    members["../../evil.txt"] = b"x"
+    z = _zip(tmp_path / "evil.zip", members)
+    with pytest.raises(LayerValidationError, match=r"'\.\.' are refused"):
+        read_layer(z, "communities")
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_with_wkt_in_any_encoding(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / "c.csv", community_rows(3), encoding=encoding)
+    res = read_layer(path, "communities")
+    assert res.gdf["name"].tolist() == ["幸福里0", "幸福里1", "幸福里2"]
+    assert res.gdf["built_year"].tolist() == [1985, 1986, 1987]
+    assert res.gdf.crs.to_epsg() == 4326 and res.report.crs_source == "assumed"
+    assert res.report.geometry_from == "几何 (WKT)"
+    assert res.report.encoding in ({"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)",
+                                    "gbk": "GBK"}[encoding],)
+    assert any("assumed WGS84" in str(n) for n in res.report.notes)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("经度", "纬度"), ("lon", "lat"), ("lng", "lat"),
+                                          ("Longitude", "Latitude"), ("X", "Y")])
+def test_csv_with_lon_lat_columns(tmp_path: Path, lon: str, lat: str) -> None:
+    rows = [{"设施类型": "日间照料中心", lon: "113.8201", lat: "34.0302"},
+            {"设施类型": "充电桩", lon: "１１３.８２", lat: "34.03"}]
+    res = read_layer(write_csv(tmp_path / "f.csv", rows), "facilities")
+    assert res.gdf["kind"].tolist() == ["elderly_care", "ev_charger"]
+    assert res.gdf.geometry.iloc[0].equals(Point(113.8201, 34.0302))
+    assert res.gdf.geometry.iloc[1].equals(Point(113.82, 34.03))
+    assert list(res.gdf.columns) == ["kind", "name", "capacity", "geometry"]  # lon/lat consumed
+
+
+def test_xlsx_with_lon_lat(tmp_path: Path) -> None:
+    path = tmp_path / "sites.xlsx"
+    pd.DataFrame({"候选点编号": ["S-1", "S-2"], "可建设施类型": ["停车场、充电桩", "养老"],
+                  "造价（万元）": [120, "85.5"], "经度": [113.82, 113.83],
+                  "纬度": [34.03, 34.04]}).to_excel(path, index=False)
+    res = read_layer(path, "sites")
+    assert list(res.gdf.index) == ["S-1", "S-2"]
+    assert res.gdf["kinds"].tolist() == ["parking,ev_charger", "elderly_care"]
+    assert res.gdf["cost"].tolist() == [120.0, 85.5]
+    assert res.report.driver == "XLSX"
+
+
+def test_read_layers_multi_layer_geopackage(tmp_path: Path) -> None:
+    path = tmp_path / "district.gpkg"
+    block_grid(3).reset_index().to_file(path, layer="communities")
+    points([(0, 0), (200, 50)]).reset_index().to_file(path, layer="facilities")
+    lattice_streets(4).reset_index().to_file(path, layer="streets")
+    gpd.GeoDataFrame({"zone_id": ["Z001"]}, geometry=[box(0, 0, 1, 1)],
+                     crs=CRS_GK).to_file(path, layer="zones")  # a plan layer: left alone
+    layers = read_layers(path)
+    assert list(layers) == ["communities", "facilities", "streets"]
+    assert len(layers["communities"].gdf) == 9
+    assert list(layers["facilities"].gdf.index) == ["F0", "F1"]
+    assert layers["streets"].report.file_layer == "streets"
+
+
+def test_read_layers_reports_every_layer_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "district.gpkg"
+    grid = block_grid(2).reset_index()
+    grid.loc[1, "households"] = -1
+    grid.to_file(path, layer="communities")
+    fac = points([(0, 0), (10, 0)]).reset_index()
+    fac["facility_id"] = "F0"
+    fac.to_file(path, layer="facilities")
+    with pytest.raises(LayerValidationError) as exc:
+        read_layers(path)
+    found = problems_of(exc)
+    assert set(found) == {"communities.households", "facilities.facility_id"}
+    assert "C01 (row 2)" in found["communities.households"][0]
+    assert "F0 (row 1), F0 (row 2)" in found["facilities.facility_id"][0]
+
+
+def test_read_layers_without_canonical_layers(tmp_path: Path) -> None:
+    path = tmp_path / "x.gpkg"
+    block_grid(2).reset_index().to_file(path, layer="xiaoqu")
+    with pytest.raises(LayerValidationError, match="the file has: xiaoqu"):
+        read_layers(path)
+
+
+def test_bundled_sample_district() -> None:
+    from planning.sample import SAMPLE_PATH
+
+    layers = read_layers(SAMPLE_PATH)
+    assert set(layers) == set(LAYERS)
+    raw = pyogrio.read_dataframe(SAMPLE_PATH, layer="communities").set_index("community_id")
+    com = layers["communities"].gdf
+    assert com.crs.to_epsg() == 4547
+    assert list(com.index) == list(raw.index)
+    assert com["households"].tolist() == raw["households"].tolist()
+    assert com.geometry.is_valid.all()
+    assert len(layers["communities"].report.repairs) == (~raw.geometry.is_valid).sum()
+    kinds = set(layers["facilities"].gdf["kind"])
+    assert kinds <= {"elderly_care", "ev_charger", "parking", "clinic", "market",
+                     "kindergarten"}
+
+
+# --- aliases -------------------------------------------------------------------------------
+
+_GEOM_FOR = {"polygon": _square_wkt(0), "point": Point(LON0, LAT0).wkt,
+             "line": LineString([(LON0, LAT0), (LON0 + 0.001, LAT0)]).wkt,
+             "point_or_polygon": Point(LON0, LAT0).wkt,
+             "line_or_polygon": LineString([(LON0, LAT0), (LON0 + 0.001, LAT0)]).wkt}
+_VALUE_FOR = {"int": ("12", 12), "float": ("3.5", 3.5), "fraction": ("0.5", 0.5),
+              "year": ("1990", 1990), "str": ("甲", "甲"), "kinds": ("停车场", "parking")}
+
+
+def _alias_cases() -> list[tuple[str, str, str]]:
+    cases = []
+    for layer in LAYERS.values():
+        headers = [("id", layer.id_column)]
+        for col in layer.columns:
+            headers += [(h, col.name) for h in (col.name, col.label_zh, col.label_en,
+                                                 *col.aliases)]
+        headers += [(h, layer.id_column) for h in ("编号", "ID", "OBJECTID", "小区编号",
+                                                    layer.id_column)]
+        cases += [(layer.name, h, c) for h, c in headers]
+    return cases
+
+
+@pytest.mark.parametrize(("layer", "header", "canonical"), _alias_cases())
+def test_every_alias_maps_to_its_column(tmp_path: Path, layer: str, header: str,
+                                        canonical: str) -> None:
+    schema = LAYERS[layer]
+    row: dict[str, object] = {}
+    for col in schema.columns:  # the required columns, under their Chinese label
+        if col.required and col.name != canonical:
+            row[col.label_zh] = _VALUE_FOR[col.dtype][0]
+    if canonical == schema.id_column:
+        text, value = "X-1", "X-1"
+    elif layer == "facilities" and canonical == "kind":
+        text, value = "停车场", "parking"
+    else:
+        text, value = _VALUE_FOR[schema.column(canonical).dtype]
+    row[header] = text
+    row["WKT"] = _GEOM_FOR[schema.geometry]
+    if len({schema.resolve_header(h) for h in row if h != "WKT"}) < len(row) - 1:
+        pytest.skip("the required column's label is itself this alias")
+    res = read_layer(write_csv(tmp_path / "a.csv", [row]), layer)
+    assert res.report.columns[header] == canonical
+    got = res.gdf.index[0] if canonical == schema.id_column else res.gdf[canonical].iloc[0]
+    assert got == value
+
+
+@pytest.mark.parametrize(("header", "canonical"), [
+    ("户数（户）", "households"), ("建筑面积(m²)", "floor_area_m2"), (" Built Year ", "built_year"),
+    ("建成年份", "built_year"), ("所属街道", "subdistrict"), ("所属区县", "district"),
+    ("栋数", "buildings"), ("同意率（%）", "consent_rate")])
+def test_headers_with_units_and_spaces(tmp_path: Path, header: str, canonical: str) -> None:
+    rows = [{**community_rows(1)[0], header: "12"}]
+    if canonical == "households":
+        del rows[0]["户数"]
+    if canonical == "built_year":
+        del rows[0]["建成年代"]
+        rows[0][header] = "1990"
+    if canonical == "consent_rate":
+        del rows[0]["同意率"]
+    res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    assert res.report.columns[header.strip()] == canonical  # CSV headers are stripped
+
+
+def test_unknown_columns_survive_and_are_listed(tmp_path: Path) -> None:
+    rows = [{**r, "产权单位": f"单位{i}", "备注": ""} for i, r in enumerate(community_rows(2))]
+    res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    assert res.report.unknown_columns == ["产权单位", "备注"]
+    assert res.gdf["产权单位"].tolist() == ["单位0", "单位1"]
+    assert list(res.gdf.columns)[-3:] == ["产权单位", "备注", "geometry"]
+    assert "产权单位" in res.report.summary()
+
+
+def test_two_headers_for_one_column_keep_the_first(tmp_path: Path) -> None:
+    rows = [{**r, "建成年份": 2001} for r in community_rows(1)]
+    res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    assert res.gdf["built_year"].iloc[0] == 1985
+    assert res.gdf["建成年份"].iloc[0] == "2001"
+    assert any("both '建成年代' and '建成年份'" in str(n) for n in res.report.notes)
+
+
+def test_missing_optional_columns_are_added_empty(tmp_path: Path) -> None:
+    res = read_layer(write_csv(tmp_path / "c.csv", community_rows(2)), "communities")
+    assert res.gdf["elderly_share"].isna().all()
+    assert str(res.gdf["parking_spaces"].dtype) == "Int64"
+    assert "elderly_share" in res.report.missing_columns
+    assert "households" not in res.report.missing_columns
+
+
+# --- ids -----------------------------------------------------------------------------------
+
+
+def test_generated_ids_are_stable_and_reported(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", community_rows(3))
+    first = read_layer(path, "communities")
+    again = read_communities(path)
+    assert list(first.gdf.index) == ["C0001", "C0002", "C0003"] == list(again.gdf.index)
+    assert first.report.ids_generated
+    assert "generated from row order C0001…C0003" in first.report.summary()
+    fac = read_layer(write_csv(tmp_path / "f.csv", [{"类型": "诊所", "经度": 1, "纬度": 2}]),
+                     "facilities")
+    assert list(fac.gdf.index) == ["F0001"]
+
+
+def test_numeric_ids_become_strings(tmp_path: Path) -> None:
+    grid = block_grid(2).reset_index(drop=True)
+    grid["OBJECTID"] = [10, 11, 12, 13]
+    path = tmp_path / "c.gpkg"
+    grid.to_file(path)
+    res = read_layer(path, "communities")
+    assert list(res.gdf.index) == ["10", "11", "12", "13"]
+    assert res.gdf.index.dtype == "str"
+
+
+# --- rejections: each names the rows ---------------------------------------------------------
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    rows = [{k: v for k, v in r.items() if k != "户数"} for r in community_rows(2)]
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    (msg,) = problems_of(exc)["households"]
+    assert "missing required column households (户数)" in msg
+    assert "小区名称" in msg  # says which columns it did find
+
+
+def test_every_problem_at_once_with_rows(tmp_path: Path) -> None:
+    rows = community_rows(8)
+    rows[0]["户数"] = "很多"            # non-numeric
+    rows[1]["户数"] = "-20"             # negative
+    rows[2]["建成年代"] = "19850"       # not a year
+    rows[3]["建成年代"] = "85"          # two-digit year
+    rows[4]["同意率"] = "185"           # out of range even as a percentage
+    rows[5]["几何"] = "POINT (113.82 34.03)"  # not a polygon
+    rows[6]["几何"] = ""                # no geometry
+    rows[7]["户数"] = ""                # required value missing
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    found = problems_of(exc)
+    text = str(exc.value)
+    assert text.startswith(f"{tmp_path / 'c.csv'}: ")
+    assert len(exc.value.problems) == 8
+    hh = " | ".join(found["households"])
+    assert "not a number: '很多' (rows: C0001 (row 1))" in hh
+    assert "'-20' out of range; allowed >= 0 (rows: C0002 (row 2))" in hh
+    assert "empty, but households (户数) is required (rows: C0008 (row 8))" in hh
+    yr = " | ".join(found["built_year"])
+    assert "not a year" in yr and "C0003 (row 3)" in yr
+    assert "did you mean 1985?" in yr and "C0004 (row 4)" in yr
+    assert "C0005 (row 5)" in found["consent_rate"][0]
+    geom = " | ".join(found["geometry"])
+    assert "Point where polygons (outlines) are needed (rows: C0006 (row 6))" in geom
+    assert "no geometry (rows: C0007 (row 7))" in geom
+
+
+def test_duplicate_ids_name_both_rows(tmp_path: Path) -> None:
+    rows = [{"小区编号": i, **r} for i, r in zip(["A1", "A2", "A1"], community_rows(3),
+                                                strict=True)]
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    (msg,) = problems_of(exc)["community_id"]
+    assert "duplicate ids" in msg and "A1 (row 1), A1 (row 3)" in msg
+    assert "A2" not in msg
+
+
+def test_empty_geometry_and_empty_id(tmp_path: Path) -> None:
+    rows = [{"编号": i, **r} for i, r in zip(["A1", "", "A3"], community_rows(3), strict=True)]
+    rows[2]["几何"] = "POLYGON EMPTY"
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    found = problems_of(exc)
+    assert found["community_id"] == ["community_id: empty id (rows: row 2)"]
+    assert found["geometry"] == ["geometry: empty geometry (rows: A3 (row 3))"]
+
+
+def test_unreadable_wkt_names_rows(tmp_path: Path) -> None:
+    rows = community_rows(2)
+    rows[1]["几何"] = "POLYGON((1 2, 3"
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    (msg,) = problems_of(exc)["geometry"]
+    assert "cannot read the geometry from 几何 (WKT)" in msg and "C0002 (row 2)" in msg
+
+
+def test_lines_in_communities_and_polygons_in_streets(tmp_path: Path) -> None:
+    line = LineString([(LON0, LAT0), (LON0 + 0.001, LAT0)]).wkt
+    rows = community_rows(2)
+    rows[0]["几何"] = line
+    with pytest.raises(LayerValidationError, match=r"LineString where polygons .*C0001"):
+        read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    streets = [{"道路名称": "建设路", "geometry": _square_wkt(0)}]
+    with pytest.raises(LayerValidationError, match=r"Polygon where lines are needed"):
+        read_layer(write_csv(tmp_path / "s.csv", streets), "streets")
+
+
+def test_empty_layers(tmp_path: Path) -> None:
+    empty = gpd.GeoDataFrame({"kind": pd.Series([], dtype=str)}, geometry=[], crs=CRS_GK)
+    fac = tmp_path / "f.gpkg"
+    empty.to_file(fac, layer="facilities")
+    res = read_layer(fac, "facilities")
+    assert len(res.gdf) == 0 and res.report.rows == 0
+    assert "empty layer" in res.report.summary()
+    com = tmp_path / "c.gpkg"
+    gpd.GeoDataFrame({"households": pd.Series([], dtype=int)}, geometry=[],
+                     crs=CRS_GK).to_file(com, layer="communities")
+    with pytest.raises(LayerValidationError, match="communities layer has no rows"):
+        read_layer(com, "communities")
+
+
+def test_consent_85_is_read_as_085_and_reported(tmp_path: Path) -> None:
+    rows = community_rows(3)
+    rows[1]["同意率"] = "85"
+    rows[2]["同意率"] = "80%"
+    res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    assert res.gdf["consent_rate"].tolist() == pytest.approx([0.9, 0.85, 0.8])
+    (note,) = [n for n in res.report.notes if n.column == "consent_rate"]
+    assert note.rows == ("C0002 (row 2)",)
+    assert "85 → 0.85" in res.report.summary()
+
+
+def test_decade_is_read_with_a_note(tmp_path: Path) -> None:
+    rows = community_rows(2)
+    rows[0]["建成年代"] = "80年代"
+    res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    assert res.gdf["built_year"].tolist() == [1985, 1986]
+    assert any(n.column == "built_year" and n.rows == ("C0001 (row 1)",)
+               for n in res.report.notes)
+
+
+# --- geometry repair -----------------------------------------------------------------------
+
+
+def test_invalid_polygons_are_repaired_and_reported(tmp_path: Path) -> None:
+    bowtie = Polygon([(0, 0), (20, 20), (20, 0), (0, 20)])  # two triangles of 100 m² each
+    spike = Polygon([(0, 0), (10, 0), (10, 10), (10, 20), (10, 10), (0, 10)])
+    holed = Polygon(box(0, 0, 30, 30).exterior.coords, [box(10, 10, 20, 20).exterior.coords])
+    two = MultiPolygon([box(0, 0, 5, 5), box(10, 0, 15, 5)])
+    g = gpd.GeoDataFrame({"households": [1, 2, 3, 4]},
+                         geometry=[shapely.affinity.translate(x, 483000, 3766000)
+                                   for x in (bowtie, spike, holed, two)], crs=CRS_GK)
+    path = tmp_path / "c.gpkg"
+    g.to_file(path)
+    res = read_layer(path, "communities")
+    assert res.gdf.geometry.is_valid.all()
+    assert [r.row for r in res.report.repairs] == ["C0001 (row 1)", "C0002 (row 2)"]
+    assert "Self-intersection" in res.report.repairs[0].reason
+    assert res.gdf.geometry.iloc[0].area == pytest.approx(200.0)
+    assert res.gdf.geometry.iloc[1].area == pytest.approx(100.0)   # spike dropped
+    assert res.gdf.geometry.iloc[1].geom_type == "Polygon"
+    assert res.gdf.geometry.iloc[2].area == pytest.approx(800.0)   # hole kept
+    assert res.gdf.geometry.iloc[3].geom_type == "MultiPolygon"    # multipolygons are fine
+    assert "repaired geometries 已修复几何 (2)" in res.report.summary()
+
+
+def test_overlapping_and_touching_compounds_are_not_errors(tmp_path: Path) -> None:
+    g = gpd.GeoDataFrame({"households": [1, 2, 3]},
+                         geometry=[box(0, 0, 10, 10), box(5, 5, 15, 15), box(15, 0, 25, 10)],
+                         crs=CRS_GK).translate(483000, 3766000)
+    path = tmp_path / "c.gpkg"
+    gpd.GeoDataFrame({"households": [1, 2, 3]}, geometry=g, crs=CRS_GK).to_file(path)
+    res = read_layer(path, "communities")
+    assert len(res.gdf) == 3 and res.report.repairs == []
+
+
+def test_z_coordinates_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "f.gpkg"
+    gpd.GeoDataFrame({"kind": ["parking"]}, geometry=[Point(483000, 3766000, 55.0)],
+                     crs=CRS_GK).to_file(path)
+    res = read_layer(path, "facilities")
+    assert not res.gdf.geometry.has_z.any()
+    assert any("Z values dropped" in str(n) for n in res.report.notes)
+
+
+def test_single_part_multipoint_becomes_point(tmp_path: Path) -> None:
+    path = tmp_path / "f.gpkg"
+    gpd.GeoDataFrame({"kind": ["parking", "clinic"]},
+                     geometry=[shapely.MultiPoint([(483000, 3766000)]),
+                               shapely.MultiPoint([(483000, 3766000), (483010, 3766000)])],
+                     crs=CRS_GK).to_file(path)
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(path, "facilities")
+    assert problems_of(exc)["geometry"] == [
+        "geometry: MultiPoint where points are needed (rows: F0002 (row 2))"]
+
+
+def test_sites_take_points_or_polygons_barriers_lines_or_polygons(tmp_path: Path) -> None:
+    sites = gpd.GeoDataFrame({"kinds": ["停车场", "养老"]},
+                             geometry=[Point(483000, 3766000), box(483000, 3766000, 483050,
+                                                                  3766050)], crs=CRS_GK)
+    sites.to_file(tmp_path / "s.gpkg")
+    assert len(read_layer(tmp_path / "s.gpkg", "sites").gdf) == 2
+    barriers = gpd.GeoDataFrame({"类型": ["河流", "铁路"]},
+                                geometry=[box(483000, 3766000, 483050, 3766050),
+                                          LineString([(483000, 3766000), (484000, 3766000)])],
+                                crs=CRS_GK)
+    barriers.to_file(tmp_path / "b.gpkg")
+    res = read_layer(tmp_path / "b.gpkg", "barriers")
+    assert res.gdf["barrier_kind"].tolist() == ["河流", "铁路"]

@@ -1,0 +1,167 @@
+"""Values as planners type them -> canonical types (geo.io.coerce), cell by cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.io.coerce import coerce_column, kind_key, parse_number, parse_year
+from geo.schema import COMMUNITIES, FACILITIES, SITES
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1200", 1200.0),
+    ("1,200", 1200.0),
+    ("1,200户", 1200.0),
+    ("１２００户", 1200.0),          # full-width digits
+    ("约 1,200 户", 1200.0),
+    (" 12 栋 ", 12.0),
+    ("3.5万", 35000.0),
+    ("３.５万㎡", 35000.0),          # ㎡ is m2 after NFKC
+    ("8000平方米", 8000.0),
+    ("-5", -5.0),
+    (".5", 0.5),
+    (1200, 1200.0),
+    (np.int64(7), 7.0),
+    (12.5, 12.5),
+    ("1200-1300", None),            # a range is not one number
+    ("很多", None),
+    ("1,2", None),                  # not a thousands separator
+    ("85%", None),                  # percent only where a share is expected
+    ("", None),
+    ("未知", None),
+    (None, None),
+    (float("nan"), None),
+    (True, None),
+])
+def test_parse_number(text: object, expected: float | None) -> None:
+    assert parse_number(text) == expected
+
+
+def test_parse_number_percent() -> None:
+    assert parse_number("85%", percent=True) == pytest.approx(0.85)
+    assert parse_number("８５％", percent=True) == pytest.approx(0.85)
+    assert parse_number("5‰", percent=True) == pytest.approx(0.005)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1985", (1985, None)),
+    ("1985年", (1985, None)),
+    ("１９８５年", (1985, None)),
+    ("1985年6月", (1985, None)),
+    ("1985-06-01", (1985, None)),
+    ("1985/6", (1985, None)),
+    ("1985.0", (1985, None)),
+    ("1985-01-01 00:00:00", (1985, None)),   # Excel dates read as text
+    (1991, (1991, None)),
+    (1991.0, (1991, None)),
+    (dt.date(1978, 3, 1), (1978, None)),
+    (pd.Timestamp("1999-12-31"), (1999, None)),
+    ("80年代", (1985, "decade")),
+    ("1980年代", (1985, "decade")),
+    ("1980s", (1985, "decade")),
+    ("90年代初", (1992, "decade")),
+    ("90年代末", (1998, "decade")),
+    ("00年代", (2005, "decade")),
+    ("85", (1985, "short")),
+    ("85年", (1985, "short")),
+    (85, (1985, "short")),
+    ("05", (2005, "short")),
+    ("19850", (None, "bad")),
+    (19850, (None, "bad")),
+    ("1985.6", (1985, None)),               # year.month, as often written in Chinese tables
+    ("老旧", (None, "bad")),
+    ("85年代", (None, "bad")),              # not a decade
+    ("", (None, "missing")),
+    (None, (None, "missing")),
+])
+def test_parse_year(value: object, expected: tuple[int | None, str | None]) -> None:
+    assert parse_year(value) == expected
+
+
+@pytest.mark.parametrize(("label", "key"), [
+    ("elderly_care", "elderly_care"), ("养老服务设施", "elderly_care"),
+    ("日间照料中心", "elderly_care"),
+    ("Elderly care", "elderly_care"), ("充电桩", "ev_charger"), ("EV charger", "ev_charger"),
+    ("charging_station", "ev_charger"), ("停车场", "parking"), ("parking_lot", "parking"),
+    ("社区卫生服务站", "clinic"), ("诊所", "clinic"), ("菜市场", "market"), ("超市", None),
+    ("supermarket", "market"), ("幼儿园", "kindergarten"), ("托儿所", "kindergarten"),
+    ("公厕", None), ("", None),
+])
+def test_kind_key(label: str, key: str | None) -> None:
+    assert kind_key(label) == key
+
+
+def test_households_int_with_problems_by_position() -> None:
+    values = pd.Series(["1,200户", "很多", "-3", "12.5", "", 300, "３００"])
+    out, findings = coerce_column(values, COMMUNITIES.column("households"))
+    assert str(out.dtype) == "Int64"
+    assert out.iloc[0] == 1200 and out.iloc[5] == 300 and out.iloc[6] == 300
+    assert out.iloc[[1, 3, 4]].isna().all()
+    by_msg = {f.message.split(":")[0].split(" out")[0]: f.positions for f in findings}
+    assert by_msg == {"not a number": (1,), "not a whole number": (3,), "'-3'": (2,)}
+    assert all(f.fatal for f in findings)
+    assert "allowed >= 0" in next(f.message for f in findings if f.positions == (2,))
+
+
+def test_floor_area_float() -> None:
+    out, findings = coerce_column(pd.Series(["3.5万", "8,000㎡", None]),
+                                  COMMUNITIES.column("floor_area_m2"))
+    assert out.dtype == np.float64
+    assert out.iloc[0] == 35000.0 and out.iloc[1] == 8000.0 and np.isnan(out.iloc[2])
+    assert findings == []
+
+
+def test_consent_rate_percent_numbers_are_an_assumption_not_an_error() -> None:
+    values = pd.Series(["85%", 0.9, "85", 1, "2/3", "185", "-0.1", "高"])
+    out, findings = coerce_column(values, COMMUNITIES.column("consent_rate"))
+    assert out.iloc[:5].tolist() == pytest.approx([0.85, 0.9, 0.85, 1.0, 2 / 3])
+    notes = [f for f in findings if not f.fatal]
+    assert len(notes) == 1 and notes[0].positions == (2,)
+    assert "85 → 0.85" in notes[0].message
+    fatal = {f.positions: f.message for f in findings if f.fatal}
+    # 185 would be 1.85 as a percentage: out of range; so is -0.1; 高 is not a share
+    assert set(fatal) == {(5, 6), (7,)}
+    assert "allowed 0–1" in fatal[(5, 6)]
+
+
+def test_years() -> None:
+    values = pd.Series(["1985年", "80年代", 19850, "85", "1890", None])
+    out, findings = coerce_column(values, COMMUNITIES.column("built_year"))
+    assert str(out.dtype) == "Int64"
+    assert out.iloc[0] == 1985 and out.iloc[1] == 1985
+    assert out.iloc[[2, 3, 5]].isna().all()
+    notes = [f for f in findings if not f.fatal]
+    assert [n.positions for n in notes] == [(1,)]
+    assert "80年代 → 1985" in notes[0].message
+    fatal = {f.positions: f.message for f in findings if f.fatal}
+    assert set(fatal) == {(2,), (3,), (4,)}
+    assert "did you mean 1985" in fatal[(3,)]
+    assert "1900–2100" in fatal[(4,)]
+
+
+def test_strings_keep_text_and_fold_integer_floats() -> None:
+    out, findings = coerce_column(pd.Series([" 幸福里 ", 101.0, None, ""]),
+                                  COMMUNITIES.column("name"))
+    assert out.iloc[0] == "幸福里" and out.iloc[1] == "101"
+    assert out.iloc[2:].isna().all() and findings == []
+
+
+def test_site_kinds_lists() -> None:
+    values = pd.Series(["停车场、充电桩", "parking,ev_charger,parking", "养老", "健身房", None])
+    out, findings = coerce_column(values, SITES.column("kinds"))
+    assert out.iloc[0] == "parking,ev_charger"
+    assert out.iloc[1] == "parking,ev_charger"
+    assert out.iloc[2] == "elderly_care"
+    assert [f.positions for f in findings] == [(3,)]
+    assert findings[0].fatal and "健身房" in findings[0].message
+
+
+def test_facility_kind_unknown_is_kept_with_a_note() -> None:
+    values = pd.Series(["日间照料中心", "公厕", "clinic"])
+    out, findings = coerce_column(values, FACILITIES.column("kind"), facility_kind=True)
+    assert out.tolist() == ["elderly_care", "公厕", "clinic"]
+    assert len(findings) == 1 and not findings[0].fatal and findings[0].positions == (1,)
