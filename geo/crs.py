@@ -117,6 +117,10 @@ def _result(x: FloatArray, y: FloatArray, scalar: bool) -> tuple[Any, Any]:
 def in_china(lon: ArrayLike, lat: ArrayLike) -> npt.NDArray[np.bool_]:
     """Whether points lie in the box where GCJ-02 applies (elsewhere GCJ-02 equals WGS84).
 
+    The box (72.004–137.8347°E, 0.8293–55.8271°N) is the rectangle the published algorithm
+    uses; it also covers neighbours such as Seoul or Ulaanbaatar, where Chinese map providers
+    shift coordinates all the same.
+
     Parameters
     ----------
     lon, lat
