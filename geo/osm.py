@@ -16,8 +16,9 @@ returns four layers in WGS84 with the canonical columns of :mod:`geo.schema`:
 ``streets``
     Walkable ways (see :func:`walkable`), with the OSM ``highway`` value as ``road_class``.
 ``barriers``
-    ``railway=rail`` (not in tunnels), ``waterway=river/canal`` lines and ``natural=water``
-    polygons, with ``barrier_kind`` ``railway``, ``river``, ``canal`` or ``water``.
+    ``railway=rail`` (not in tunnels or on bridges), ``waterway=river/canal`` lines and
+    ``natural=water`` polygons, with ``barrier_kind`` ``railway``, ``river``, ``canal`` or
+    ``water``.
 
 Ids are strings such as ``osm_way_123``, unique within a layer. The file is parsed once:
 pyrosm caches the decoded nodes and ways between the four layer queries.
@@ -437,9 +438,12 @@ def _barriers(raw: pd.DataFrame | None) -> gpd.GeoDataFrame:
     tid = shapely.get_type_id(geoms)
     is_line = np.isin(tid, (1, 5))
     is_poly = np.isin(tid, (3, 6))
+    bridge = _col(raw, "bridge").astype(object).map(lambda v: _tag({"v": v}, "v"))
     underground = tunnel.isin(["yes", "culvert", "building_passage"]).to_numpy()
+    # Streets pass under a railway bridge or viaduct: that stretch does not separate compounds.
+    elevated = bridge.notna().to_numpy() & ~bridge.isin(["no"]).to_numpy()
     kind = np.full(len(raw), None, dtype=object)
-    kind[(railway == "rail").to_numpy() & is_line & ~underground] = "railway"
+    kind[(railway == "rail").to_numpy() & is_line & ~underground & ~elevated] = "railway"
     for w in ("river", "canal"):
         kind[(waterway == w).to_numpy() & is_line & ~underground & (kind == None)] = w  # noqa: E711
     water_area = ((natural == "water") | (waterway == "riverbank")).to_numpy()
@@ -545,7 +549,7 @@ def read_osm(path: str | os.PathLike[str], *, bounding_box: Any = None,
             barriers = osm.get_data_by_custom_criteria(
                 custom_filter={"railway": ["rail"], "waterway": ["river", "canal", "riverbank"],
                                "natural": ["water"]},
-                extra_attributes=["tunnel", "name"], keep_nodes=False)
+                extra_attributes=["tunnel", "bridge", "name"], keep_nodes=False)
     except (PBFException, ValueError, OSError, RuntimeError) as exc:
         msg = f"not a readable OpenStreetMap .osm.pbf file ({type(exc).__name__}: {exc})"
         raise LayerValidationError(str(p), [Problem("file", (), msg)]) from exc
