@@ -144,7 +144,8 @@ class Plan:
     communities
         Every input compound: its input columns plus ``eligible``, ``zone_id``,
         ``excluded_reason``, ``walk_minutes_<kind>``, ``reason_<kind>``, covered flags and
-        ``completeness`` after the plan, and ``completeness_before``.
+        ``completeness`` after the plan, and ``covered_<kind>_before``, ``completeness_before``
+        with existing facilities only.
     zones
         Renovation zones (``zone_id``, ``households``, ``n_communities``, ... , geometry).
     planned_facilities
@@ -251,7 +252,7 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
     coverage = _run_coverage(communities, facilities, planned, network, scenario, steps, crs)
     report("done", 1.0)
 
-    table_after, service_areas, gaps, before, after, completeness_before = coverage
+    table_after, service_areas, gaps, before, after, before_columns = coverage
     out = communities.copy()
     out["eligible"] = (eligibility["eligible"] if eligibility is not None
                        else pd.Series(pd.NA, index=out.index, dtype="boolean"))
@@ -263,7 +264,8 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
                 out[col] = eligibility[col]
     for col in table_after.columns:
         out[col] = table_after[col]
-    out["completeness_before"] = completeness_before
+    for col in before_columns.columns:
+        out[col] = before_columns[col]
     out = _geometry_last(_none_for_missing(out))
     zones, planned, service_areas, gaps = (_none_for_missing(f) for f in
                                            (zones, planned, service_areas, gaps))
@@ -386,15 +388,22 @@ def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
     if steps.get("zoning") == "done" and not zoned.any():
         steps["siting"] = "not run: no compound is in a zone"
         return empty
-    demand = communities.loc[zoned] if zoned.any() else communities
-    demand = demand.assign(zone_id=assignments.loc[demand.index, "zone_id"])
+    if zoned.any():  # the compounds of the renovation zones share the facilities
+        demand = communities.loc[zoned].assign(zone_id=assignments.loc[zoned, "zone_id"])
+    elif "eligible" in assignments.columns or steps.get("eligibility") == "done":
+        eligible = assignments["excluded_reason"].isna() | (
+            assignments["excluded_reason"] == NOT_ZONED_REASON)
+        demand = communities.loc[eligible]
+    else:
+        demand = communities
     sites = layers.get("sites")
     if sites is None:
         sites = gpd.GeoDataFrame({"kinds": pd.Series([], dtype=object)},
                                  geometry=gpd.GeoSeries([], crs=communities.crs))
     kwargs = scenario.siting.as_kwargs()
     result = plan_facilities(demand, sites, standards=scenario.standards,
-                             zones=zones if len(zones) else None, **kwargs)
+                             zones=zones if len(zones) else None,
+                             facilities=layers.get("facilities"), network=network, **kwargs)
     steps["siting"] = f"done ({getattr(result, 'status', 'ok')})"
     return result.planned, result.unserved
 
@@ -403,21 +412,24 @@ def _run_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | 
                   planned: gpd.GeoDataFrame, network: Any, scenario: Scenario,
                   steps: dict[str, str], crs: pyproj.CRS,
                   ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame,
-                             pd.DataFrame, pd.Series]:
+                             pd.DataFrame, pd.DataFrame]:
     compute = _step_function("planning.coverage", "compute_coverage")
     if compute is None:
         steps["coverage"] = "not run: planning.coverage is not available"
         empty = gpd.GeoDataFrame({"kind": pd.Series([], dtype=object)},
                                  geometry=gpd.GeoSeries([], crs=crs))
         return (pd.DataFrame(index=communities.index), empty, empty.copy(), pd.DataFrame(),
-                pd.DataFrame(), pd.Series(np.nan, index=communities.index, dtype=float))
+                pd.DataFrame(), pd.DataFrame(index=communities.index))
     existing = facilities if facilities is not None else _empty_facilities(crs)
     before = compute(communities, existing, standards=scenario.standards, network=network)
     after_facilities = _facilities_after(existing, planned)
     after = compute(communities, after_facilities, standards=scenario.standards, network=network)
     steps["coverage"] = "done"
-    return (after.table, after.service_areas, after.gaps, before.summary, after.summary,
-            before.table["completeness"])
+    covered = [f"covered_{k}" for k in scenario.standards.kinds
+               if f"covered_{k}" in before.table.columns]
+    was = before.table[[*covered, "completeness"]].rename(
+        columns={c: f"{c}_before" for c in [*covered, "completeness"]})
+    return (after.table, after.service_areas, after.gaps, before.summary, after.summary, was)
 
 
 def _facilities_after(existing: gpd.GeoDataFrame, planned: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -20,6 +20,7 @@ from geo.io.read import (
 )
 from geo.io.report import LayerReport, Note, Repair
 from geo.io.sources import list_file_layers
+from geo.io.write import write_geojson, write_geopackage, write_shapefile_zip
 
 __all__ = [
     "LayerReport",
@@ -35,4 +36,7 @@ __all__ = [
     "read_layers",
     "read_sites",
     "read_streets",
+    "write_geojson",
+    "write_geopackage",
+    "write_shapefile_zip",
 ]

@@ -353,7 +353,8 @@ def _shorten(name: str) -> str:
 
 def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
                         encoding: str = "gbk", field_names: Mapping[str, str] | None = None,
-                        aliases: Mapping[str, tuple[str, str]] | None = None) -> Path:
+                        aliases: Mapping[str, tuple[str, str]] | None = None,
+                        geometry_type: str | None = None) -> Path:
     """Write one layer as a zipped Shapefile with ``.prj``, ``.cpg`` and an alias table.
 
     Parameters
@@ -371,6 +372,9 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
         Chosen short names for some columns (the rest follow :func:`shapefile_field_names`).
     aliases
         Column -> (中文名, English) for the alias table; columns without one get the column name.
+    geometry_type
+        Shape type of the file (``"Point"``, ``"MultiPolygon"``, ...); needed for a layer with
+        no rows, otherwise taken from the geometries.
 
     Returns
     -------
@@ -401,14 +405,17 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
     columns = [c for c in table.columns if c != geom]
     names = shapefile_field_names(columns, fixed=field_names)
     table = _dbf_ready(gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs), columns,
-                       enc_key, layer)
+                       enc_key, layer, [str(i) for i in gdf.index])
     table = table.rename(columns=names)
     codec = SHAPEFILE_ENCODINGS[enc_key]
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         shp = Path(tmp) / f"{layer}.shp"
-        pyogrio.write_dataframe(table, shp, driver="ESRI Shapefile", encoding=codec)
+        kwargs: dict[str, Any] = {}
+        if geometry_type is not None and (len(table) == 0 or table.geometry.isna().all()):
+            kwargs["geometry_type"] = geometry_type
+        pyogrio.write_dataframe(table, shp, driver="ESRI Shapefile", encoding=codec, **kwargs)
         (Path(tmp) / f"{layer}.cpg").write_text(codec, encoding="ascii")
         alias = aliases or {}
         buf = io.StringIO()
@@ -432,19 +439,14 @@ def _zip_write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(info, data)
 
 
-def _dbf_ready(gdf: gpd.GeoDataFrame, columns: list[str], encoding: str,
-               layer: str) -> gpd.GeoDataFrame:
-    """Types a DBF holds (nullable ints/bools as float/object) and encodable text; else raise."""
-    out = gdf.copy()
+def _dbf_ready(gdf: gpd.GeoDataFrame, columns: list[str], encoding: str, layer: str,
+               ids: list[str]) -> gpd.GeoDataFrame:
+    """The layer if every text fits a DBF field in ``encoding``; else raise naming the rows."""
+    out = gdf
     problems: list[Problem] = []
-    ids = [str(i) for i in gdf.index]
     for col in columns:
         s = out[col]
-        if isinstance(s.dtype, pd.BooleanDtype):
-            out[col] = s.astype(object).where(s.notna(), None)
-        elif isinstance(s.dtype, pd.Int64Dtype) or str(s.dtype) in ("Int32", "Int16", "Int8"):
-            out[col] = s.astype("float64")
-        elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
             bad_enc, too_long = [], []
             for rid, v in zip(ids, s, strict=True):
                 if not isinstance(v, str):

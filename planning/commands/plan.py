@@ -1,0 +1,166 @@
+"""``pianqu plan --out DIR``: run the whole plan and write every export.
+
+Inputs, in order of precedence: the layer files given (``--communities`` ...), else an OSM
+extract (``--osm``), else a saved plan (``--scenario``), else the bundled sample district.
+Layer files given together with ``--osm`` or ``--scenario`` replace those layers; ``--standards``
+and ``--seed`` replace a saved scenario's. The run is eligibility → zoning → siting → coverage
+(planning.scenario.run_plan); the outputs are planning.export's (project GeoPackage, GeoJSON,
+Shapefile zips, summary tables) and the printed zone maps.
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="pianqu")
+>>> register(parser.add_subparsers())
+>>> args = parser.parse_args(["plan", "--out", "out", "--seed", "3", "--lang", "en"])
+>>> args.out, args.seed, args.lang, args.shapefile_encoding
+('out', 3, 'en', 'gbk')
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geo.errors import PlanningInputError
+from planning.export import export_plan, print_maps
+from planning.scenario import (
+    INPUT_LAYERS,
+    Scenario,
+    SitingParameters,
+    load_scenario,
+    run_plan,
+)
+from planning.standards import load_standards
+
+__all__ = ["build_scenario", "register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``plan`` sub-command."""
+    p = subparsers.add_parser(
+        "plan",
+        help="运行规划并导出成果 / run the plan and write every export",
+        description="Run eligibility → zoning → siting → coverage on the bundled sample "
+                    "district (default), on the layers given, or on a saved plan, and write "
+                    "into OUT: plan.gpkg (project file, reloads with --scenario), geojson/ "
+                    "(RFC 7946, one file per layer, field schema CSV), shapefile/ (zips with "
+                    ".prj, .cpg and alias table), tables/ (summary.xlsx and CSVs) and maps/ "
+                    "(printed zone maps, PDF and PNG).",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    src = p.add_argument_group("inputs (default: the bundled sample district)")
+    for name in INPUT_LAYERS:
+        src.add_argument(f"--{name}", metavar="FILE",
+                         help=f"the {name} layer (GeoPackage, GeoJSON, Shapefile/zip, CSV/XLSX)")
+    src.add_argument("--layers", metavar="FILE.gpkg",
+                     help="one GeoPackage (or zip) with layers named communities, facilities, "
+                          "sites, streets, barriers")
+    src.add_argument("--osm", metavar="FILE.pbf",
+                     help="an OpenStreetMap extract: compounds (households estimated), "
+                          "facilities, streets, barriers")
+    src.add_argument("--scenario", metavar="PLAN.gpkg",
+                     help="a plan saved by Pianqu (its plan.gpkg): rerun with its layers and "
+                          "parameters")
+    src.add_argument("--crs", metavar="EPSG:XXXX",
+                     help="CRS of layer files that have none (e.g. EPSG:4547)")
+    src.add_argument("--datum", choices=["gcj02", "bd09"],
+                     help="layer files are in GCJ-02 (Amap, Tencent) or BD-09 (Baidu) lon/lat")
+    src.add_argument("--overrides", metavar="CSV",
+                     help="planner overrides: community_id, action (纳入/排除), note (备注)")
+    par = p.add_argument_group("parameters")
+    par.add_argument("--standards", metavar="FILE.toml",
+                     help="standards and policy (a copy of data/standards.toml, edited)")
+    par.add_argument("--seed", type=int, default=None, help="seed of every random choice "
+                                                             "(default 0, or the saved one)")
+    par.add_argument("--model", choices=["mclp", "capacitated", "min_sites"],
+                     help="siting model (default: the siting module's, mclp)")
+    par.add_argument("--budget", type=float, metavar="WAN", help="facility budget in 万元")
+    par.add_argument("--max-sites", type=int, metavar="N", help="sites per kind at most")
+    out = p.add_argument_group("outputs")
+    out.add_argument("--lang", choices=["zh", "en"], default="zh",
+                     help="language of tables and maps (default zh)")
+    out.add_argument("--shapefile-encoding", choices=["gbk", "utf-8"], default="gbk",
+                     help="text encoding of the Shapefiles' .dbf (default gbk; .cpg says it)")
+    out.add_argument("--no-maps", action="store_true", help="do not print the zone maps")
+    p.set_defaults(func=_run)
+
+
+def build_scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario the arguments describe (see the module docstring for precedence)."""
+    from geo.io import read_layer, read_layers
+
+    files = {name: getattr(args, name) for name in INPUT_LAYERS if getattr(args, name, None)}
+    base: Scenario | None = None
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    if args.scenario:
+        base = load_scenario(args.scenario)
+        layers.update(base.layers)
+    if args.osm:
+        from geo.osm import read_osm
+
+        layers.update(read_osm(args.osm))
+    if args.layers:
+        layers.update({k: r.gdf for k, r in read_layers(args.layers, crs=args.crs,
+                                                        datum=args.datum).items()})
+    for name, path in files.items():
+        layers[name] = read_layer(path, name, crs=args.crs, datum=args.datum).gdf
+    if not layers:
+        from planning.sample import load_sample
+
+        layers = load_sample()
+    if "communities" not in layers:
+        msg = "no communities layer: give --communities FILE (or --layers, --osm, --scenario)"
+        raise PlanningInputError(msg)
+    standards = (load_standards(args.standards) if args.standards
+                 else base.standards if base is not None else load_standards())
+    siting = base.siting if base is not None else SitingParameters()
+    changes = {k: v for k, v in (("model", args.model), ("budget_wan", args.budget),
+                                 ("max_sites", args.max_sites)) if v is not None}
+    siting = dataclasses.replace(siting, **changes)
+    overrides = base.overrides if base is not None else None
+    if args.overrides:
+        from planning.eligibility import read_overrides
+
+        overrides = read_overrides(args.overrides)
+    seed = args.seed if args.seed is not None else base.seed if base is not None else 0
+    name = base.name if base is not None else ""
+    return Scenario(layers=layers, standards=standards, siting=siting, seed=seed,
+                    overrides=overrides, name=name)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    scenario = build_scenario(args)
+    out = Path(args.out)
+    zh = args.lang == "zh"
+    with tqdm(total=100, unit="%", file=sys.stderr, bar_format="{l_bar}{bar}| {elapsed}",
+              desc="规划" if zh else "plan") as bar:
+        def progress(step: str, fraction: float) -> None:
+            bar.set_description_str(step)
+            bar.update(max(0, round(fraction * 100) - bar.n))
+
+        plan = run_plan(scenario, progress=progress)
+    result = export_plan(plan, out, lang=args.lang, shapefile_encoding=args.shapefile_encoding)
+    maps = None if args.no_maps else print_maps(plan, out / "maps", lang=args.lang)
+    c = plan.communities
+    zoned = int(c["zone_id"].notna().sum())
+    print(f"小区 compounds: {len(c)}  入片区 zoned: {zoned}  未纳入 excluded: {len(c) - zoned}")
+    print(f"片区 zones: {len(plan.zones)}  规划设施 planned facilities: "
+          f"{len(plan.planned_facilities)}")
+    for step, status in plan.steps.items():
+        print(f"  {step}: {status}")
+    print(f"项目文件 project: {result.project}")
+    print(f"GeoJSON: {out / 'geojson'}  Shapefile: {out / 'shapefile'}  "
+          f"表格 tables: {out / 'tables'}")
+    if maps is not None:
+        print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages)")
+    elif not args.no_maps:
+        print("图纸 maps: not printed (no zones, or geo.printmap is not available)")
+    return 0

@@ -1,0 +1,379 @@
+"""Exports for the planning bureau: GeoJSON, the GeoPackage project file, Shapefile zips, tables.
+
+:func:`export_plan` writes everything into one folder::
+
+    OUT/plan.gpkg                       project file (planning.scenario.save_plan): reloads the plan
+    OUT/geojson/<layer>.geojson         RFC 7946, WGS84, one file per layer
+    OUT/geojson/<layer>_fields.csv      field schema: field, 中文名, English, type, shapefile name
+    OUT/shapefile/<layer>.zip           .shp/.shx/.dbf/.prj/.cpg + <layer>_fields.csv (alias table)
+    OUT/tables/summary.xlsx             sheets zones, compounds, facilities, coverage, cost, run
+    OUT/tables/<sheet>.csv              the same sheets, UTF-8 with BOM
+
+Bureau layers (:data:`BUREAU_LAYERS`): ``zones``, ``compounds`` (every input compound with its
+zone or excluded reason and its coverage), ``planned_facilities``, ``gaps``. Field names are the
+canonical ones of ``geo.schema`` and of the plan; :func:`field_schema` gives each its Chinese
+and English alias (documented in ``docs/export-schema.md``).
+
+Examples
+--------
+>>> field_label("walk_minutes_elderly_care")
+('步行至养老服务设施时间（分钟）', 'Walking minutes to elderly care')
+>>> field_label("covered_parking_5min")
+('5分钟内可达停车场', 'Parking within 5 minutes')
+>>> shapefile_name("covered_ev_charger_10min")
+'c10_ev'
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.errors import PlanningInputError
+from geo.io.write import shapefile_field_names, write_geojson, write_shapefile_zip
+from geo.schema import FACILITY_KINDS, LAYERS
+from planning.demand import SITED_KINDS
+from planning.export_tables import summary_tables, write_tables
+from planning.scenario import Plan, save_plan
+
+__all__ = [
+    "BUREAU_LAYERS",
+    "ExportResult",
+    "bureau_layers",
+    "export_plan",
+    "field_label",
+    "print_maps",
+    "zone_table",
+    "field_schema",
+    "shapefile_name",
+]
+
+Lang = Literal["zh", "en"]
+
+BUREAU_LAYERS: tuple[str, ...] = ("zones", "compounds", "planned_facilities", "gaps")
+"""The layers sent to the bureau, one file each."""
+
+_KIND_SHORT = {"elderly_care": "eld", "ev_charger": "ev", "parking": "park", "clinic": "clin",
+               "market": "mkt", "kindergarten": "kg"}
+
+# Result columns (not in geo.schema): canonical -> (中文名, English, shapefile name)
+_RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
+    "community_id": ("小区编号", "Compound ID", "comm_id"),
+    "zone_id": ("片区编号", "Zone ID", "zone_id"),
+    "eligible": ("符合改造条件", "Eligible", "eligible"),
+    "excluded_reason": ("未纳入原因", "Excluded reason (Chinese)", "excl_rsn"),
+    "excluded_reason_en": ("未纳入原因（英文）", "Excluded reason", "excl_rsn_e"),
+    "reason_codes": ("原因代码", "Reason codes", "rsn_codes"),
+    "override": ("人工调整", "Planner override", "override"),
+    "override_note": ("人工调整说明", "Override note", "ovr_note"),
+    "access_points": ("路网接入点数", "Access points", "access_pts"),
+    "completeness": ("规划后生活圈完备度（达标设施类数）",
+                     "Completeness after the plan (kinds covered)", "complete"),
+    "completeness_before": ("现状生活圈完备度（达标设施类数）",
+                            "Completeness before the plan (kinds covered)", "complete_b"),
+    "completeness_of": ("应配设施类数", "Required kinds", "complet_of"),
+    "distance_method": ("距离计算方法", "Distance method", "dist_meth"),
+    "households": ("户数", "Households", "households"),
+    "n_communities": ("小区数", "Compounds", "n_comm"),
+    "area_m2": ("面积（平方米）", "Area (m²)", "area_m2"),
+    "diameter_m": ("最大直径（米）", "Diameter (m)", "diameter_m"),
+    "compactness": ("紧凑度", "Compactness", "compact"),
+    "within_bounds": ("户数在规定范围内", "Households within bounds", "in_bounds"),
+    "site_id": ("候选点编号", "Site ID", "site_id"),
+    "kind": ("设施类型", "Facility kind", "kind"),
+    "capacity": ("容量", "Capacity", "capacity"),
+    "demand_served": ("服务需求量", "Demand served", "dem_served"),
+    "compounds_served": ("服务小区数", "Compounds served", "comp_serv"),
+    "households_served": ("服务户数", "Households served", "hh_served"),
+    "cost": ("造价（万元）", "Cost (10k CNY)", "cost_wan"),
+    "over_capacity": ("超出容量", "Over capacity", "over_cap"),
+    "generated": ("自动生成候选点", "Generated site", "generated"),
+    "generated_from": ("生成来源", "Generated from", "gen_from"),
+    "share": ("占小区面积比例", "Share of the compound's area", "share"),
+    "minutes": ("步行时间（分钟）", "Walking minutes", "minutes"),
+}
+
+
+def field_label(column: str) -> tuple[str, str]:
+    """The Chinese and English alias of a column of any exported layer.
+
+    Input columns take their ``geo.schema`` labels; result columns the table of this module;
+    per-kind columns (``walk_minutes_<kind>``, ``reason_<kind>``, ``covered_<kind>_<m>min``,
+    ``covered_<kind>``, ``covered_<kind>_before``) are built from the kind's labels. An unknown
+    column is its own alias.
+    """
+    if column in _RESULT_FIELDS:
+        zh, en, _ = _RESULT_FIELDS[column]
+        return zh, en
+    per_kind = _per_kind(column)
+    if per_kind is not None:
+        return per_kind[0], per_kind[1]
+    for schema in LAYERS.values():
+        zh_map, en_map = schema.aliases_zh(), schema.aliases_en()
+        if column in zh_map and column != schema.id_column:
+            return zh_map[column], en_map[column]
+    return column, column
+
+
+def shapefile_name(column: str) -> str | None:
+    """The chosen Shapefile field name of a known column (None: the generic rule applies)."""
+    if column in _RESULT_FIELDS:
+        return _RESULT_FIELDS[column][2]
+    per_kind = _per_kind(column)
+    return per_kind[2] if per_kind is not None else None
+
+
+def _per_kind(column: str) -> tuple[str, str, str] | None:
+    kinds = "|".join(sorted(FACILITY_KINDS, key=len, reverse=True))
+    m = re.fullmatch(rf"(walk_minutes|reason|covered)_({kinds})(?:_(\d+)min|_(before))?", column)
+    if m is None:
+        return None
+    what, kind, minutes, before = m.groups()
+    k = FACILITY_KINDS[kind]
+    short = _KIND_SHORT[kind]
+    if what == "walk_minutes" and not (minutes or before):
+        return (f"步行至{k.label_zh}时间（分钟）", f"Walking minutes to {k.label_en.lower()}",
+                f"wm_{short}")
+    if what == "reason" and not (minutes or before):
+        return (f"无{k.label_zh}步行时间的原因", f"Why no minutes to {k.label_en.lower()}",
+                f"rs_{short}")
+    if what == "covered" and minutes:
+        return (f"{minutes}分钟内可达{k.label_zh}", f"{k.label_en} within {minutes} minutes",
+                f"c{minutes}_{short}")
+    if what == "covered" and before:
+        return (f"现状{k.label_zh}达标", f"{k.label_en} covered before the plan",
+                f"cb_{short}")
+    if what == "covered":
+        return (f"{k.label_zh}达标（规划后）", f"{k.label_en} covered after the plan",
+                f"cov_{short}")
+    return None
+
+
+def field_schema(frame: pd.DataFrame) -> pd.DataFrame:
+    """The field schema of one exported layer (its index first, geometry left out).
+
+    Returns
+    -------
+    DataFrame
+        One row per field: ``field``, ``label_zh``, ``label_en``, ``type`` (string, integer,
+        real, boolean), ``shapefile_name`` (the ≤ 10-character name used in the Shapefile zip).
+    """
+    table = frame.reset_index() if frame.index.name is not None else frame
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    columns = [str(c) for c in table.columns if c != geometry]
+    short = shapefile_field_names(columns, fixed=_fixed_names(columns))
+    rows = []
+    for col in columns:
+        zh, en = field_label(col)
+        rows.append({"field": col, "label_zh": zh, "label_en": en,
+                     "type": _field_type(table[col]), "shapefile_name": short[col]})
+    return pd.DataFrame(rows, columns=["field", "label_zh", "label_en", "type",
+                                       "shapefile_name"])
+
+
+def _fixed_names(columns: list[str]) -> dict[str, str]:
+    fixed: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        name = shapefile_name(col)
+        if name is not None and name.lower() not in used:
+            fixed[col] = name
+            used.add(name.lower())
+    return fixed
+
+
+def _field_type(values: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
+        return "integer"
+    if pd.api.types.is_float_dtype(values):
+        return "real"
+    return "string"
+
+
+def bureau_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
+    """The layers sent to the bureau, by name (:data:`BUREAU_LAYERS`), in the analysis CRS.
+
+    ``zones`` and ``gaps`` are indexed by row (zone ids and compound ids are fields).
+    """
+    zones = plan.zones
+    if "zone_id" in zones.columns and zones.index.name != "zone_id":
+        zones = zones.reset_index(drop=True)
+    gaps = plan.gaps.reset_index(drop=True)
+    return {"zones": zones, "compounds": plan.communities,
+            "planned_facilities": plan.planned_facilities, "gaps": gaps}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export_plan` wrote.
+
+    Attributes
+    ----------
+    project
+        The GeoPackage project file.
+    geojson, schemas, shapefiles
+        Per bureau layer: the GeoJSON file, its field-schema CSV, its Shapefile zip.
+    tables
+        The XLSX workbook first, then one CSV per sheet.
+    """
+
+    project: Path
+    geojson: dict[str, Path]
+    schemas: dict[str, Path]
+    shapefiles: dict[str, Path]
+    tables: tuple[Path, ...]
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written."""
+        return (self.project, *self.geojson.values(), *self.schemas.values(),
+                *self.shapefiles.values(), *self.tables)
+
+
+def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
+                shapefile_encoding: str = "gbk", precision: int = 7) -> ExportResult:
+    """Write every bureau export of a plan into ``out_dir`` (layout in the module docstring).
+
+    Parameters
+    ----------
+    plan
+        The plan (``planning.scenario.run_plan``).
+    out_dir
+        Folder to write into (created; existing files of the same names are replaced).
+    lang
+        Language of the summary tables' headers and sheet contents: ``"zh"`` or ``"en"``.
+    shapefile_encoding
+        ``"gbk"`` or ``"utf-8"``: how the Shapefiles' ``.dbf`` text is encoded (``.cpg`` says so).
+    precision
+        GeoJSON coordinate decimals, 6 or 7.
+
+    Returns
+    -------
+    ExportResult
+        The files written.
+
+    Raises
+    ------
+    PlanningInputError
+        For an unknown ``lang`` or encoding, or text that the chosen Shapefile encoding cannot
+        hold (every row and column listed).
+    """
+    if lang not in ("zh", "en"):
+        msg = f"lang must be 'zh' or 'en', got {lang!r}"
+        raise PlanningInputError(msg)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    project = save_plan(plan, out / "plan.gpkg")
+    geojson: dict[str, Path] = {}
+    schemas: dict[str, Path] = {}
+    shapefiles: dict[str, Path] = {}
+    for name, layer in bureau_layers(plan).items():
+        schema = field_schema(layer)
+        geojson[name] = write_geojson(layer, out / "geojson" / f"{name}.geojson",
+                                      precision=precision, name=name,
+                                      id_field=layer.index.name is not None)
+        schemas[name] = out / "geojson" / f"{name}_fields.csv"
+        schema.to_csv(schemas[name], index=False, encoding="utf-8-sig")
+        aliases = {r.field: (r.label_zh, r.label_en) for r in schema.itertuples()}
+        names = dict(zip(schema["field"], schema["shapefile_name"], strict=True))
+        shapefiles[name] = write_shapefile_zip(
+            _shapefile_ready(layer, name), out / "shapefile" / f"{name}.zip", layer=name,
+            encoding=shapefile_encoding, field_names=names, aliases=aliases,
+            geometry_type=_SHAPE_TYPES[name])
+    tables = write_tables(plan, out / "tables", lang=lang)
+    return ExportResult(project=project, geojson=geojson, schemas=schemas,
+                        shapefiles=shapefiles, tables=tables)
+
+
+_SHAPE_TYPES = {"zones": "MultiPolygon", "compounds": "MultiPolygon",
+                "planned_facilities": "Point", "gaps": "MultiPolygon"}
+
+
+def _shapefile_ready(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """One geometry family per Shapefile.
+
+    Sites become a point inside them; polygon layers keep the polygon parts of any geometry
+    collection an overlay left.
+    """
+    out = layer.copy()
+    if _SHAPE_TYPES[name] == "Point":
+        present = out.geometry.notna() & ~out.geometry.is_empty
+        out.loc[present, out.geometry.name] = out.geometry[present].representative_point()
+        return out
+    geoms = out.geometry.to_numpy()
+    fixed = [_polygon_parts(g) if g is not None and g.geom_type == "GeometryCollection" else g
+             for g in geoms]
+    out[out.geometry.name] = gpd.GeoSeries(fixed, index=out.index, crs=out.crs)
+    return out
+
+
+def _polygon_parts(geom: shapely.Geometry) -> shapely.Geometry:
+    polys = [p for p in shapely.get_parts(shapely.get_parts(geom))
+             if p.geom_type == "Polygon"]
+    return shapely.multipolygons(polys) if polys else None
+
+
+def zone_table(plan: Plan, *, lang: Lang = "zh") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per-zone figures for the printed maps, and their printed column names.
+
+    Columns ``coverage_before_<kind>`` / ``coverage_after_<kind>`` (share of the zone's
+    households whose compound reaches the kind within its threshold, for the kinds a zone
+    shares) and ``total_wan`` (renovation and facility investment, 万元), indexed by
+    ``zone_id``.
+    """
+    c = plan.communities
+    zoned = c[c["zone_id"].notna()]
+    hh = pd.to_numeric(zoned["households"], errors="coerce").fillna(0.0)
+    out = pd.DataFrame(index=pd.Index(sorted(zoned["zone_id"].astype(str).unique()),
+                                      name="zone_id"))
+    groups = zoned["zone_id"].astype(str)
+    total = hh.groupby(groups).sum()
+    for kind in SITED_KINDS:
+        for when, col in (("before", f"covered_{kind}_before"), ("after", f"covered_{kind}")):
+            if col in zoned.columns:
+                covered = hh.where(zoned[col].fillna(False).astype(bool), 0.0)
+                out[f"coverage_{when}_{kind}"] = (covered.groupby(groups).sum() / total
+                                                  ).reindex(out.index).fillna(0.0)
+    zones = summary_tables(plan, lang="en")["zones"]
+    if len(zones):
+        cost = zones.set_index("Zone ID")["Total (10k CNY)"]
+        out["total_wan"] = cost.reindex(out.index)
+    labels = {"total_wan": "投资（万元）" if lang == "zh" else "Investment (10k CNY)"}
+    return out, labels
+
+
+def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
+               paper: str = "A3", date: Any = None) -> Any:
+    """Print the zone maps (overview + one page per zone) as PDF and PNGs via geo.printmap.
+
+    Returns
+    -------
+    geo.printmap.PrintedMaps or None
+        None when the plan has no zones or ``geo.printmap`` is not available.
+    """
+    try:
+        printmap = importlib.import_module("geo.printmap")
+    except ModuleNotFoundError as exc:
+        if exc.name != "geo.printmap":
+            raise
+        return None
+    if len(plan.zones) == 0:
+        return None
+    out = Path(out_dir)
+    table, labels = zone_table(plan, lang=lang)
+    title = plan.scenario.name or None
+    streets = plan.scenario.layers.get("streets")
+    return printmap.print_zone_maps(
+        plan.zones, plan.communities, out_pdf=out / "zone_maps.pdf",
+        facilities=plan.scenario.layers.get("facilities"), planned=plan.planned_facilities,
+        streets=streets, zone_table=table, column_labels=labels, png_dir=out, paper=paper,
+        lang=lang, title=title, source="Pianqu 片区", date=date)

@@ -1,0 +1,352 @@
+"""Summary tables of a plan: zones, compounds, facilities, coverage, cost (XLSX and CSV).
+
+Headers are Chinese (``lang="zh"``) or English. Costs are in 万元 (10,000 CNY): renovation of
+each zoned compound at ``standards.cost.per_household_wan`` per household, plus the planned
+facilities' costs (from the siting step, which takes the site's cost or the standards' unit
+costs).
+
+Examples
+--------
+>>> from planning.sample import load_sample
+>>> from planning.scenario import Scenario, run_plan
+>>> from planning.standards import load_standards
+>>> compounds = load_sample()["communities"]
+>>> plan = run_plan(Scenario(layers={"communities": compounds}, standards=load_standards()))
+>>> tables = summary_tables(plan, lang="zh")
+>>> list(tables)
+['zones', 'compounds', 'facilities', 'coverage', 'cost', 'run']
+>>> tables["compounds"].columns[0]
+'小区编号'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from geo.schema import FACILITY_KINDS
+from planning.scenario import Plan
+
+__all__ = ["SHEETS", "summary_tables", "write_tables"]
+
+Lang = Literal["zh", "en"]
+
+SHEETS: tuple[str, ...] = ("zones", "compounds", "facilities", "coverage", "cost", "run")
+"""Sheets of ``summary.xlsx`` (and names of the CSV files), in order."""
+
+_HEAD: dict[str, tuple[str, str]] = {
+    "zone_id": ("片区编号", "Zone ID"),
+    "community_id": ("小区编号", "Compound ID"),
+    "name": ("名称", "Name"),
+    "subdistrict": ("所属街道", "Subdistrict"),
+    "n_communities": ("小区数", "Compounds"),
+    "households": ("户数", "Households"),
+    "population": ("人口", "Population"),
+    "area_ha": ("面积（公顷）", "Area (ha)"),
+    "compactness": ("紧凑度", "Compactness"),
+    "within_bounds": ("户数在规定范围内", "Households within bounds"),
+    "planned_facilities": ("规划设施数", "Planned facilities"),
+    "households_complete_before": ("现状生活圈完备户数", "Households fully covered before"),
+    "households_complete_after": ("规划后生活圈完备户数", "Households fully covered after"),
+    "renovation_wan": ("小区改造投资（万元）", "Compound renovation (10k CNY)"),
+    "facility_wan": ("设施投资（万元）", "Facilities (10k CNY)"),
+    "total_wan": ("总投资（万元）", "Total (10k CNY)"),
+    "built_year": ("建成年代", "Built year"),
+    "consent_rate": ("同意率", "Consent rate"),
+    "eligible": ("符合改造条件", "Eligible"),
+    "excluded_reason": ("未纳入原因", "Excluded reason"),
+    "completeness_before": ("现状完备度", "Completeness before"),
+    "completeness": ("规划后完备度", "Completeness after"),
+    "status": ("状态", "Status"),
+    "facility_id": ("设施编号", "Facility ID"),
+    "kind": ("设施类型", "Kind"),
+    "capacity": ("容量", "Capacity"),
+    "unit": ("容量单位", "Capacity unit"),
+    "households_served": ("服务户数", "Households served"),
+    "cost_wan": ("造价（万元）", "Cost (10k CNY)"),
+    "minutes": ("生活圈（分钟）", "Life circle (minutes)"),
+    "threshold": ("该类设施达标标准", "The kind's own standard"),
+    "households_total": ("总户数", "Households in total"),
+    "households_before": ("现状覆盖户数", "Households covered before"),
+    "households_after": ("规划后覆盖户数", "Households covered after"),
+    "share_before": ("现状覆盖率", "Share before"),
+    "share_after": ("规划后覆盖率", "Share after"),
+    "share_change": ("覆盖率变化", "Change in share"),
+    "elderly_before": ("现状覆盖老年人", "Elderly covered before"),
+    "elderly_after": ("规划后覆盖老年人", "Elderly covered after"),
+    "key": ("项目", "Item"),
+    "value": ("值", "Value"),
+}
+
+_WORDS = {
+    "existing": ("现有", "existing"), "planned": ("规划", "planned"),
+    "total": ("合计", "Total"), "outside": ("片区外", "outside zones"),
+    "walk": ("步行至{}（分钟）", "Walking minutes to {}"),
+    "kind_wan": ("{}投资（万元）", "{} (10k CNY)"),
+}
+
+
+def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
+    """The summary sheets of a plan (:data:`SHEETS`), headers in ``lang``.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict of DataFrame
+        Sheet name -> table (plain columns, no index).
+    """
+    i = 0 if lang == "zh" else 1
+    zones = _zones(plan)
+    tables = {
+        "zones": zones,
+        "compounds": _compounds(plan, i),
+        "facilities": _facilities(plan, i),
+        "coverage": _coverage(plan, i),
+        "cost": _cost(plan, zones, i),
+        "run": _run(plan),
+    }
+    return {name: _headers(t, i) for name, t in tables.items()}
+
+
+def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple[Path, ...]:
+    """Write ``summary.xlsx`` (one sheet per table) and one UTF-8-with-BOM CSV per sheet.
+
+    Returns
+    -------
+    tuple of Path
+        The workbook first, then the CSVs in :data:`SHEETS` order.
+    """
+    from openpyxl.utils import get_column_letter
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = summary_tables(plan, lang=lang)
+    xlsx = out / "summary.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        for name, table in tables.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for j, col in enumerate(table.columns, start=1):
+                width = max([_width(col), *(_width(v) for v in table[col].head(200))])
+                sheet.column_dimensions[get_column_letter(j)].width = min(60, width + 2)
+        fixed = dt.datetime(2026, 1, 1)
+        writer.book.properties.created = fixed
+        writer.book.properties.modified = fixed
+        writer.book.properties.creator = "Pianqu"
+    paths = [xlsx]
+    for name, table in tables.items():
+        path = out / f"{name}.csv"
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+        paths.append(path)
+    return tuple(paths)
+
+
+def _width(value: object) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _headers(table: pd.DataFrame, i: int) -> pd.DataFrame:
+    return table.rename(columns={c: _HEAD[c][i] for c in table.columns if c in _HEAD})
+
+
+def _kind_label(kind: object, i: int) -> str:
+    k = FACILITY_KINDS.get(str(kind))
+    return str(kind) if k is None else (k.label_zh, k.label_en)[i]
+
+
+def _num(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[col], errors="coerce").astype(float)
+
+
+def _zones(plan: Plan) -> pd.DataFrame:
+    c = plan.communities
+    z = plan.zones
+    ids = z["zone_id"].astype(str).tolist() if "zone_id" in z.columns else [
+        str(v) for v in z.index]
+    zoned = c[c["zone_id"].notna()]
+    by_zone = zoned.groupby(zoned["zone_id"].astype(str))
+    hh = _num(zoned, "households")
+    full_before = _full(zoned, "completeness_before", plan)
+    full_after = _full(zoned, "completeness", plan)
+    planned = plan.planned_facilities
+    counts = (planned["zone_id"].astype(str).value_counts() if "zone_id" in planned.columns
+              and len(planned) else pd.Series(dtype=int))
+    per_hh = plan.scenario.standards.cost.per_household_wan
+    facility_wan = _facility_cost_by_zone(plan).sum(axis=1)
+    rows = []
+    for k, zid in enumerate(ids):
+        members = by_zone.groups.get(zid, [])
+        households = float(hh.loc[members].sum()) if len(members) else 0.0
+        renovation = households * per_hh
+        fac = float(facility_wan.get(zid, 0.0))
+        rows.append({
+            "zone_id": zid,
+            "n_communities": len(members),
+            "households": int(households),
+            "population": int(_num(zoned.loc[members], "population").sum()),
+            "area_ha": round(float(_num(z, "area_m2").iloc[k]) / 10_000, 2)
+            if "area_m2" in z.columns else np.nan,
+            "compactness": round(float(_num(z, "compactness").iloc[k]), 3)
+            if "compactness" in z.columns else np.nan,
+            "within_bounds": bool(z["within_bounds"].iloc[k])
+            if "within_bounds" in z.columns else None,
+            "planned_facilities": int(counts.get(zid, 0)),
+            "households_complete_before": int(hh.loc[members][full_before.loc[members]].sum()),
+            "households_complete_after": int(hh.loc[members][full_after.loc[members]].sum()),
+            "renovation_wan": round(renovation, 2),
+            "facility_wan": round(fac, 2),
+            "total_wan": round(renovation + fac, 2),
+        })
+    return pd.DataFrame(rows, columns=list(_ZONE_COLUMNS))
+
+
+_ZONE_COLUMNS = ("zone_id", "n_communities", "households", "population", "area_ha",
+                 "compactness", "within_bounds", "planned_facilities",
+                 "households_complete_before", "households_complete_after", "renovation_wan",
+                 "facility_wan", "total_wan")
+
+
+def _full(frame: pd.DataFrame, col: str, plan: Plan) -> pd.Series:
+    """Compounds whose every required kind is covered."""
+    required = sum(1 for k in plan.scenario.standards.kinds.values() if k.required)
+    return _num(frame, col).fillna(-1) >= required
+
+
+def _compounds(plan: Plan, i: int) -> pd.DataFrame:
+    c = plan.communities
+    reason = "excluded_reason" if i == 0 or "excluded_reason_en" not in c.columns \
+        else "excluded_reason_en"
+    cols = ["name", "subdistrict", "households", "built_year", "consent_rate", "eligible",
+            "zone_id"]
+    out = pd.DataFrame({"community_id": c.index.astype(str)}, index=c.index)
+    for col in cols:
+        out[col] = c[col] if col in c.columns else None
+    out["excluded_reason"] = c[reason]
+    for col in ("completeness_before", "completeness"):
+        out[col] = c[col] if col in c.columns else np.nan
+    for kind in FACILITY_KINDS:
+        col = f"walk_minutes_{kind}"
+        if col in c.columns:
+            label = _WORDS["walk"][i].format(_kind_label(kind, i))
+            out[label] = _num(c, col).round(1)
+    return out.reset_index(drop=True)
+
+
+def _facilities(plan: Plan, i: int) -> pd.DataFrame:
+    rows = []
+    existing = plan.scenario.layers.get("facilities")
+    if existing is not None:
+        for fid, r in existing.iterrows():
+            rows.append({"status": _WORDS["existing"][i], "facility_id": str(fid),
+                         "kind": r.get("kind"), "name": r.get("name"), "zone_id": None,
+                         "capacity": r.get("capacity"), "households_served": np.nan,
+                         "cost_wan": np.nan})
+    for fid, r in plan.planned_facilities.iterrows():
+        rows.append({"status": _WORDS["planned"][i], "facility_id": str(fid),
+                     "kind": r.get("kind"), "name": r.get("name"),
+                     "zone_id": r.get("zone_id"), "capacity": r.get("capacity"),
+                     "households_served": r.get("households_served", np.nan),
+                     "cost_wan": r.get("cost", np.nan)})
+    cols = ["status", "facility_id", "kind", "name", "zone_id", "capacity", "unit",
+            "households_served", "cost_wan"]
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "unit"])
+    unit = [_unit(k, i) for k in out["kind"]]
+    out.insert(6, "unit", unit)
+    out["kind"] = [_kind_label(k, i) for k in out["kind"]]
+    return out
+
+
+def _unit(kind: object, i: int) -> str:
+    k = FACILITY_KINDS.get(str(kind))
+    return "" if k is None else (k.capacity_unit_zh, k.capacity_unit_en)[i]
+
+
+def _coverage(plan: Plan, i: int) -> pd.DataFrame:
+    cols = ["kind", "minutes", "threshold", "households_total", "households_before",
+            "households_after", "share_before", "share_after", "share_change",
+            "elderly_before", "elderly_after"]
+    before, after = plan.coverage_before, plan.coverage_after
+    if len(before) == 0 or len(after) == 0:
+        return pd.DataFrame(columns=cols)
+    key = ["kind", "minutes"]
+    b = before.set_index(key)
+    a = after.set_index(key).reindex(b.index)
+    out = pd.DataFrame(index=b.index)
+    threshold = b["threshold"] if "threshold" in b.columns else pd.Series(np.nan, index=b.index)
+    out["threshold"] = threshold
+    out["households_total"] = _num(b, "households_total")
+    out["households_before"] = _num(b, "households_covered")
+    out["households_after"] = _num(a, "households_covered")
+    out["share_before"] = _num(b, "share").round(4)
+    out["share_after"] = _num(a, "share").round(4)
+    out["share_change"] = (out["share_after"] - out["share_before"]).round(4)
+    out["elderly_before"] = _num(b, "elderly_covered").round(0)
+    out["elderly_after"] = _num(a, "elderly_covered").round(0)
+    out = out.reset_index()
+    out["kind"] = [_kind_label(k, i) for k in out["kind"]]
+    return out[cols]
+
+
+def _facility_cost_by_zone(plan: Plan) -> pd.DataFrame:
+    """Planned facility cost (万元) per zone (rows) and kind (columns); no zone -> "" row."""
+    p = plan.planned_facilities
+    if len(p) == 0 or "cost" not in p.columns:
+        return pd.DataFrame()
+    zone = p["zone_id"].astype(object).where(p["zone_id"].notna(), "") \
+        if "zone_id" in p.columns else pd.Series("", index=p.index)
+    frame = pd.DataFrame({"zone": zone.astype(str), "kind": p["kind"].astype(str),
+                          "cost": _num(p, "cost").fillna(0.0)})
+    return frame.pivot_table(index="zone", columns="kind", values="cost", aggfunc="sum",
+                             fill_value=0.0)
+
+
+def _cost(plan: Plan, zones: pd.DataFrame, i: int) -> pd.DataFrame:
+    by_zone = _facility_cost_by_zone(plan)
+    kinds = [k for k in FACILITY_KINDS if k in by_zone.columns]
+    rows = []
+    for r in zones.itertuples():
+        row = {"zone_id": r.zone_id, "households": r.households,
+               "renovation_wan": r.renovation_wan}
+        for k in kinds:
+            row[k] = round(float(by_zone.at[r.zone_id, k]) if r.zone_id in by_zone.index
+                           else 0.0, 2)
+        rows.append(row)
+    if "" in by_zone.index:
+        row = {"zone_id": _WORDS["outside"][i], "households": 0, "renovation_wan": 0.0}
+        row.update({k: round(float(by_zone.at["", k]), 2) for k in kinds})
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["zone_id", "households", "renovation_wan", *kinds])
+    out["total_wan"] = out[["renovation_wan", *kinds]].sum(axis=1).round(2)
+    total = {"zone_id": _WORDS["total"][i], "households": int(out["households"].sum())}
+    for col in ["renovation_wan", *kinds, "total_wan"]:
+        total[col] = round(float(out[col].sum()), 2)
+    out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+    return out.rename(columns={k: _WORDS["kind_wan"][i].format(_kind_label(k, i))
+                               for k in kinds})
+
+
+def _run(plan: Plan) -> pd.DataFrame:
+    s = plan.scenario
+    std = s.standards
+    rows = [("scenario", s.name), ("seed", str(s.seed)), ("standards", std.source),
+            ("crs", f"EPSG:{plan.crs.to_epsg()} {plan.crs.name}"),
+            ("cost.per_household_wan", f"{std.cost.per_household_wan:g}"),
+            ("eligibility.built_before_year", str(std.eligibility.built_before_year)),
+            ("eligibility.min_consent_rate", f"{std.eligibility.min_consent_rate:g}"),
+            ("zoning.households", f"{std.zoning.min_households}–{std.zoning.max_households}")]
+    rows += [(f"step.{k}", v) for k, v in plan.steps.items()]
+    return pd.DataFrame(rows, columns=["key", "value"])
