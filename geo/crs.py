@@ -417,6 +417,19 @@ def local_metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     ------
     CRSError
         If the layer has no CRS, no geometry, or lies outside 73–136°E.
+
+    Examples
+    --------
+    The bundled sample district (Xuchang, 113.8°E) falls in the 114°E zone, whatever CRS it is
+    given in:
+
+    >>> from pathlib import Path
+    >>> import geopandas as gpd
+    >>> import geo
+    >>> sample = Path(geo.__file__).parents[1] / "data" / "sample" / "district.gpkg"
+    >>> communities = gpd.read_file(sample, layer="communities")
+    >>> local_metric_crs(communities).to_epsg(), local_metric_crs(communities.to_crs(3857)).name
+    (4547, 'CGCS2000 / 3-degree Gauss-Kruger CM 114E')
     """
     crs = _crs_of(gdf)
     if crs is None:
