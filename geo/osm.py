@@ -87,7 +87,7 @@ NON_WALKABLE_HIGHWAYS: frozenset[str] = frozenset({
 })
 """``highway`` values dropped (a cycleway is kept only with ``foot=yes/designated``)."""
 
-_FOOT_CLOSED = frozenset({"no", "private", "use_sidepath", "discouraged"})
+_FOOT_CLOSED = frozenset({"no", "private", "use_sidepath"})
 _FOOT_OPEN = frozenset({"yes", "designated", "permissive", "official"})
 _ACCESS_CLOSED = frozenset({"no", "private"})
 
@@ -106,7 +106,7 @@ _POI_FILTER: dict[str, list[str] | bool] = {
     "social_facility": True,
 }
 _POI_EXTRA = ["social_facility", "social_facility:for", "healthcare", "shop", "capacity",
-              "name", "parking", "access"]
+              "name"]
 _ELDERLY_FOR = frozenset({"senior", "seniors", "elderly", "aged", "old_people"})
 _ELDERLY_FACILITIES = frozenset({"nursing_home", "assisted_living"})
 _CAPACITY_KINDS = frozenset({"parking", "ev_charger"})  # OSM capacity counts spaces/chargers

