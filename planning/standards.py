@@ -96,6 +96,9 @@ class ZoningNorms:
     gap_tolerance_m: float = 60.0
     max_diameter_m: float = 2250.0
     island_join_distance_m: float = 300.0
+    barrier_road_class: str = "primary"
+    keep_within_subdistrict: bool = False
+    compactness_weight: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,11 @@ def _from_dict(data: dict[str, Any], *, source: str) -> Standards:
         problems.append("[zoning] need 0 < min_households <= max_households")
     if zoning.gap_tolerance_m < 0 or zoning.max_diameter_m <= 0:
         problems.append("[zoning] gap_tolerance_m >= 0 and max_diameter_m > 0")
+    if zoning.island_join_distance_m < 0 or zoning.compactness_weight < 0:
+        problems.append("[zoning] island_join_distance_m >= 0 and compactness_weight >= 0")
+    if not isinstance(zoning.barrier_road_class, str):
+        problems.append("[zoning] barrier_road_class must be a road class such as \"primary\" "
+                        "(or \"\" for no street barrier)")
     for f in dataclasses.fields(DemandNorms):
         if getattr(demand, f.name) < 0:
             problems.append(f"[demand] {f.name} must be >= 0")
