@@ -130,17 +130,19 @@ def write_sample(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> Path:
 
 
 def load_sample(path: str | Path | None = None) -> dict[str, gpd.GeoDataFrame]:
-    """Read the bundled sample district (or a file written by :func:`write_sample`)."""
-    import pyogrio
+    """Read the bundled sample district (or a file written by :func:`write_sample`).
+
+    It goes through :func:`geo.io.read_layers`, the same validated reader as a planner's files.
+    """
+    from geo.io import read_layers
 
     src = Path(path) if path is not None else SAMPLE_PATH
-    out: dict[str, gpd.GeoDataFrame] = {}
-    ids = {"communities": "community_id", "facilities": "facility_id", "sites": "site_id",
-           "streets": "street_id", "barriers": "barrier_id"}
-    for name in SAMPLE_LAYERS:
-        gdf = pyogrio.read_dataframe(src, layer=name)
-        out[name] = gdf.set_index(ids[name])
-    return out
+    results = read_layers(src)
+    missing = sorted(set(SAMPLE_LAYERS) - set(results))
+    if missing:
+        msg = f"{src} is not a sample district: layers {missing} are missing"
+        raise ValueError(msg)
+    return {name: results[name].gdf for name in SAMPLE_LAYERS}
 
 
 # --- geometry ------------------------------------------------------------------------------
