@@ -11,7 +11,9 @@ import streamlit as st
 from ui.i18n import t
 from ui.state import lang
 
-st.set_page_config(page_title="片区 Pianqu", page_icon="🏘️", layout="wide")
+# No page or navigation icons: Streamlit turns the current page's icon into the favicon and
+# fetches Material icons from Google's font server; the default favicon is served locally.
+st.set_page_config(page_title="片区 Pianqu", layout="wide")
 
 with st.sidebar:
     st.radio(t("language", "zh"), options=["zh", "en"], key="lang", horizontal=True,
@@ -27,11 +29,10 @@ with st.sidebar:
             st.warning(t("tianditu_key_missing", L))
 
 pages = [
-    st.Page("ui/pages/data.py", title=t("page_data", L), icon="🗂️", url_path="data",
-            default=True),
-    st.Page("ui/pages/zoning.py", title=t("page_zoning", L), icon="🧩", url_path="zoning"),
-    st.Page("ui/pages/siting.py", title=t("page_siting", L), icon="📍", url_path="siting"),
-    st.Page("ui/pages/coverage.py", title=t("page_coverage", L), icon="🚶", url_path="coverage"),
-    st.Page("ui/pages/export.py", title=t("page_export", L), icon="📦", url_path="export"),
+    st.Page("ui/pages/data.py", title=t("page_data", L), url_path="data", default=True),
+    st.Page("ui/pages/zoning.py", title=t("page_zoning", L), url_path="zoning"),
+    st.Page("ui/pages/siting.py", title=t("page_siting", L), url_path="siting"),
+    st.Page("ui/pages/coverage.py", title=t("page_coverage", L), url_path="coverage"),
+    st.Page("ui/pages/export.py", title=t("page_export", L), url_path="export"),
 ]
 st.navigation(pages).run()

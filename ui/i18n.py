@@ -12,11 +12,12 @@ Examples
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from geo.schema import FACILITY_KINDS, LAYERS
 
-__all__ = ["LANGS", "TEXT", "Lang", "column_label", "column_labels", "kind_label", "t"]
+__all__ = ["LANGS", "TEXT", "Lang", "column_label", "column_labels", "kind_label", "md", "t"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -47,6 +48,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "running": ("正在计算…", "Working…"),
     "step": ("步骤：{step}", "Step: {step}"),
     "done": ("完成", "Done"),
+    "step_metric": ("转换为平面坐标", "Projecting to metres"),
+    "step_eligibility": ("判定改造条件", "Checking eligibility"),
+    "step_network": ("构建步行路网", "Building the walking network"),
+    "step_zoning": ("划分片区", "Forming zones"),
+    "step_siting": ("设施选址", "Siting facilities"),
+    "step_coverage": ("计算生活圈覆盖", "Computing life-circle coverage"),
+    "step_done": ("完成", "Done"),
     # data page
     "data_source": ("数据来源", "Data source"),
     "source_sample": ("示例片区（许昌老城，合成数据）",
@@ -101,6 +109,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "elderly_m2": ("养老面积（m²/百户）", "Elderly-care m² per 100 households"),
     "ev_share": ("电动车保有比例", "EV share of households"),
     "parking_ratio": ("停车位（个/户）", "Parking spaces per household"),
+    "siting_limits": ("选址约束", "Limits"),
     "budget": ("预算（万元，0 为不限）", "Budget (10k CNY, 0 = none)"),
     "max_sites": ("最多新建设施数（0 为不限）", "Maximum new facilities (0 = none)"),
     "planned_table": ("规划设施", "Planned facilities"),
@@ -129,6 +138,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "coverage_table": ("覆盖统计", "Coverage summary"),
     # export page
     "downloads": ("下载", "Downloads"),
+    "export_all": ("全部成果（.zip）", "Everything (.zip)"),
     "export_bureau": ("规划局 GeoJSON", "Bureau GeoJSON"),
     "export_gpkg": ("GeoPackage 项目文件", "GeoPackage project"),
     "export_shp": ("Shapefile（.zip）", "Shapefile (.zip)"),
@@ -144,6 +154,18 @@ def t(key: str, lang: Lang, **fmt: object) -> str:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**fmt) if fmt else text
+
+
+def md(text: object) -> str:
+    r"""Text from a file made safe for Streamlit's Markdown (``st.error``, ``st.subheader``).
+
+    Every ASCII punctuation character is backslash-escaped, so links, emphasis, ``:emoji:`` and
+    ``$math$`` show as typed; HTML is never rendered by Streamlit's Markdown anyway.
+
+    >>> print(md("[a](javascript:x) *b* :red[c] $x$"))
+    \[a\]\(javascript\:x\) \*b\* \:red\[c\] \$x\$
+    """
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text))
 
 
 def kind_label(kind: str, lang: Lang) -> str:

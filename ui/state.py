@@ -10,20 +10,20 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 
-from ui.i18n import Lang, t
+from ui.i18n import Lang, md, t
 
 __all__ = [
     "ROOT",
     "assets_ok",
     "current_layers",
     "digest",
+    "export_files",
     "get_params",
     "lang",
     "load_sample_layers",
@@ -58,7 +58,7 @@ def module_available(name: str) -> bool:
 
 def not_available(module: str) -> None:
     """The clear notice shown instead of results when a module has not landed yet."""
-    st.info(t("not_available", lang(), module=module), icon="🚧")
+    st.info(t("not_available", lang(), module=module))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -110,14 +110,17 @@ def set_params(**changes: Any) -> None:
     st.session_state["params"] = params
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _run_plan_cached(data_key: str, params_json: str, sites_json: str,
-                     _layers: dict[str, gpd.GeoDataFrame],
-                     _progress: Callable[[str, float], None] | None = None) -> Any:
-    from ui.pipeline import run_pipeline
+_MAX_PLANS = 8
 
-    params = json.loads(params_json)
-    return run_pipeline(_layers, params, json.loads(sites_json), progress=_progress)
+
+@st.cache_resource(show_spinner=False)
+def _plan_store() -> dict[str, Any]:
+    """Plans by input key, shared by every session (a small LRU, see :func:`plan_or_notice`).
+
+    Not ``st.cache_data``: the run reports progress to a bar created outside it, which a
+    replayed ``cache_data`` function may not touch. Plans are never mutated by the pages.
+    """
+    return {}
 
 
 def plan_or_notice() -> Any | None:
@@ -138,13 +141,24 @@ def plan_or_notice() -> Any | None:
     bar = st.progress(0.0, text=t("running", lang()))
 
     def progress(step: str, fraction: float) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("step", lang(), step=step))
+        name = t(f"step_{step}", lang())
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("step", lang(), step=name))
 
+    plan_key = f"{key}|{params_json}|{sites_json}"
+    store = _plan_store()
     try:
-        plan = _run_plan_cached(key, params_json, sites_json, layers, progress)
+        plan = store.pop(plan_key, None)
+        if plan is None:
+            from ui.pipeline import run_pipeline
+
+            plan = run_pipeline(layers, json.loads(params_json), json.loads(sites_json),
+                                progress=progress)
+        store[plan_key] = plan  # most recent last
+        while len(store) > _MAX_PLANS:
+            store.pop(next(iter(store)))
     except PlanningInputError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(md(exc))
         problems = getattr(exc, "problems", None)
         if problems:
             from ui.widgets import problems_table
@@ -152,4 +166,39 @@ def plan_or_notice() -> Any | None:
             problems_table(problems)
         return None
     bar.empty()
+    st.session_state["plan_key"] = plan_key
     return plan
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def export_files(plan_key: str, lang_: str, _plan: Any) -> dict[str, bytes]:
+    """Every bureau export of the plan (``planning.export.export_plan``) as file name -> bytes.
+
+    Keyed on the plan's key and the language; the files are written to a temporary folder and
+    read back, so nothing stays on the server's disk.
+    """
+    import io
+    import tempfile
+    import zipfile
+
+    from planning.export import export_plan
+
+    files: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="pianqu_export_") as tmp:
+        export_plan(_plan, tmp, lang="en" if lang_ == "en" else "zh")
+        root = Path(tmp)
+        everything = io.BytesIO()
+        with zipfile.ZipFile(everything, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    rel = path.relative_to(root).as_posix()
+                    files[rel] = path.read_bytes()
+                    zf.writestr(f"pianqu_plan/{rel}", files[rel])
+        geojson = io.BytesIO()
+        with zipfile.ZipFile(geojson, "w", zipfile.ZIP_DEFLATED) as zf:
+            for rel, data in files.items():
+                if rel.startswith("geojson/"):
+                    zf.writestr(rel.removeprefix("geojson/"), data)
+        files["pianqu_plan.zip"] = everything.getvalue()
+        files["geojson.zip"] = geojson.getvalue()
+    return files

@@ -1,5 +1,96 @@
-"""Placeholder until the page is wired."""
+"""15分钟生活圈 — per-kind reach: rings, uncovered compounds, gaps, charts, click for minutes."""
 
-from ui.state import not_available
+from __future__ import annotations
 
-not_available("planning.scenario")
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+from shapely.geometry import Point
+
+from geo.crs import gcj02_to_wgs84
+from geo.schema import FACILITY_KINDS
+from geo.webmap import build_map
+from ui.i18n import kind_label, md, t
+from ui.pipeline import standards_for
+from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
+from ui.widgets import basemap_choice, labelled, show_map
+
+L = lang()
+st.title(t("page_coverage", L))
+
+std = standards_for(get_params())
+plan = plan_or_notice()
+if plan is None:
+    st.stop()
+if plan.steps.get("coverage") != "done":
+    not_available("planning.coverage")
+    st.stop()
+
+com = plan.communities
+kinds = [k for k in FACILITY_KINDS if f"walk_minutes_{k}" in com.columns]
+levels = [lv.minutes for lv in std.life_circle]
+c1, c2 = st.columns(2)
+kind = c1.selectbox(t("kind", L), kinds, format_func=lambda k: kind_label(k, L),
+                    key="coverage_kind")
+default_level = std.kinds[kind].threshold_minutes if kind in std.kinds else levels[-1]
+minutes = c2.radio(t("minutes", L), levels, index=levels.index(default_level), horizontal=True,
+                   key=f"coverage_minutes_{kind}")
+
+covered_col = f"covered_{kind}_{minutes}min"
+uncovered = (~com[covered_col].fillna(False).astype(bool) if covered_col in com.columns
+             else pd.Series(False, index=com.index))
+st.markdown(t("uncovered_n", L, minutes=minutes, n=int(uncovered.sum())))
+
+sa = plan.service_areas
+sa = sa[(sa["kind"] == kind) & (sa["minutes"] <= minutes)] if len(sa) else sa
+gaps = plan.gaps
+gaps = gaps[gaps["kind"] == kind] if len(gaps) and "kind" in gaps.columns else gaps
+_, layers = current_layers()
+fac = layers.get("facilities")
+fac = fac[fac["kind"] == kind] if fac is not None and len(fac) else fac
+planned = plan.planned_facilities
+planned = planned[planned["kind"] == kind] if len(planned) else planned
+
+basemap, tkey = basemap_choice()
+m = build_map(com, service_areas=sa, gaps=gaps, facilities=fac, planned=planned,
+              uncovered=uncovered, minutes_columns=[f"walk_minutes_{kind}"], lang=L,
+              basemap=basemap, tianditu_key=tkey)
+st.caption(t("click_hint", L))
+result = show_map(m, key="map_coverage", returned_objects=["last_object_clicked"])
+
+clicked = (result or {}).get("last_object_clicked")
+if clicked and clicked.get("lat") is not None:
+    lon, lat = float(clicked["lng"]), float(clicked["lat"])
+    if basemap == "amap":
+        x, y = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
+        lon, lat = float(np.ravel(x)[0]), float(np.ravel(y)[0])
+    here = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs(com.crs).iloc[0]
+    hit = com[com.geometry.contains(here)]
+    if len(hit) == 0:
+        dist = com.geometry.distance(here)
+        hit = com.loc[[dist.idxmin()]] if dist.min() < 5 else hit
+    if len(hit):
+        row = hit.iloc[0]
+        name = row.get("name") or hit.index[0]
+        st.subheader(t("clicked", L, name=md(name)))
+        table = pd.DataFrame({
+            t("kind", L): [kind_label(k, L) for k in kinds],
+            t("minutes", L): [row.get(f"walk_minutes_{k}") for k in kinds],
+            **{f"{lv} {t('minutes', L)}": [bool(row.get(f"covered_{k}_{lv}min", False))
+                                           for k in kinds] for lv in levels},
+        })
+        st.dataframe(table, hide_index=True, column_config={
+            t("minutes", L): st.column_config.NumberColumn(format="%.1f")})
+
+st.subheader(t("coverage_chart", L))
+summary = plan.coverage_after
+if summary is not None and len(summary):
+    pivot = summary.pivot_table(index="kind", columns="minutes", values="share")
+    pivot.index = [kind_label(str(k), L) for k in pivot.index]
+    pivot.columns = [f"{c} {t('minutes', L)}" for c in pivot.columns]
+    st.bar_chart(pivot, stack=False)
+    st.subheader(t("coverage_table", L))
+    table = summary.copy()
+    table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
+    st.dataframe(labelled(table), hide_index=True)

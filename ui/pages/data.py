@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo.errors import LayerValidationError, PlanningInputError
 from geo.webmap import build_map
-from ui.i18n import t
+from ui.i18n import md, t
 from ui.state import current_layers, digest, lang, load_sample_layers, set_layers
 from ui.uploads import MAX_UPLOAD_MB, save_upload
 from ui.widgets import basemap_choice, problems_table, show_map
@@ -71,11 +71,11 @@ else:
                                                    Path(tmpdir)))
                     except LayerValidationError as exc:
                         failed = True
-                        st.error(t("problems_title", L, file=up.name, n=len(exc.problems)))
+                        st.error(t("problems_title", L, file=md(up.name), n=len(exc.problems)))
                         problems_table(exc.problems)
                     except (PlanningInputError, OSError, ValueError) as exc:
                         failed = True
-                        st.error(t("upload_error", L, file=up.name, error=exc))
+                        st.error(t("upload_error", L, file=md(up.name), error=md(exc)))
             if not failed and "communities" in layers:
                 key = digest(*(files[s].getvalue() for s in _UPLOADS if files[s] is not None))
                 set_layers(key, layers)

@@ -1,5 +1,43 @@
-"""Placeholder until the page is wired."""
+"""导出 — downloads of the plan for the bureau (planning.export) and the project file."""
 
-from ui.state import not_available
+from __future__ import annotations
 
-not_available("planning.scenario")
+import streamlit as st
+
+from ui.i18n import t
+from ui.state import export_files, lang, module_available, not_available, plan_or_notice
+
+L = lang()
+st.title(t("page_export", L))
+
+plan = plan_or_notice()
+if plan is None:
+    st.stop()
+if not module_available("planning.export"):
+    not_available("planning.export")
+    st.stop()
+
+with st.spinner(t("running", L)):
+    files = export_files(st.session_state["plan_key"], L, plan)
+
+st.subheader(t("downloads", L))
+_ZIP = "application/zip"
+_ENTRIES = [
+    ("export_all", "pianqu_plan.zip", _ZIP),
+    ("export_gpkg", "plan.gpkg", "application/geopackage+sqlite3"),
+    ("export_bureau", "geojson.zip", _ZIP),
+    ("export_table", "tables/summary.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+]
+for label, name, mime in _ENTRIES:
+    if name in files:
+        st.download_button(t(label, L), data=files[name], file_name=name.split("/")[-1],
+                           mime=mime, key=f"dl_{name}")
+shp = sorted(n for n in files if n.startswith("shapefile/") and n.endswith(".zip"))
+if shp:
+    st.markdown(f"**{t('export_shp', L)}**")
+    cols = st.columns(len(shp))
+    for col, name in zip(cols, shp, strict=True):
+        col.download_button(name.removeprefix("shapefile/"), data=files[name],
+                            file_name=name.removeprefix("shapefile/"), mime=_ZIP,
+                            key=f"dl_{name}")

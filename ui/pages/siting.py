@@ -1,5 +1,115 @@
-"""Placeholder until the page is wired."""
+"""设施选址 — demand ratios, budget and counts; planned facilities; before/after; drawn sites."""
 
-from ui.state import not_available
+from __future__ import annotations
 
-not_available("planning.scenario")
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from shapely.geometry import mapping, shape
+
+from geo.crs import shift_datum
+from geo.schema import FACILITY_KINDS
+from geo.webmap import build_map
+from ui.i18n import kind_label, t
+from ui.pipeline import standards_for
+from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
+from ui.widgets import basemap_choice, labelled, show_map
+
+L = lang()
+st.title(t("page_siting", L))
+
+params = get_params()
+std = standards_for(params)
+with st.form("siting_params"):
+    c1, c2 = st.columns(2)
+    c1.subheader(t("demand_ratios", L))
+    elderly = c1.number_input(t("elderly_m2", L), min_value=0.0, max_value=500.0,
+                              value=float(std.demand.elderly_care_m2_per_100_households),
+                              step=1.0)
+    ev_share = c1.slider(t("ev_share", L), min_value=0.0, max_value=1.0,
+                         value=float(std.demand.ev_share), step=0.01)
+    parking = c1.number_input(t("parking_ratio", L), min_value=0.0, max_value=5.0,
+                              value=float(std.demand.parking_spaces_per_household), step=0.05)
+    c2.subheader(t("siting_limits", L))
+    budget = c2.number_input(t("budget", L), min_value=0.0, max_value=1e7,
+                             value=float(params.get("budget_wan") or 0.0), step=100.0)
+    max_sites = c2.number_input(t("max_sites", L), min_value=0, max_value=10_000,
+                                value=int(params.get("max_sites") or 0), step=1)
+    if st.form_submit_button(t("run_plan", L), type="primary"):
+        overrides = dict(params.get("standards", {}))
+        overrides["demand"] = {**dict(overrides.get("demand", {})),
+                               "elderly_care_m2_per_100_households": float(elderly),
+                               "ev_share": float(ev_share),
+                               "parking_spaces_per_household": float(parking)}
+        set_params(standards=overrides, budget_wan=float(budget) or None,
+                   max_sites=int(max_sites) or None)
+
+plan = plan_or_notice()
+if plan is None:
+    st.stop()
+status = str(plan.steps.get("siting", ""))
+if not status.startswith("done"):
+    not_available("planning.siting")
+else:
+    st.caption(f"{t('status', L)}: {status}")
+
+user_sites: list[dict[str, Any]] = list(st.session_state.get("user_sites", []))
+basemap, tkey = basemap_choice()
+_, layers = current_layers()
+m = build_map(plan.communities, zones=plan.zones, facilities=layers.get("facilities"),
+              planned=plan.planned_facilities, sites=layers.get("sites"), minutes_columns=[],
+              lang=L, basemap=basemap, tianditu_key=tkey, draw=True)
+st.caption(t("draw_hint", L))
+result = show_map(m, key="map_siting", returned_objects=["last_active_drawing"])
+
+drawing = (result or {}).get("last_active_drawing")
+if drawing and drawing.get("geometry", {}).get("type") in ("Point", "Polygon"):
+    geometry = dict(drawing["geometry"])
+    if basemap == "amap":  # drawn on GCJ-02 tiles: back to WGS84
+        g = gpd.GeoDataFrame(geometry=[shape(geometry)], crs="EPSG:4326")
+        geometry = dict(mapping(shift_datum(g, source="gcj02", target="wgs84").geometry.iloc[0]))
+    with st.form("drawn_site"):
+        st.subheader(t("drawn_site", L))
+        kinds = st.multiselect(t("drawn_kinds", L), options=list(FACILITY_KINDS),
+                               default=["ev_charger"],
+                               format_func=lambda k: kind_label(k, L))
+        cost = st.number_input(t("drawn_cost", L), min_value=0.0, value=50.0, step=10.0)
+        if st.form_submit_button(t("add_site", L)) and kinds:
+            site_id = f"U{len(user_sites) + 1:03d}"
+            user_sites.append({"type": "Feature", "geometry": geometry,
+                               "properties": {"site_id": site_id, "kinds": kinds,
+                                              "cost": float(cost), "name": site_id}})
+            st.session_state["user_sites"] = user_sites
+            st.rerun()
+if user_sites:
+    c1, c2 = st.columns([3, 1])
+    c1.info(t("user_sites", L, n=len(user_sites)))
+    if c2.button(t("clear_sites", L)):
+        st.session_state["user_sites"] = []
+        st.rerun()
+
+st.subheader(t("planned_table", L))
+planned = plan.planned_facilities
+if len(planned):
+    table = planned.drop(columns=planned.geometry.name).copy()
+    table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
+    st.dataframe(labelled(table), hide_index=True)
+
+st.subheader(t("before_after", L))
+
+
+def _at_threshold(summary: pd.DataFrame) -> pd.Series:
+    if summary is None or not len(summary) or "kind" not in summary:
+        return pd.Series(dtype=float)
+    rows = summary[summary["threshold"]] if "threshold" in summary else summary
+    return rows.set_index("kind")["households_covered"]
+
+
+before, after = _at_threshold(plan.coverage_before), _at_threshold(plan.coverage_after)
+if len(before) or len(after):
+    chart = pd.DataFrame({t("before", L): before, t("after", L): after}).fillna(0)
+    chart.index = [kind_label(str(k), L) for k in chart.index]
+    st.bar_chart(chart, stack=False, horizontal=True)
+    st.dataframe(chart.astype(int))

@@ -1,5 +1,79 @@
-"""Placeholder until the page is wired."""
+"""片区划分 — eligibility and zoning parameters; zones on the map with labels; zone table."""
 
-from ui.state import not_available
+from __future__ import annotations
 
-not_available("planning.scenario")
+import streamlit as st
+
+from geo.webmap import build_map
+from ui.i18n import t
+from ui.pipeline import standards_for
+from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
+from ui.widgets import basemap_choice, labelled, show_map
+
+L = lang()
+st.title(t("page_zoning", L))
+
+params = get_params()
+std = standards_for(params)
+with st.form("zoning_params"):
+    c1, c2, c3 = st.columns(3)
+    c1.subheader(t("eligibility", L))
+    built_before = c1.number_input(t("built_before", L), min_value=1900, max_value=2100,
+                                   value=int(std.eligibility.built_before_year), step=1)
+    min_consent = c1.slider(t("min_consent", L), min_value=0.0, max_value=1.0,
+                            value=float(round(std.eligibility.min_consent_rate, 3)), step=0.01)
+    c2.subheader(t("zoning_params", L))
+    min_hh = c2.number_input(t("min_households", L), min_value=1, max_value=1_000_000,
+                             value=int(std.zoning.min_households), step=50)
+    max_hh = c2.number_input(t("max_households", L), min_value=1, max_value=1_000_000,
+                             value=int(std.zoning.max_households), step=50)
+    c3.subheader("\u00a0")
+    gap = c3.number_input(t("gap_tolerance", L), min_value=0.0, max_value=1000.0,
+                          value=float(std.zoning.gap_tolerance_m), step=5.0)
+    diameter = c3.number_input(t("max_diameter", L), min_value=100.0, max_value=50_000.0,
+                               value=float(std.zoning.max_diameter_m), step=50.0)
+    seed = c3.number_input(t("seed", L), min_value=0, max_value=2**31 - 1,
+                           value=int(params.get("seed", 0)), step=1)
+    if st.form_submit_button(t("run_plan", L), type="primary"):
+        overrides = dict(params.get("standards", {}))
+        overrides["eligibility"] = {"built_before_year": int(built_before),
+                                    "min_consent_rate": float(min_consent)}
+        overrides["zoning"] = {"min_households": int(min_hh), "max_households": int(max_hh),
+                               "gap_tolerance_m": float(gap), "max_diameter_m": float(diameter)}
+        set_params(standards=overrides, seed=int(seed))
+
+plan = plan_or_notice()
+if plan is None:
+    st.stop()
+if plan.steps.get("zoning") != "done":
+    not_available("planning.zoning")
+
+com = plan.communities
+in_zone = com["zone_id"].notna()
+m1, m2, m3 = st.columns(3)
+m1.metric(t("n_zones", L), f"{len(plan.zones):,}")
+m2.metric(t("n_in_zones", L), f"{int(in_zone.sum()):,}")
+m3.metric(t("n_excluded", L), f"{int((~in_zone).sum()):,}")
+
+basemap, tkey = basemap_choice()
+_, layers = current_layers()
+m = build_map(com, zones=plan.zones, facilities=layers.get("facilities"),
+              minutes_columns=[], lang=L, basemap=basemap, tianditu_key=tkey)
+show_map(m, key="map_zoning")
+
+st.subheader(t("zones_table", L))
+if len(plan.zones):
+    zt = plan.zones.drop(columns=plan.zones.geometry.name)
+    zt = zt.set_index("zone_id") if "zone_id" in zt.columns else zt
+    st.dataframe(labelled(zt), column_config={
+        c: st.column_config.NumberColumn(format="%.0f") for c in ("面积（m²）", "Area (m²)",
+                                                                 "直径（米）", "Diameter (m)")})
+
+st.subheader(t("excluded_table", L))
+cols = [c for c in ("name", "households", "built_year", "consent_rate", "excluded_reason")
+        if c in com.columns]
+excluded = com.loc[~in_zone, cols].copy()
+if L == "en" and "excluded_reason_en" in com.columns:
+    excluded["excluded_reason"] = com.loc[~in_zone, "excluded_reason_en"].fillna(
+        excluded["excluded_reason"])
+st.dataframe(labelled(excluded))
