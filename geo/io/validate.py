@@ -303,7 +303,9 @@ def _outside_area(crs: CRS, x: np.ndarray, y: np.ndarray) -> str | None:
     if area is None:
         return None
     cx, cy = (np.min(x) + np.max(x)) / 2, (np.min(y) + np.max(y)) / 2
-    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(cx, cy)
+    # to the CRS's own geodetic datum: an inverse projection, no datum-shift search (fast)
+    geodetic = crs.geodetic_crs or CRS.from_epsg(4326)
+    lon, lat = Transformer.from_crs(crs, geodetic, always_xy=True).transform(cx, cy)
     w, s, e, n = area.bounds
     margin = 3.0
     if (np.isfinite(lon) and np.isfinite(lat) and w - margin <= lon <= e + margin

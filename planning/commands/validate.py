@@ -23,7 +23,7 @@ from geo.errors import PlanningInputError
 from geo.io import ReadResult, guess_layer, list_file_layers, read_layer, read_layers
 from geo.schema import LAYERS
 
-__all__ = ["register", "validate_file"]
+__all__ = ["register", "validate_file", "which_layers"]
 
 _CONTAINERS = (".gpkg", ".zip", ".xlsx", ".xlsm", ".sqlite")
 
@@ -57,9 +57,30 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=_run)
 
 
+def which_layers(path: str | Path, *, layer: str | None = None, layer_name: str | None = None,
+                 encoding: str | None = None) -> tuple[str | None, str | None]:
+    """Which layer ``pianqu validate`` reads from a file, and how it was guessed.
+
+    Returns
+    -------
+    tuple
+        The canonical layer (None: every canonical layer of a GeoPackage or zip), and the
+        guess explained (None when ``layer`` was given or the layers are named).
+    """
+    if layer is not None:
+        return layer, None
+    if layer_name is None and Path(path).suffix.lower() in _CONTAINERS:
+        named = {n for s in LAYERS.values() for n in (s.name, s.label_zh)}
+        if any(n in named for n in list_file_layers(path)):
+            return None, None
+    guessed, why = guess_layer(path, layer=layer_name, encoding=encoding)
+    return guessed, (f"guessed {guessed} 推测为{LAYERS[guessed].label_zh}图层 ({why}); "
+                     "use --layer to say otherwise")
+
+
 def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str | None = None,
                   crs: str | None = None, datum: str | None = None,
-                  encoding: str | None = None) -> tuple[dict[str, ReadResult], str | None]:
+                  encoding: str | None = None) -> dict[str, ReadResult]:
     """Read one file the way ``pianqu validate`` does.
 
     Parameters
@@ -68,32 +89,29 @@ def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str
         The file.
     layer
         Canonical layer the file holds; None to read every canonical layer of a GeoPackage or
-        zip, or to guess for a single-layer file.
+        zip, or to guess for a single-layer file (:func:`which_layers`).
     layer_name, crs, datum, encoding
         As for :func:`geo.io.read_layer` (``layer_name`` is its ``layer``).
 
     Returns
     -------
-    tuple
-        Layer name -> :class:`geo.io.ReadResult`, and how the layer type was guessed (None when
-        it was given or the layers are named).
+    dict
+        Layer name -> :class:`geo.io.ReadResult`.
 
     Raises
     ------
     PlanningInputError
         With every problem of the file (a :class:`geo.errors.LayerValidationError`).
     """
-    kw: dict[str, Any] = {"crs": crs, "datum": datum, "encoding": encoding}
-    if layer is not None:
-        return {layer: read_layer(path, layer, layer=layer_name, **kw)}, None
-    if layer_name is None and Path(path).suffix.lower() in _CONTAINERS:
-        named = {n for s in LAYERS.values() for n in (s.name, s.label_zh)}
-        if any(n in named for n in list_file_layers(path)):
-            return read_layers(path, **kw), None
-    guessed, why = guess_layer(path, layer=layer_name, encoding=encoding)
-    return ({guessed: read_layer(path, guessed, layer=layer_name, **kw)},
-            f"guessed {guessed} 推测为{LAYERS[guessed].label_zh}图层 ({why}); "
-            "use --layer to say otherwise")
+    chosen, _ = which_layers(path, layer=layer, layer_name=layer_name, encoding=encoding)
+    return _read(path, chosen, layer_name=layer_name, crs=crs, datum=datum, encoding=encoding)
+
+
+def _read(path: str | Path, layer: str | None, **kw: Any) -> dict[str, ReadResult]:
+    if layer is None:
+        kw.pop("layer_name", None)
+        return read_layers(path, **kw)
+    return {layer: read_layer(path, layer, layer=kw.pop("layer_name", None), **kw)}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -101,15 +119,16 @@ def _run(args: argparse.Namespace) -> int:
     for f in args.files:
         print(f"== {f}")
         try:
-            results, guess = validate_file(f, layer=args.layer, layer_name=args.layer_name,
-                                           crs=args.crs, datum=args.datum,
-                                           encoding=args.encoding)
+            chosen, guess = which_layers(f, layer=args.layer, layer_name=args.layer_name,
+                                         encoding=args.encoding)
+            if guess:
+                print(guess)
+            results = _read(f, chosen, layer_name=args.layer_name, crs=args.crs,
+                            datum=args.datum, encoding=args.encoding)
         except PlanningInputError as exc:
             failed += 1
             print(f"✗ 不能使用 / cannot be used:\n{exc}\n")
             continue
-        if guess:
-            print(guess)
         for res in results.values():
             print(res.report.summary())
         print("✓ 可以使用 / OK\n")
