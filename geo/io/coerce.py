@@ -177,9 +177,6 @@ def parse_year(value: Any) -> tuple[int | None, str | None]:
             return None, "bad"
         text = str(int(direct))
     assert text is not None
-    m = _YEAR.match(text)
-    if m:
-        return int(m.group(1)), None
     m = _DECADE.match(text.lower())
     if m:
         digits, part = m.groups()
@@ -188,6 +185,9 @@ def parse_year(value: Any) -> tuple[int | None, str | None]:
             return None, "bad"
         offset = _DECADE_PART.get(part[0], 5) if part else 5
         return decade + offset, "decade"
+    m = _YEAR.match(text)
+    if m:
+        return int(m.group(1)), None
     m = _SHORT_YEAR.match(text)
     if m:
         yy = int(m.group(1))
