@@ -1,0 +1,642 @@
+"""Printed zone maps for coordination meetings: a multi-page vector PDF and 300 dpi PNGs.
+
+The first page shows every zone; then one page per zone names its compounds. Every page has a
+title block, the map (no basemap), a legend, tables, a scale bar, a north arrow to true north,
+the date, the data source and a CRS note. Text is set in the CJK font that ships with the
+install (:mod:`geo.printmap_font`) and stays text in the PDF (embedded TrueType subsets).
+
+Layout helpers live in :mod:`geo.printmap_layout`; this module decides what goes on a page.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> from planning.sample import load_sample
+>>> com = load_sample()["communities"]
+>>> com = com[com["subdistrict"] == "北大街道"].assign(zone_id="Z001")
+>>> zones = com.dissolve("zone_id", aggfunc={"households": "sum", "name": "count"})
+>>> zones = zones.rename(columns={"name": "n_communities"})
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     out = print_zone_maps(zones, com, out_pdf=Path(tmp) / "zones.pdf", paper="A4",
+...                           date="2026-11-23")
+...     out.pages, out.pdf.stat().st_size > 10_000
+(('overview', 'Z001'), True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import matplotlib
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
+
+from geo.crs import local_metric_crs
+from geo.printmap_content import (
+    LABELS,
+    column_label,
+    coverage_rows,
+    fmt,
+    is_share,
+    kind_label,
+    scalar_columns,
+    validate_inputs,
+    with_zone_index,
+    zone_stats,
+)
+from geo.printmap_font import font
+from geo.printmap_layout import (
+    MM_PER_PT,
+    LegendEntry,
+    PageFrame,
+    Table,
+    draw_legend,
+    draw_north_arrow,
+    draw_scale_bar,
+    draw_table,
+    fit_extent,
+    geometry_paths,
+    text_width_mm,
+)
+
+__all__ = ["FACILITY_STYLE", "LABELS", "PrintedMaps", "crs_note", "print_zone_maps"]
+
+Lang = Literal["zh", "en"]
+
+FACILITY_STYLE: dict[str, tuple[str, str]] = {
+    "elderly_care": ("o", "#e6550d"),
+    "ev_charger": ("^", "#31a354"),
+    "parking": ("s", "#3182bd"),
+    "clinic": ("P", "#de2d26"),
+    "market": ("D", "#756bb1"),
+    "kindergarten": ("p", "#dd3497"),
+}
+"""Marker and colour per facility kind (keys of :data:`geo.schema.FACILITY_KINDS`)."""
+
+# Set3 without its grey (grey means "not in a zone"); neighbouring zones get different colours.
+_PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+            "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f")
+_NEIGHBOUR_M = 60.0  # zones closer than this (across a street) are neighbours for colouring
+_EXCLUDED_FILL, _EXCLUDED_EDGE = "#f0f0f0", "#9a9a9a"
+_OTHER_FILL = "#e4e4e4"
+_INK = "#222222"
+
+
+@dataclass(frozen=True)
+class PrintedMaps:
+    """What :func:`print_zone_maps` wrote.
+
+    Attributes
+    ----------
+    pdf
+        The multi-page vector PDF.
+    pngs
+        One PNG per page, in page order (empty when no ``png_dir`` was given).
+    pages
+        What each page shows: ``"overview"``, then the zone ids.
+    """
+
+    pdf: Path
+    pngs: tuple[Path, ...]
+    pages: tuple[str, ...]
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written, the PDF first."""
+        return (self.pdf, *self.pngs)
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing the layers
+# --------------------------------------------------------------------------------------------
+def _print_crs(zones: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The CRS to draw in: the data's own if it is projected in metres (not Mercator)."""
+    crs = pyproj.CRS.from_user_input(zones.crs)
+    units = {a.unit_name for a in crs.axis_info[:2]}
+    op = crs.coordinate_operation
+    method = op.method_name.lower() if op is not None else ""
+    mercator = "mercator" in method and "transverse" not in method
+    if crs.is_projected and units == {"metre"} and not mercator:
+        return crs
+    return local_metric_crs(zones)
+
+
+def crs_note(crs: pyproj.CRS, lang: str) -> str:
+    """How the CRS is named on the page (CGCS2000 Gauss-Kruger zones named in Chinese)."""
+    epsg = crs.to_epsg()
+    name = crs.name
+    m = re.match(r"CGCS2000 / 3-degree Gauss-Kruger CM (\d+)E", name)
+    if m and lang == "zh":
+        name = f"CGCS2000 / 3度带高斯-克吕格 CM {m.group(1)}E"
+    return f"{name} (EPSG:{epsg})" if epsg else name
+
+
+def _zone_colours(geoms: gpd.GeoSeries) -> list[str]:
+    """A palette colour per zone; zones within a street's width of each other differ."""
+    arr = geoms.values
+    tree = shapely.STRtree(arr)
+    left, right = tree.query(arr, predicate="dwithin", distance=_NEIGHBOUR_M)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(arr)))
+    graph.add_edges_from((int(i), int(j)) for i, j in zip(left, right, strict=True) if i < j)
+    colour = nx.greedy_color(graph, strategy="saturation_largest_first")
+    return [_PALETTE[colour[i] % len(_PALETTE)] for i in range(len(arr))]
+
+
+def _marker_points(layer: gpd.GeoDataFrame) -> np.ndarray:
+    pts = shapely.point_on_surface(layer.geometry.values)
+    return shapely.get_coordinates(pts)
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Layers:
+    zones: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame | None
+    planned: gpd.GeoDataFrame | None
+    streets: gpd.GeoDataFrame | None
+    colours: dict[str, str]
+    stats: pd.DataFrame
+
+
+def _add_polygons(ax: Axes, geoms: Sequence[Any], *, zorder: float, **style: Any) -> None:
+    if len(geoms) == 0:
+        return
+    coll = PathCollection(geometry_paths(geoms), zorder=zorder, **style)
+    ax.add_collection(coll, autolim=False)
+
+
+def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None) -> None:
+    if streets is None or len(streets) == 0:
+        return
+    major = (streets["road_class"].isin(["primary", "secondary", "trunk"])
+             if "road_class" in streets.columns else pd.Series(False, index=streets.index))
+    for is_major, width in ((False, 0.4), (True, 1.1)):
+        sel = streets.geometry[major == is_major]
+        parts = shapely.get_parts(sel.values)
+        segs = [np.asarray(p.coords)[:, :2] for p in parts if not p.is_empty]
+        if segs:
+            ax.add_collection(LineCollection(segs, colors="#c8c8c8", linewidths=width,
+                                             zorder=1), autolim=False)
+
+
+def _draw_facilities(ax: Axes, layers: _Layers, *, size: float,
+                     extent: tuple[float, float, float, float]) -> None:
+    xmin, xmax, ymin, ymax = extent
+    for full, planned in ((layers.facilities, False), (layers.planned, True)):
+        if full is None:
+            continue
+        layer = full.cx[xmin:xmax, ymin:ymax]
+        if len(layer) == 0:
+            continue
+        xy = _marker_points(layer)
+        kinds = layer["kind"].to_numpy()
+        for kind, (marker, colour) in FACILITY_STYLE.items():
+            sel = kinds == kind
+            if not sel.any():
+                continue
+            if planned:
+                ax.scatter(xy[sel, 0], xy[sel, 1], s=(size * 1.35) ** 2, marker=marker,
+                           facecolors=colour, edgecolors=_INK, linewidths=0.6, zorder=6)
+            else:
+                ax.scatter(xy[sel, 0], xy[sel, 1], s=size ** 2, marker=marker,
+                           facecolors="white", edgecolors=colour, linewidths=1.0, zorder=5)
+
+
+def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, str]], *, size: float,
+                  m_per_mm: float, colour: str, extent: tuple[float, float, float, float],
+                  box: bool) -> None:
+    """Write labels at points, skipping to the short text when the long one would collide.
+
+    ``items`` are (x, y, long text, short text) in placement priority order.
+    """
+    prop = font(size=size)
+    taken: list[tuple[float, float, float, float]] = []
+    line_mm = size * MM_PER_PT * 1.25
+    xmin, xmax, ymin, ymax = extent
+    for x, y, long, short in items:
+        for text in (long, short):
+            if not text:
+                continue
+            w = (text_width_mm(text, prop) + 1.2) * m_per_mm / 2
+            h = (line_mm * (text.count("\n") + 1) + 0.8) * m_per_mm / 2
+            rect = (x - w, y - h, x + w, y + h)
+            fits = xmin <= rect[0] and rect[2] <= xmax and ymin <= rect[1] and rect[3] <= ymax
+            clear = all(rect[2] < r[0] or r[2] < rect[0] or rect[3] < r[1] or r[3] < rect[1]
+                        for r in taken)
+            if (fits and clear) or text == short:
+                taken.append(rect)
+                bbox = (dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.75,
+                             edgecolor="none") if box else None)
+                ax.text(x, y, text, fontproperties=prop, ha="center", va="center",
+                        color=colour, zorder=8, bbox=bbox, clip_on=True, parse_math=False,
+                        linespacing=1.1)
+                break
+
+
+def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
+              lang: str, extent: tuple[float, float, float, float], m_per_mm: float,
+              numbers: Mapping[str, int]) -> None:
+    text = LABELS[lang]
+    xmin, xmax, ymin, ymax = extent
+    com = layers.communities.cx[xmin:xmax, ymin:ymax]
+    zid = com["zone_id"].astype("string")
+    excluded = zid.isna()
+    if layers.streets is not None:
+        _draw_streets(ax, layers.streets.cx[xmin:xmax, ymin:ymax])
+    if focus is None:
+        fills = [layers.colours[z] for z in zid[~excluded]]
+        _add_polygons(ax, com.geometry[~excluded].values, facecolors=fills,
+                      edgecolors="white", linewidths=0.35, zorder=2)
+    else:
+        mine = (zid == focus).fillna(False).to_numpy(dtype=bool)
+        others = ~mine & ~excluded.to_numpy()
+        _add_polygons(ax, com.geometry[others].values, facecolors=_OTHER_FILL,
+                      edgecolors="white", linewidths=0.35, zorder=2)
+        _add_polygons(ax, com.geometry[mine].values, facecolors=layers.colours[focus],
+                      edgecolors="#555555", linewidths=0.5, zorder=3)
+    _add_polygons(ax, com.geometry[excluded].values, facecolors=_EXCLUDED_FILL,
+                  edgecolors=_EXCLUDED_EDGE, linewidths=0.35, hatch="////", zorder=2)
+    zones = layers.zones
+    if focus is None:
+        _add_polygons(ax, zones.geometry.values, facecolors="none", edgecolors=_INK,
+                      linewidths=1.1, zorder=4)
+    else:
+        is_focus = zones.index == focus
+        _add_polygons(ax, zones.geometry[~is_focus].values, facecolors="none",
+                      edgecolors="#8a8a8a", linewidths=0.7, zorder=4)
+        _add_polygons(ax, zones.geometry[is_focus].values, facecolors="none",
+                      edgecolors=_INK, linewidths=1.8, zorder=4)
+    _draw_facilities(ax, layers, size=frame.pt(5.5), extent=extent)
+    anchors = _zone_anchors(zones.geometry)
+    if focus is None:
+        items = [(x, y, f"{z}\n" + text["hh_label"].format(households=int(hh)), str(z))
+                 for (x, y), z, hh in zip(anchors, zones.index, zones["households"],
+                                          strict=True)]
+        _place_labels(ax, items, size=frame.pt(8.5), m_per_mm=m_per_mm, colour=_INK,
+                      extent=extent, box=True)
+        return
+    others_items = [(x, y, str(z), "") for (x, y), z in zip(anchors, zones.index, strict=True)
+                    if z != focus]
+    mine_com = com[(zid == focus).fillna(False).to_numpy(dtype=bool)]
+    pts = shapely.get_coordinates(shapely.point_on_surface(mine_com.geometry.values))
+    order = np.argsort(-mine_com.geometry.area.to_numpy(), kind="stable")
+    items = [(pts[i, 0], pts[i, 1], _compound_name(mine_com, i),
+              str(numbers[str(mine_com.index[i])])) for i in order]
+    _place_labels(ax, items, size=frame.pt(6.5), m_per_mm=m_per_mm, colour=_INK,
+                  extent=extent, box=False)
+    _place_labels(ax, others_items, size=frame.pt(7), m_per_mm=m_per_mm, colour="#777777",
+                  extent=extent, box=False)
+
+
+def _zone_anchors(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Label points: the centres of the zones' convex hulls (zones are split by streets)."""
+    return shapely.get_coordinates(shapely.centroid(shapely.convex_hull(geoms.values)))
+
+
+def _compound_name(com: gpd.GeoDataFrame, i: int) -> str:
+    name = com["name"].iloc[i]
+    return str(com.index[i]) if name is None or pd.isna(name) or not str(name).strip() \
+        else str(name)
+
+
+def _legend_entries(layers: _Layers, *, focus: str | None, lang: str) -> list[LegendEntry]:
+    text = LABELS[lang]
+    entries: list[LegendEntry] = []
+    some_colour = next(iter(layers.colours.values()))
+    if focus is None:
+        entries.append(LegendEntry("patch", text["zone_fill"],
+                                   (("facecolor", some_colour), ("edgecolor", _INK),
+                                    ("linewidth", 1.1))))
+    else:
+        entries.append(LegendEntry("patch", text["this_zone"],
+                                   (("facecolor", layers.colours[focus]),
+                                    ("edgecolor", _INK), ("linewidth", 1.8))))
+        entries.append(LegendEntry("patch", text["other_zones"],
+                                   (("facecolor", _OTHER_FILL), ("edgecolor", "#8a8a8a"),
+                                    ("linewidth", 0.7))))
+    if layers.communities["zone_id"].isna().any():
+        entries.append(LegendEntry("patch", text["excluded"],
+                                   (("facecolor", _EXCLUDED_FILL),
+                                    ("edgecolor", _EXCLUDED_EDGE), ("linewidth", 0.35),
+                                    ("hatch", "////"))))
+    if layers.streets is not None and len(layers.streets):
+        entries.append(LegendEntry("line", text["street"],
+                                   (("color", "#c8c8c8"), ("linewidth", 1.1))))
+    kinds: dict[str, None] = {}
+    for layer in (layers.facilities, layers.planned):
+        if layer is not None:
+            kinds.update(dict.fromkeys(k for k in FACILITY_STYLE if (layer["kind"] == k).any()))
+    for kind in kinds:
+        marker, colour = FACILITY_STYLE[kind]
+        entries.append(LegendEntry("marker", kind_label(kind, lang),
+                                   (("marker", marker), ("markersize", 6.5),
+                                    ("markerfacecolor", colour), ("markeredgecolor", colour))))
+    if layers.facilities is not None and len(layers.facilities):
+        entries.append(LegendEntry("marker", text["existing"],
+                                   (("marker", "o"), ("markersize", 5.5),
+                                    ("markerfacecolor", "white"),
+                                    ("markeredgecolor", "#555555"), ("markeredgewidth", 1.0))))
+    if layers.planned is not None and len(layers.planned):
+        entries.append(LegendEntry("marker", text["planned"],
+                                   (("marker", "o"), ("markersize", 7.0),
+                                    ("markerfacecolor", "#555555"),
+                                    ("markeredgecolor", _INK))))
+    return entries
+
+
+def _side_tables(layers: _Layers, *, focus: str | None, lang: str,
+                 labels: Mapping[str, str], numbers: Mapping[str, int]) -> list[Table]:
+    text = LABELS[lang]
+    stats = layers.stats
+    scalars = scalar_columns(stats)
+    more = text["more"]
+    tables: list[Table] = []
+    if focus is None:
+        header = [text["zone_col"], *(column_label(c, text, labels) for c in scalars)]
+        rows = [[str(z), *(fmt(stats.at[z, c]) for c in scalars)] for z in stats.index]
+        total = [text["total"]]
+        for c in scalars:
+            v = pd.to_numeric(stats[c], errors="coerce")
+            total.append(fmt(v.sum()) if v.notna().any() and not is_share(stats[c]) else "")
+        tables.append(Table(text["zones_table"], header, [*rows, total], more=more,
+                            shade_last=True))
+        cov = coverage_rows(stats, None, lang)
+        if cov:
+            tables.append(Table(text["coverage_all"], [text["kind"], text["before"],
+                                                      text["after"]], cov, more=more))
+        return tables
+    row = stats.loc[focus]
+    tables.append(Table(text["summary"], [text["item"], text["value"]],
+                        [[column_label(c, text, labels), fmt(row[c])] for c in scalars],
+                        more=more))
+    cov = coverage_rows(stats, row, lang)
+    if cov:
+        tables.append(Table(text["coverage"], [text["kind"], text["before"], text["after"]],
+                            cov, more=more))
+    com = layers.communities
+    mine = com[(com["zone_id"].astype("string") == focus).fillna(False).to_numpy(dtype=bool)]
+    mine_rows = sorted((numbers[str(cid)], _compound_name(mine, i),
+                        fmt(mine["households"].iloc[i])) for i, cid in enumerate(mine.index))
+    tables.append(Table(text["compounds_table"], [text["no"], text["name"], text["households"]],
+                        [[str(n), name, hh] for n, name, hh in mine_rows], align="rlr",
+                        more=more, stretch=1, split=True))
+    return tables
+
+
+def _north_rotation(crs: pyproj.CRS, x: float, y: float) -> float:
+    """Degrees counter-clockwise from the page's up to true north at (x, y) (grid convergence)."""
+    to_geo = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon, lat = to_geo.transform(x, y)
+    nx_, ny_ = to_geo.transform(lon, lat + 0.01, direction="INVERSE")
+    return -math.degrees(math.atan2(nx_ - x, ny_ - y))
+
+
+def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyproj.CRS,
+               lang: str, title: str, source: str, date: dt.date, page: int, pages: int,
+               paper: str, labels: Mapping[str, str]) -> Figure:
+    text = LABELS[lang]
+    fig = Figure(figsize=(frame.width / 25.4, frame.height / 25.4))
+    paper_ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    paper_ax.set_xlim(0, frame.width)
+    paper_ax.set_ylim(0, frame.height)
+    paper_ax.set_axis_off()
+    W, H, m = frame.width, frame.height, frame.margin
+
+    # Title block
+    stats = layers.stats
+    if focus is None:
+        subtitle = text["overview"].format(zones=len(layers.zones),
+                                           compounds=fmt(int(stats["compounds"].sum())),
+                                           households=fmt(int(stats["households"].sum())))
+    else:
+        subtitle = text["zone"].format(zone=focus,
+                                       compounds=fmt(stats.at[focus, "compounds"]),
+                                       households=fmt(stats.at[focus, "households"]))
+    paper_ax.text(m, H - m, title, fontproperties=font(size=frame.pt(20)),
+                  ha="left", va="top", color=_INK, parse_math=False)
+    paper_ax.text(m, H - m - frame.title_h * 0.62, subtitle,
+                  fontproperties=font(size=frame.pt(12)), ha="left", va="top", color=_INK,
+                  parse_math=False)
+    paper_ax.plot([m, W - m], [H - m - frame.title_h, H - m - frame.title_h], color=_INK,
+                  linewidth=1.2)
+
+    # Footer
+    y_foot = m + frame.footer_h * 0.35
+    small = font(size=frame.pt(8))
+    right = (text["date"].format(date=date.isoformat()) + "    "
+             + text["page"].format(page=page, pages=pages))
+    crs_text = text["crs"].format(crs=crs_note(crs, lang))
+    paper_ax.plot([m, W - m], [m + frame.footer_h, m + frame.footer_h], color=_INK,
+                  linewidth=0.6)
+    paper_ax.text(m, y_foot, crs_text, fontproperties=small, ha="left", va="baseline",
+                  color=_INK, parse_math=False)
+    paper_ax.text(W - m, y_foot, right, fontproperties=small, ha="right", va="baseline",
+                  color=_INK, parse_math=False)
+    src_x = m + text_width_mm(crs_text, small) + 8.0
+    room = W - m - text_width_mm(right, small) - 8.0 - src_x
+    src = text["source"].format(source=source)
+    while text_width_mm(src, small) > room and len(src) > 2:
+        src = src[:-2] + "…"
+    paper_ax.text(src_x, y_foot, src, fontproperties=small, ha="left", va="baseline",
+                  color=_INK, parse_math=False)
+
+    # Map
+    mx, my, mw, mh = frame.map_box
+    ax = fig.add_axes((mx / W, my / H, mw / W, mh / H))
+    com = layers.communities
+    if focus is None:
+        bounds = tuple(np.r_[com.total_bounds[:2].clip(max=layers.zones.total_bounds[:2]),
+                             com.total_bounds[2:].clip(min=layers.zones.total_bounds[2:])])
+        pad = 0.03
+    else:
+        bounds = tuple(layers.zones.geometry[focus].bounds)
+        pad = 0.12
+    xmin, xmax, ymin, ymax, m_per_mm = fit_extent(bounds, width_mm=mw, height_mm=mh, pad=pad)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.9)
+        spine.set_color(_INK)
+    numbers = _compound_numbers(com, focus)
+    _draw_map(ax, layers, focus=focus, frame=frame, lang=lang,
+              extent=(xmin, xmax, ymin, ymax), m_per_mm=m_per_mm, numbers=numbers)
+
+    # Side panel: legend and tables from the top, north arrow and scale bar at the bottom
+    sx, sy, sw, sh = frame.side_box
+    top = sy + sh
+    used = draw_legend(paper_ax, _legend_entries(layers, focus=focus, lang=lang),
+                       title=text["legend"], x=sx, top=top, width=sw, size=frame.pt(8),
+                       columns=2)
+    top -= used + frame.gap * 1.5
+    bottom_reserved = 24.0 * frame.font_scale ** 2
+    for table in _side_tables(layers, focus=focus, lang=lang, labels=labels, numbers=numbers):
+        room = top - (sy + bottom_reserved)
+        if room <= 0:
+            break
+        used = draw_table(paper_ax, table, x=sx, top=top, width=sw, max_height=room,
+                          size=frame.pt(7.5))
+        top -= used + frame.gap * 1.5
+    ratio = m_per_mm * 1000
+    ratio_round = int(float(f"{ratio:.2g}"))
+    draw_scale_bar(paper_ax, x=sx, y=sy + 6.0 * frame.font_scale, max_mm=sw * 0.55,
+                   metres_per_mm=m_per_mm, size=frame.pt(7.5), lang=lang,
+                   label=text["scale"].format(ratio=ratio_round, paper=paper.upper()))
+    rotation = _north_rotation(crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
+    arrow_h = 13.0 * frame.font_scale
+    draw_north_arrow(paper_ax, x=sx + sw - arrow_h * 0.5, y=sy + 2.0, height=arrow_h,
+                     rotation_deg=rotation, size=frame.pt(9), letter=text["north"])
+    return fig
+
+
+def _compound_numbers(com: gpd.GeoDataFrame, focus: str | None) -> dict[str, int]:
+    """Numbers 1..n for the focus zone's compounds, in id order (the map's short labels)."""
+    if focus is None:
+        return {}
+    mine = com.index[(com["zone_id"].astype("string") == focus).fillna(False)
+                     .to_numpy(dtype=bool)]
+    return {str(cid): k for k, cid in enumerate(sorted(str(c) for c in mine), start=1)}
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+def print_zone_maps(
+    zones: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    out_pdf: str | Path,
+    facilities: gpd.GeoDataFrame | None = None,
+    planned: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
+    zone_table: pd.DataFrame | None = None,
+    column_labels: Mapping[str, str] | None = None,
+    png_dir: str | Path | None = None,
+    paper: str = "A3",
+    lang: Lang = "zh",
+    title: str | None = None,
+    source: str | None = None,
+    date: dt.date | str | None = None,
+    dpi: int = 300,
+) -> PrintedMaps:
+    """Print an overview of all zones, then one page per zone, to a PDF (and PNGs).
+
+    Parameters
+    ----------
+    zones
+        One row per zone: ``zone_id`` (column or index), ``households``, ``n_communities``
+        and a (Multi)Polygon geometry (e.g. ``ZoningResult.zones``).
+    communities
+        Compounds with ``name``, ``zone_id`` (missing = not in a zone, drawn hatched) and
+        ``households``; indexed by ``community_id``.
+    out_pdf
+        Where to write the PDF; its folder is created.
+    facilities
+        Existing facilities (``kind`` from :data:`geo.schema.FACILITY_KINDS`), drawn hollow.
+    planned
+        Planned facilities (``kind``; optional ``zone_id``), drawn filled. Polygon sites are
+        marked at a point inside them.
+    streets
+        Street centre lines drawn in grey for orientation (``road_class`` primary/secondary
+        drawn wider).
+    zone_table
+        Extra per-zone figures (index or column ``zone_id``, one row per zone). Columns
+        ``coverage_before_<kind>`` / ``coverage_after_<kind>`` (share of the zone's
+        households, 0–1) make the coverage table; any other column is listed as it is, after
+        the built-in ``households``, ``compounds`` (from ``n_communities``), ``facilities``
+        (existing ones inside the zone's convex hull) and ``planned`` (by ``zone_id``), which
+        a column of the same name replaces.
+    column_labels
+        Printed names for ``zone_table`` columns, e.g. ``{"cost_wan": "投资（万元）"}``.
+    png_dir
+        Folder for one PNG per page (``<pdf stem>_p01.png``, ...); none when omitted.
+    paper
+        ISO sheet, landscape: ``"A3"`` (default) or ``"A4"`` (also A0–A2).
+    lang
+        ``"zh"`` (default) or ``"en"``: every word on the page.
+    title
+        Page title; by default "老旧小区改造片区规划图" / "Renovation zones of old residential
+        compounds".
+    source
+        The data source printed in the footer.
+    date
+        Map date (``datetime.date`` or ``"YYYY-MM-DD"``); today when omitted. It is also the
+        PDF's creation date, so the same inputs and date give the same PDF bytes.
+    dpi
+        PNG resolution (300 for print).
+
+    Returns
+    -------
+    PrintedMaps
+        The PDF path, the PNG paths and what each page shows.
+
+    Raises
+    ------
+    LayerValidationError
+        Listing at once every problem with the layers and options (rows and columns named).
+    """
+    validate_inputs(zones, communities, facilities, planned, streets, zone_table, paper=paper,
+              lang=lang, dpi=dpi, date=date)
+    day = (dt.date.fromisoformat(date) if isinstance(date, str)
+           else date if date is not None else dt.date.today())
+    text = LABELS[lang]
+    crs = _print_crs(zones)
+    z = with_zone_index(zones).to_crs(crs)
+    z = z.loc[sorted(z.index)]
+    com = communities.to_crs(crs)
+    com = com.assign(zone_id=com["zone_id"].astype("string"))
+    fac = facilities.to_crs(crs) if facilities is not None else None
+    plan = planned.to_crs(crs) if planned is not None else None
+    st = streets.to_crs(crs) if streets is not None else None
+    colours = dict(zip(z.index, _zone_colours(z.geometry), strict=True))
+    layers = _Layers(zones=z, communities=com, facilities=fac, planned=plan, streets=st,
+                     colours=colours, stats=zone_stats(z, fac, plan, zone_table))
+    frame = PageFrame.for_paper(paper)
+    out = Path(out_pdf)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    png_folder = Path(png_dir) if png_dir is not None else None
+    if png_folder is not None:
+        png_folder.mkdir(parents=True, exist_ok=True)
+    focuses: list[str | None] = [None, *z.index]
+    pngs: list[Path] = []
+    created = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    page_title = title if title is not None else text["title"]
+    metadata = {"Title": page_title, "Creator": "Pianqu", "CreationDate": created,
+                "ModDate": created}
+    rc: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
+          "hatch.linewidth": 0.4, "hatch.color": _EXCLUDED_EDGE}
+    with matplotlib.rc_context(rc), PdfPages(out, metadata=metadata) as pdf:
+        for k, focus in enumerate(focuses, start=1):
+            fig = _draw_page(layers, focus=focus, frame=frame, crs=crs, lang=lang,
+                             title=page_title,
+                             source=source if source is not None else text["default_source"],
+                             date=day, page=k, pages=len(focuses), paper=paper,
+                             labels=column_labels or {})
+            pdf.savefig(fig)
+            if png_folder is not None:
+                png = png_folder / f"{out.stem}_p{k:02d}.png"
+                fig.savefig(png, dpi=dpi, format="png", facecolor="white")
+                pngs.append(png)
+    pages = ("overview", *(str(i) for i in z.index))
+    return PrintedMaps(pdf=out, pngs=tuple(pngs), pages=pages)

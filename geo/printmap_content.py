@@ -1,0 +1,399 @@
+"""What a printed zone map says: its words, the checks on its inputs and the per-zone figures.
+
+:mod:`geo.printmap` draws; this module decides the text. Per-zone figures come from the zones
+(households, compounds), from counting facilities per zone and from the caller's table, whose
+``coverage_before_<kind>`` / ``coverage_after_<kind>`` columns (shares of households) make the
+coverage table.
+
+Examples
+--------
+>>> fmt(12345)
+'12,345'
+>>> fmt(0.456, share=True)
+'46%'
+>>> fmt(None)
+'—'
+>>> kind_label("ev_charger", "zh"), kind_label("ev_charger", "en")
+('充电桩', 'EV charger')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import LayerValidationError, Problem
+from geo.printmap_layout import PAPER_SIZES_MM
+from geo.schema import FACILITY_KINDS
+
+__all__ = [
+    "LABELS",
+    "column_label",
+    "count_in_zones",
+    "coverage_rows",
+    "fmt",
+    "is_share",
+    "kind_label",
+    "scalar_columns",
+    "table_with_zone_index",
+    "validate_inputs",
+    "with_zone_index",
+    "zone_stats",
+]
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "老旧小区改造片区规划图",
+        "overview": "总览：{zones} 个片区，{compounds} 个小区，{households} 户",
+        "zone": "片区 {zone}：{compounds} 个小区，{households} 户",
+        "legend": "图例",
+        "zone_fill": "片区（颜色区分相邻片区）",
+        "zone_edge": "片区边界",
+        "this_zone": "本片区小区",
+        "other_zones": "其他片区小区",
+        "excluded": "未纳入片区的小区",
+        "compound_edge": "小区边界",
+        "street": "道路",
+        "existing": "现有设施（空心）",
+        "planned": "规划设施（实心）",
+        "summary": "片区概况",
+        "item": "项目",
+        "value": "数值",
+        "zones_table": "片区一览",
+        "zone_col": "片区",
+        "total": "合计",
+        "coverage": "设施覆盖（覆盖户数占比）",
+        "coverage_all": "设施覆盖（各片区按户数加权）",
+        "kind": "设施类型",
+        "before": "改造前",
+        "after": "改造后",
+        "compounds_table": "小区名录",
+        "no": "序号",
+        "name": "小区名称",
+        "more": "… 另有 {n} 项未列出",
+        "scale": "比例尺 1:{ratio:,}（{paper} 原大打印）",
+        "north": "北",
+        "crs": "坐标系：{crs}",
+        "source": "数据来源：{source}",
+        "date": "制图日期：{date}",
+        "page": "第 {page}/{pages} 页",
+        "default_source": "规划输入图层",
+        "hh_label": "{households:,} 户",
+        "households": "户数",
+        "compounds": "小区数",
+        "facilities": "区内现有设施",
+        "planned_n": "规划设施",
+        "count_unit": "{n} 处",
+    },
+    "en": {
+        "title": "Renovation zones of old residential compounds",
+        "overview": "Overview: {zones} zones, {compounds} compounds, {households} households",
+        "zone": "Zone {zone}: {compounds} compounds, {households} households",
+        "legend": "Legend",
+        "zone_fill": "Zone (colours separate neighbours)",
+        "zone_edge": "Zone boundary",
+        "this_zone": "Compounds of this zone",
+        "other_zones": "Compounds of other zones",
+        "excluded": "Compound not in a zone",
+        "compound_edge": "Compound boundary",
+        "street": "Street",
+        "existing": "Existing facility (hollow)",
+        "planned": "Planned facility (filled)",
+        "summary": "Zone summary",
+        "item": "Item",
+        "value": "Value",
+        "zones_table": "Zones",
+        "zone_col": "Zone",
+        "total": "Total",
+        "coverage": "Coverage (share of households)",
+        "coverage_all": "Coverage (zones weighted by households)",
+        "kind": "Facility",
+        "before": "Before",
+        "after": "After",
+        "compounds_table": "Compounds",
+        "no": "No.",
+        "name": "Name",
+        "more": "… {n} more not listed",
+        "scale": "Scale 1:{ratio:,} (printed at {paper})",
+        "north": "N",
+        "crs": "CRS: {crs}",
+        "source": "Data source: {source}",
+        "date": "Date: {date}",
+        "page": "Page {page}/{pages}",
+        "default_source": "planning input layers",
+        "hh_label": "{households:,} hh",
+        "households": "Households",
+        "compounds": "Compounds",
+        "facilities": "Existing facilities",
+        "planned_n": "Planned facilities",
+        "count_unit": "{n}",
+    },
+}
+"""Every word printed on a page, per language (``zh`` default, ``en``)."""
+
+_COVERAGE = re.compile(r"^coverage_(before|after)_(.+)$")
+_KNOWN_COLUMNS = {"households": "households", "compounds": "compounds",
+                  "n_communities": "compounds", "facilities": "facilities",
+                  "planned": "planned_n", "planned_facilities": "planned_n"}
+_MAX_DPI = 1200
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+def with_zone_index(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``zones`` indexed by ``zone_id`` (column or index) as strings."""
+    if "zone_id" in zones.columns:
+        zones = zones.set_index("zone_id")
+    zones = zones.copy()
+    zones.index = zones.index.astype(str)
+    zones.index.name = "zone_id"
+    return zones
+
+
+def table_with_zone_index(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a per-zone table indexed by ``zone_id`` (column or index) as strings."""
+    if "zone_id" in table.columns:
+        table = table.set_index("zone_id")
+    table = table.copy()
+    table.index = table.index.astype(str)
+    return table
+
+
+def _ids(index: pd.Index, mask: Any) -> tuple[str, ...]:
+    return tuple(str(i) for i in index[np.asarray(mask, dtype=bool)])
+
+
+def _check_layer(name: str, gdf: Any, required: Sequence[str], geom_types: set[str],
+                 problems: list[Problem]) -> bool:
+    """Append what is wrong with a layer; return whether its columns can be read at all."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        problems.append(Problem(f"{name}", (), f"must be a GeoDataFrame, got "
+                                               f"{type(gdf).__name__}"))
+        return False
+    if gdf.crs is None:
+        problems.append(Problem(f"{name}.crs", (), "has no coordinate reference system; "
+                                "set one (e.g. gdf.set_crs('EPSG:4547'))"))
+    missing = [c for c in required if c not in gdf.columns]
+    if missing:
+        problems.append(Problem(f"{name}.{','.join(missing)}", (),
+                                f"missing column(s); {name} needs {', '.join(required)}"))
+    geoms = gdf.geometry
+    bad = geoms.isna() | geoms.is_empty | ~geoms.geom_type.isin(list(geom_types))
+    if bad.any():
+        problems.append(Problem(f"{name}.geometry", _ids(gdf.index, bad),
+                                f"must be a non-empty {' or '.join(sorted(geom_types))}"))
+    return not missing
+
+
+def validate_inputs(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
+                    facilities: gpd.GeoDataFrame | None, planned: gpd.GeoDataFrame | None,
+                    streets: gpd.GeoDataFrame | None, zone_table: pd.DataFrame | None, *,
+                    paper: str, lang: str, dpi: int, date: dt.date | str | None) -> None:
+    """Check every input of :func:`geo.printmap.print_zone_maps`; raise once with all problems.
+
+    Raises
+    ------
+    LayerValidationError
+        Naming the option, or the layer column and the row ids, of every problem found.
+    """
+    polygons = {"Polygon", "MultiPolygon"}
+    problems: list[Problem] = []
+    if lang not in LABELS:
+        problems.append(Problem("lang", (), f"must be one of {', '.join(LABELS)}, got {lang!r}"))
+    if paper.strip().upper() not in PAPER_SIZES_MM:
+        problems.append(Problem("paper", (), f"must be one of {', '.join(PAPER_SIZES_MM)} "
+                                             f"(landscape), got {paper!r}"))
+    if not isinstance(dpi, int) or not 0 < dpi <= _MAX_DPI:
+        problems.append(Problem("dpi", (), f"must be a whole number in 1..{_MAX_DPI}, got {dpi!r}"))
+    if isinstance(date, str):
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            problems.append(Problem("date", (), f"must be a date like 2026-11-23, got {date!r}"))
+    zone_ids: set[str] = set()
+    if isinstance(zones, gpd.GeoDataFrame):
+        z = zones.reset_index() if "zone_id" not in zones.columns else zones
+        if "zone_id" not in z.columns:
+            problems.append(Problem("zones.zone_id", (), "zones need a zone_id column or index"))
+        else:
+            zid = z["zone_id"]
+            if zid.isna().any():
+                problems.append(Problem("zones.zone_id", _ids(zones.index, zid.isna()),
+                                        "must not be empty"))
+            dup = zid.duplicated(keep=False) & zid.notna()
+            if dup.any():
+                problems.append(Problem("zones.zone_id", tuple(sorted(set(zid[dup].astype(str)))),
+                                        "must be unique (one row per zone)"))
+            zone_ids = set(zid.dropna().astype(str))
+        if len(zones) == 0:
+            problems.append(Problem("zones", (), "has no zones to print"))
+        if _check_layer("zones", z.set_index("zone_id") if "zone_id" in z.columns else z,
+                        ["households", "n_communities"], polygons, problems):
+            for col in ("households", "n_communities"):
+                v = pd.to_numeric(z[col], errors="coerce")
+                bad = v.isna() | (v < 0)
+                if bad.any():
+                    problems.append(Problem(f"zones.{col}", _ids(pd.Index(z["zone_id"]), bad)
+                                            if "zone_id" in z.columns else (),
+                                            "must be a number >= 0"))
+    else:
+        _check_layer("zones", zones, [], polygons, problems)
+    if _check_layer("communities", communities, ["name", "zone_id", "households"], polygons,
+                    problems) and zone_ids:
+        cz = communities["zone_id"]
+        unknown = cz.notna() & ~cz.astype(str).isin(list(zone_ids))
+        if unknown.any():
+            problems.append(Problem("communities.zone_id", _ids(communities.index, unknown),
+                                    "names a zone that is not in zones"))
+    for name, layer in (("facilities", facilities), ("planned", planned)):
+        if layer is not None and _check_layer(name, layer, ["kind"],
+                                              {"Point", "Polygon", "MultiPolygon"}, problems):
+            bad = ~layer["kind"].isin(list(FACILITY_KINDS))
+            if bad.any():
+                problems.append(Problem(f"{name}.kind", _ids(layer.index, bad),
+                                        f"must be one of {', '.join(FACILITY_KINDS)}"))
+    if streets is not None:
+        _check_layer("streets", streets, [], {"LineString", "MultiLineString"}, problems)
+    if zone_table is not None:
+        _check_zone_table(zone_table, zone_ids, problems)
+    if problems:
+        raise LayerValidationError("print_zone_maps", problems)
+
+
+def _check_zone_table(zone_table: Any, zone_ids: set[str], problems: list[Problem]) -> None:
+    if not isinstance(zone_table, pd.DataFrame):
+        problems.append(Problem("zone_table", (), "must be a DataFrame indexed by zone_id"))
+        return
+    table = table_with_zone_index(zone_table)
+    missing = sorted(zone_ids - set(table.index))
+    if missing:
+        problems.append(Problem("zone_table.zone_id", tuple(missing), "zones without a row"))
+    extra = sorted(set(table.index) - zone_ids)
+    if extra:
+        problems.append(Problem("zone_table.zone_id", tuple(extra), "rows for unknown zones"))
+    for col in table.columns:
+        if _COVERAGE.match(str(col)):
+            v = pd.to_numeric(table[col], errors="coerce")
+            bad = (table[col].notna() & v.isna()) | (v < 0) | (v > 1)
+            if bad.any():
+                problems.append(Problem(f"zone_table.{col}", _ids(table.index, bad),
+                                        "coverage must be a share between 0 and 1"))
+
+
+def count_in_zones(layer: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame) -> pd.Series:
+    """Facilities per zone: by the layer's ``zone_id`` if it has one, else inside the hull."""
+    counts = pd.Series(0, index=zones.index, dtype="int64")
+    if layer is None or len(layer) == 0:
+        return counts
+    if "zone_id" in layer.columns:
+        got = layer["zone_id"].dropna().astype(str).value_counts()
+    else:
+        pts = gpd.GeoSeries(shapely.point_on_surface(layer.geometry.values), crs=layer.crs)
+        hulls = gpd.GeoDataFrame(geometry=zones.geometry.convex_hull, index=zones.index)
+        joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), hulls, predicate="within")
+        got = joined["zone_id"].astype(str).value_counts()
+    return counts.add(got.reindex(counts.index, fill_value=0), fill_value=0).astype("int64")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+def fmt(value: Any, *, share: bool = False) -> str:
+    """A cell as printed: thousands separators, one decimal, shares as %, missing as —."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if share:
+        return f"{float(value):.0%}"
+    if isinstance(value, (int, np.integer)) or (
+            isinstance(value, (float, np.floating)) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):,.1f}"
+    return str(value)
+
+
+def column_label(col: str, text: Mapping[str, str], labels: Mapping[str, str]) -> str:
+    """The printed name of a table column: the caller's label, a built-in one, or its name."""
+    if col in labels:
+        return labels[col]
+    if col in _KNOWN_COLUMNS:
+        return text[_KNOWN_COLUMNS[col]]
+    return col
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """The printed name of a facility kind in ``lang``."""
+    k = FACILITY_KINDS.get(kind)
+    if k is None:
+        return kind
+    return k.label_zh if lang == "zh" else k.label_en
+
+
+def _coverage_kinds(table: pd.DataFrame) -> list[str]:
+    kinds: dict[str, None] = {}
+    for col in table.columns:
+        m = _COVERAGE.match(str(col))
+        if m:
+            kinds[m.group(2)] = None
+    return list(kinds)
+
+
+def zone_stats(zones: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,
+                planned: gpd.GeoDataFrame | None, zone_table: pd.DataFrame | None
+                ) -> pd.DataFrame:
+    """One row per zone: households, compounds, facilities, planned, then the caller's columns."""
+    stats = pd.DataFrame({
+        "households": pd.to_numeric(zones["households"]),
+        "compounds": pd.to_numeric(zones["n_communities"]),
+        "facilities": count_in_zones(facilities, zones),
+    }, index=zones.index)
+    if planned is not None:
+        stats["planned"] = count_in_zones(planned, zones)
+    if zone_table is not None:
+        table = table_with_zone_index(zone_table).reindex(zones.index)
+        table = table.rename(columns={"n_communities": "compounds",
+                                      "planned_facilities": "planned"})
+        for col in table.columns:
+            stats[col] = table[col]
+    return stats
+
+
+def scalar_columns(stats: pd.DataFrame) -> list[str]:
+    """Columns of the per-zone figures other than coverage shares."""
+    return [c for c in stats.columns if not _COVERAGE.match(str(c))]
+
+
+def coverage_rows(stats: pd.DataFrame, row: pd.Series | None, lang: str) -> list[list[str]]:
+    """Rows (kind, before, after) of one zone, or of all zones weighted by households."""
+    rows = []
+    for kind in _coverage_kinds(stats):
+        cells = [kind_label(kind, lang)]
+        for when in ("before", "after"):
+            col = f"coverage_{when}_{kind}"
+            if col not in stats.columns:
+                cells.append("—")
+                continue
+            if row is not None:
+                cells.append(fmt(row[col], share=True))
+            else:  # all zones: weight each zone's share by its households
+                v = pd.to_numeric(stats[col], errors="coerce")
+                w = pd.to_numeric(stats["households"], errors="coerce").where(v.notna())
+                total = float(w.sum())
+                cells.append(fmt(float((v * w).sum()) / total, share=True) if total > 0
+                             else "—")
+        rows.append(cells)
+    return rows
+
+
+def is_share(col: pd.Series) -> bool:
+    """Whether a column holds fractions (so a total makes no sense)."""
+    v = pd.to_numeric(col, errors="coerce").dropna()
+    return bool(len(v)) and bool(((v >= 0) & (v <= 1)).all()) and not (v == v.round()).all()

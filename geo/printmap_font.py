@@ -1,0 +1,103 @@
+"""The CJK font printed maps use, shipped with the install (never a system font).
+
+WenQuanYi Micro Hei (文泉驿微米黑, SIL OFL) comes from the PyPI package ``paperang-p2-fonts-cjk``.
+Its outlines are TrueType, so matplotlib embeds it in PDF as a Type 42 (CID TrueType) subset and
+text stays text. DejaVu Sans, which ships inside matplotlib, is the fallback for the rare symbol
+WenQuanYi lacks.
+
+Examples
+--------
+>>> cjk_font_path().name
+'wqy-microhei.ttc'
+>>> font(size=9).get_family()[0]
+'WenQuanYi Micro Hei'
+>>> missing_glyphs("片区 Z001 · 1,234 户 → 85%")
+''
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from matplotlib import font_manager
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+
+__all__ = ["CJK_FAMILY", "FALLBACK_FAMILY", "cjk_font_path", "font", "missing_glyphs"]
+
+CJK_FAMILY = "WenQuanYi Micro Hei"
+"""Family name of the bundled CJK font."""
+FALLBACK_FAMILY = "DejaVu Sans"
+"""matplotlib's own font, used only for glyphs the CJK font lacks."""
+
+_PACKAGE = "paperang_p2_fonts_cjk"
+_FILE = "fonts/wqy-microhei.ttc"
+
+
+@cache
+def cjk_font_path() -> Path:
+    """Path of the bundled CJK font file, registered with matplotlib's font manager.
+
+    Returns
+    -------
+    Path
+        ``.../paperang_p2_fonts_cjk/fonts/wqy-microhei.ttc``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the font package is not installed (``pip install paperang-p2-fonts-cjk``).
+    """
+    path = Path(str(files(_PACKAGE).joinpath(_FILE)))
+    if not path.is_file():
+        msg = (f"the CJK font {path} is missing; reinstall the font package with "
+               "`pip install --force-reinstall paperang-p2-fonts-cjk`")
+        raise FileNotFoundError(msg)
+    font_manager.fontManager.addfont(str(path))
+    return path
+
+
+def font(*, size: float = 9.0) -> FontProperties:
+    """Font properties for printed text: the bundled CJK font, DejaVu Sans as fallback.
+
+    WenQuanYi Micro Hei has a single weight, so emphasis on a page comes from size and shading.
+
+    Parameters
+    ----------
+    size
+        Size in points.
+
+    Returns
+    -------
+    FontProperties
+    """
+    cjk_font_path()
+    return FontProperties(family=[CJK_FAMILY, FALLBACK_FAMILY], size=size)
+
+
+@cache
+def _cmap() -> frozenset[int]:
+    return frozenset(FT2Font(str(cjk_font_path())).get_charmap())
+
+
+def missing_glyphs(text: str) -> str:
+    """Characters of ``text`` the bundled CJK font has no glyph for (whitespace ignored).
+
+    Parameters
+    ----------
+    text
+        Any text that will be printed.
+
+    Returns
+    -------
+    str
+        The missing characters, each once, in order of first appearance ('' when none).
+    """
+    cmap = _cmap()
+    seen: dict[str, None] = {}
+    for ch in text:
+        if not ch.isspace() and ord(ch) not in cmap:
+            seen[ch] = None
+    return "".join(seen)

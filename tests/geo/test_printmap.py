@@ -1,0 +1,400 @@
+"""Printed zone maps: pages, fonts, text, layout helpers and input checks.
+
+The PDF is looked at the way a person would: poppler's ``pdftoppm`` renders each page to PNG
+(pages must not be blank and must show coloured map content), ``pdffonts`` must list the CJK
+font as embedded, and ``pdftotext`` must find the words (text stays text, glyphs are there).
+Glyphs missing from the font make matplotlib warn, and pytest turns warnings into errors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from shapely.geometry import Polygon, box
+
+from geo.errors import LayerValidationError
+from geo.printmap import LABELS, _north_rotation, crs_note, print_zone_maps
+from geo.printmap_font import missing_glyphs
+from geo.printmap_layout import (
+    Table,
+    draw_scale_bar,
+    draw_table,
+    fit_extent,
+    geometry_paths,
+    nice_scale_length,
+    paper_size_mm,
+)
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, points
+
+POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdffonts", "pdftotext"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdffonts, "
+                                                       "pdftotext) not installed")
+DATE = "2026-11-23"
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic zones: the 4x4 grid in three zones, one compound left out
+# --------------------------------------------------------------------------------------------
+def _zone_of(r: int, c: int) -> str | None:
+    if (r, c) == (3, 3):
+        return None
+    if c >= 2:
+        return "Z002"
+    return "Z001" if r < 2 else "Z003"
+
+
+def _synthetic() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    grid = block_grid(4, households=lambda r, c: 100 + 10 * r + c)
+    grid["zone_id"] = [_zone_of(r, c) for r in range(4) for c in range(4)]
+    zones = (grid.dropna(subset=["zone_id"])
+             .dissolve("zone_id", aggfunc={"households": "sum", "name": "count"})
+             .rename(columns={"name": "n_communities"}))
+    return zones, grid
+
+
+def _zone_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"coverage_before_elderly_care": [0.25, 0.5, np.nan],
+                         "coverage_after_elderly_care": [0.75, 1.0, 0.4],
+                         "cost_wan": [120.5, 80.0, 64.0]}, index=zones.index)
+
+
+def _pdftoppm(pdf: Path, out: Path, *, dpi: int = 50) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out / "page")],
+                   check=True, capture_output=True)
+    return sorted(out.glob("page-*.png"))
+
+
+def _pdftotext(pdf: Path, page: int | None = None) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if page is not None:
+        args += ["-f", str(page), "-l", str(page)]
+    res = subprocess.run([*args, str(pdf), "-"], check=True, capture_output=True, text=True)
+    return res.stdout
+
+
+def _ink_and_colour(png: Path) -> tuple[float, float]:
+    """Share of non-white pixels, and share of clearly coloured (not grey) pixels."""
+    img = mpimg.imread(png)[..., :3].astype(float)
+    if img.max() > 1.0:
+        img = img / 255.0
+    ink = float((img.min(axis=2) < 0.9).mean())
+    colour = float(((img.max(axis=2) - img.min(axis=2)) > 0.06).mean())
+    return ink, colour
+
+
+@pytest.fixture(scope="module")
+def synthetic_print(tmp_path_factory: pytest.TempPathFactory):
+    zones, grid = _synthetic()
+    facilities = points([(50.0, -10.0), (290.0, 230.0)], kind="elderly_care")
+    planned = points([(170.0, 170.0)], kind="ev_charger", prefix="P")
+    tmp = tmp_path_factory.mktemp("print")
+    out = print_zone_maps(zones, grid, facilities=facilities, planned=planned,
+                          zone_table=_zone_table(zones), column_labels={"cost_wan": "投资（万元）"},
+                          out_pdf=tmp / "zones.pdf", png_dir=tmp / "png", paper="A4", dpi=30,
+                          date=DATE, source="测试数据")
+    return out, zones, grid, tmp
+
+
+# --------------------------------------------------------------------------------------------
+# The printed document
+# --------------------------------------------------------------------------------------------
+@needs_poppler
+def test_one_overview_then_one_page_per_zone_none_blank(synthetic_print):
+    out, zones, _, tmp = synthetic_print
+    assert out.pages == ("overview", "Z001", "Z002", "Z003")
+    pages = _pdftoppm(out.pdf, tmp / "ppm")
+    assert len(pages) == 1 + len(zones)
+    for png in pages:
+        ink, colour = _ink_and_colour(png)
+        assert ink > 0.03, f"{png.name} looks blank ({ink:.3f} non-white)"
+        assert colour > 0.01, f"{png.name} shows no coloured map content ({colour:.4f})"
+
+
+@needs_poppler
+def test_font_is_embedded_and_text_stays_text(synthetic_print):
+    out = synthetic_print[0]
+    res = subprocess.run(["pdffonts", str(out.pdf)], check=True, capture_output=True, text=True)
+    rows = res.stdout.splitlines()[2:]
+    assert rows, "no fonts in the PDF: text was drawn as paths"
+    assert any("WenQuanYi" in r for r in rows)
+    for row in rows:
+        cols = row.split()
+        emb = cols[-5]
+        assert emb == "yes", f"font not embedded: {row}"
+        assert "Type 3" not in row, f"font converted to Type 3: {row}"
+
+
+@needs_poppler
+def test_every_page_carries_its_furniture(synthetic_print):
+    out, zones, grid, _ = synthetic_print
+    zh = LABELS["zh"]
+    for k, page in enumerate(out.pages, start=1):
+        text = _pdftotext(out.pdf, k)
+        assert zh["title"] in text
+        assert "图例" in text
+        assert "比例尺 1:" in text
+        assert "制图日期：2026-11-23" in text
+        assert "数据来源：测试数据" in text
+        assert "坐标系：CGCS2000 / 3度带高斯-克吕格 CM 114E (EPSG:4547)" in text
+        assert f"第 {k}/{len(out.pages)} 页" in text
+        assert "北" in text
+        if page == "overview":
+            assert all(z in text for z in zones.index)
+            assert "片区一览" in text
+            continue
+        mine = grid[grid["zone_id"] == page]
+        for name in mine["name"]:
+            assert name in text, f"compound {name} not named on the page of {page}"
+        others = grid[grid["zone_id"] != page].dropna(subset=["zone_id"])["name"]
+        assert not any(n in text for n in others), "another zone's compounds listed"
+        assert f"{int(mine['households'].sum()):,}" in text
+
+
+@needs_poppler
+def test_tables_show_zone_figures_and_coverage(synthetic_print):
+    out, zones, grid, _ = synthetic_print
+    text = _pdftotext(out.pdf, 2)  # Z001: compounds C00 C01 C10 C11
+    hh = int(grid.loc[["C00", "C01", "C10", "C11"], "households"].sum())
+    assert hh == 100 + 101 + 110 + 111
+    assert f"{hh:,}" in text
+    assert "25%" in text and "75%" in text  # coverage before / after of Z001
+    assert "投资（万元）" in text and "120.5" in text
+    overview = _pdftotext(out.pdf, 1)
+    # households-weighted before coverage over the zones that report one (Z001, Z002)
+    hz = zones["households"]
+    expected = (0.25 * hz["Z001"] + 0.5 * hz["Z002"]) / (hz["Z001"] + hz["Z002"])
+    assert f"{expected:.0%}" in overview
+    assert "合计" in overview and f"{int(hz.sum()):,}" in overview
+
+
+def test_pngs_at_the_requested_resolution(synthetic_print):
+    out = synthetic_print[0]
+    assert len(out.pngs) == 4 and out.paths[0] == out.pdf
+    w_mm, h_mm = paper_size_mm("A4")
+    for png in out.pngs:
+        h, w = mpimg.imread(png).shape[:2]
+        # matplotlib truncates the pixel size: 297 mm at 30 dpi = 350.8 px -> 350
+        assert abs(w - w_mm / 25.4 * 30) < 1 and abs(h - h_mm / 25.4 * 30) < 1
+
+
+@needs_poppler
+def test_english_pages_have_no_chinese_furniture(tmp_path):
+    zones, grid = _synthetic()
+    grid["name"] = [f"Block {i}" for i in range(len(grid))]
+    out = print_zone_maps(zones, grid, out_pdf=tmp_path / "en.pdf", lang="en", paper="A4",
+                          date=DATE, source="test data")
+    text = _pdftotext(out.pdf)
+    assert "Zone Z002: 7 compounds" in text
+    assert "Scale 1:" in text and "Legend" in text and "Date: 2026-11-23" in text
+    assert "CRS: CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547)" in text
+    assert not re.search(r"[\u4e00-\u9fff]", text), "Chinese text on an English page"
+
+
+def test_same_inputs_same_bytes(tmp_path):
+    zones, grid = _synthetic()
+    zones, grid = zones.loc[["Z001"]], grid[grid["zone_id"] == "Z001"]
+    a = print_zone_maps(zones, grid, out_pdf=tmp_path / "a.pdf", paper="A4", date=DATE)
+    b = print_zone_maps(zones, grid, out_pdf=tmp_path / "b.pdf", paper="A4", date=DATE)
+    assert a.pdf.read_bytes() == b.pdf.read_bytes()
+    assert b"/CreationDate (D:20261123000000Z)" in a.pdf.read_bytes()
+
+
+@needs_poppler
+def test_geographic_input_is_drawn_in_the_nearest_gauss_kruger_zone(tmp_path):
+    zones, grid = _synthetic()
+    out = print_zone_maps(zones.to_crs("EPSG:4326"), grid.to_crs("EPSG:4326"),
+                          out_pdf=tmp_path / "geo.pdf", paper="A4", date=DATE)
+    text = _pdftotext(out.pdf, 1)
+    assert "(EPSG:4547)" in text
+    ratio = int(re.search(r"比例尺 1:([\d,]+)", text).group(1).replace(",", ""))
+    # the grid is 460 m wide; the map frame on A4 is about 190 x 150 mm: 1:2,000 to 1:4,000
+    assert 1_500 < ratio < 5_000
+
+
+@needs_poppler
+def test_awkward_shapes_hole_multipart_touching_and_no_facilities(tmp_path):
+    x0, y0 = ORIGIN_X, ORIGIN_Y
+    courtyard = Polygon([(x0, y0), (x0 + 200, y0), (x0 + 200, y0 + 200), (x0, y0 + 200)],
+                        [[(x0 + 60, y0 + 60), (x0 + 140, y0 + 60), (x0 + 140, y0 + 140),
+                          (x0 + 60, y0 + 140)]])
+    two_parts = box(x0 + 300, y0, x0 + 350, y0 + 50).union(box(x0 + 400, y0, x0 + 450, y0 + 50))
+    touching = box(x0 + 200, y0, x0 + 260, y0 + 100)  # shares an edge with the courtyard
+    com = gpd.GeoDataFrame(
+        {"community_id": ["A", "B", "C"], "name": ["回字院", None, "贴边楼"],
+         "households": [300, 40, 80], "zone_id": ["Z1", "Z2", "Z1"],
+         "geometry": [courtyard, two_parts, touching]}, crs=CRS_GK).set_index("community_id")
+    zones = (com.dissolve("zone_id", aggfunc={"households": "sum", "name": "size"})
+             .rename(columns={"name": "n_communities"}))
+    out = print_zone_maps(zones, com, facilities=points([])[0:0], out_pdf=tmp_path / "x.pdf",
+                          paper="A4", date=DATE)
+    text = _pdftotext(out.pdf, 3)
+    assert "B" in text  # a compound without a name is labelled by its id
+    assert "回字院" in _pdftotext(out.pdf, 2)
+    assert len(_pdftoppm(out.pdf, tmp_path / "ppm", dpi=20)) == 3
+
+
+def test_every_problem_reported_at_once(tmp_path):
+    zones, grid = _synthetic()
+    zones = zones.drop(columns="n_communities")
+    grid.loc["C00", "zone_id"] = "Z999"
+    fac = points([(0.0, 0.0), (10.0, 10.0)], kind="sauna")
+    with pytest.raises(LayerValidationError) as err:
+        print_zone_maps(zones, grid, facilities=fac, zone_table=pd.DataFrame(
+            {"coverage_after_parking": [1.5]}, index=["Z001"]),
+            out_pdf=tmp_path / "x.pdf", paper="B5", lang="fr", date="23/11/2026")
+    msg = str(err.value)
+    for needle in ("paper", "lang", "date", "zones.n_communities", "communities.zone_id",
+                   "C00", "facilities.kind", "F0, F1", "zone_table.zone_id", "Z002, Z003",
+                   "zone_table.coverage_after_parking", "between 0 and 1"):
+        assert needle in msg, f"{needle!r} missing from:\n{msg}"
+    assert not (tmp_path / "x.pdf").exists(), "nothing is written when the input is bad"
+
+
+def test_zone_without_crs_and_duplicate_ids_rejected(tmp_path):
+    zones, grid = _synthetic()
+    zones = pd.concat([zones, zones.iloc[[0]]]).set_crs(None, allow_override=True)
+    with pytest.raises(LayerValidationError) as err:
+        print_zone_maps(zones, grid, out_pdf=tmp_path / "x.pdf")
+    assert "zones.crs: has no coordinate reference system" in str(err.value)
+    assert "zones.zone_id: must be unique (one row per zone) (rows: Z001)" in str(err.value)
+
+
+def test_compound_names_all_have_glyphs_in_the_sample(sample_layers):
+    names = "".join(sample_layers["communities"]["name"].dropna())
+    labels = "".join(v for lang in LABELS.values() for v in lang.values())
+    assert missing_glyphs(names + labels) == ""
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_sample_district_by_subdistrict(sample_layers, tmp_path):
+    com = sample_layers["communities"].copy()
+    subs = sorted(com["subdistrict"].unique())
+    com["zone_id"] = com["subdistrict"].map({s: f"Z{i:03d}" for i, s in enumerate(subs, 1)})
+    com.loc[com["built_year"] > 2000, "zone_id"] = None
+    zones = (com.dropna(subset=["zone_id"])
+             .dissolve("zone_id", aggfunc={"households": "sum", "name": "count"})
+             .rename(columns={"name": "n_communities"}))
+    sites = sample_layers["sites"]
+    planned = sites.assign(kind=sites["kinds"].astype(str).str.split(",").str[0])
+    out = print_zone_maps(zones, com, facilities=sample_layers["facilities"],
+                          planned=planned, streets=sample_layers["streets"],
+                          out_pdf=tmp_path / "sample.pdf", date=DATE, source="示例片区")
+    pages = _pdftoppm(out.pdf, tmp_path / "ppm", dpi=30)
+    assert len(pages) == 1 + len(subs)
+    for png in pages:
+        ink, colour = _ink_and_colour(png)
+        assert ink > 0.05 and colour > 0.005, png.name
+    text = _pdftotext(out.pdf, 1)
+    assert f"{int(zones['households'].sum()):,}" in text
+
+
+# --------------------------------------------------------------------------------------------
+# Layout helpers
+# --------------------------------------------------------------------------------------------
+def test_nice_scale_length_is_the_longest_round_length_that_fits():
+    candidates = sorted({m * 10.0 ** e for m in (1, 2, 4, 5) for e in range(-1, 6)})
+    for room in (0.7, 3.0, 99.0, 100.0, 101.0, 380.0, 999.0, 1234.0, 47_000.0):
+        expected = max(c for c in candidates if c <= room)
+        assert nice_scale_length(room) == pytest.approx(expected)
+    with pytest.raises(ValueError):
+        nice_scale_length(0.0)
+
+
+def test_scale_bar_length_on_paper_matches_its_label():
+    fig = Figure(figsize=(4, 2))
+    ax = fig.add_axes((0, 0, 1, 1))
+    length = draw_scale_bar(ax, x=5.0, y=5.0, max_mm=60.0, metres_per_mm=7.7, size=7.0,
+                            lang="zh", label="比例尺")
+    assert length == 400.0  # 60 mm x 7.7 m/mm = 462 m -> 400 m
+    rects = ax.patches
+    drawn_mm = max(r.get_x() + r.get_width() for r in rects) - min(r.get_x() for r in rects)
+    assert drawn_mm * 7.7 == pytest.approx(400.0)
+    assert "400 米" in [t.get_text() for t in ax.texts]
+
+
+def test_fit_extent_one_scale_and_covers_the_bounds():
+    bounds = (100.0, 200.0, 700.0, 500.0)
+    xmin, xmax, ymin, ymax, m_per_mm = fit_extent(bounds, width_mm=250.0, height_mm=200.0,
+                                                  pad=0.05)
+    assert (xmax - xmin) / 250.0 == pytest.approx(m_per_mm)
+    assert (ymax - ymin) / 200.0 == pytest.approx(m_per_mm)
+    assert xmin <= 100.0 - 30.0 and xmax >= 700.0 + 30.0  # 5 % of the 600 m span each side
+    assert ymin <= 200.0 and ymax >= 500.0
+    tiny = fit_extent((0.0, 0.0, 1.0, 1.0), width_mm=100.0, height_mm=100.0, pad=0.0)
+    assert tiny[1] - tiny[0] == pytest.approx(100.0)  # never closer than min_span_m
+
+
+@needs_poppler
+@pytest.mark.parametrize("flip", [False, True])
+def test_polygon_holes_stay_empty_when_filled(tmp_path, flip):
+    ring = [(0, 0), (10, 0), (10, 10), (0, 10)]
+    hole = [(3, 3), (7, 3), (7, 7), (3, 7)]  # same orientation as the exterior when not flipped
+    poly = Polygon(ring, [hole[::-1] if flip else hole])
+    fig = Figure(figsize=(1, 1))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.set_axis_off()
+    ax.add_collection(PathCollection(geometry_paths([poly, None, Polygon()]),
+                                     facecolors="red", edgecolors="none"))
+    fig.savefig(tmp_path / "hole.png", dpi=50)
+    fig.savefig(tmp_path / "hole.pdf")
+    pdf_png = _pdftoppm(tmp_path / "hole.pdf", tmp_path / "ppm", dpi=50)[0]
+    for png in (tmp_path / "hole.png", pdf_png):
+        img = mpimg.imread(png)[..., :3]
+        img = img / 255.0 if img.max() > 1 else img
+        assert img[25, 25].tolist() == pytest.approx([1.0, 1.0, 1.0]), f"{png.name}: hole filled"
+        assert img[5, 5].tolist() == pytest.approx([1.0, 0.0, 0.0], abs=0.02), png.name
+
+
+def test_table_that_does_not_fit_says_how_many_rows_were_left_out():
+    fig = Figure(figsize=(4, 4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    rows = [[f"小区{i}", str(i)] for i in range(40)]
+    size = 8.0
+    row_h = size * 25.4 / 72 * 1.55
+    used = draw_table(ax, Table("名录", ["名称", "户数"], rows, more="另有 {n} 项"),
+                      x=0.0, top=100.0, width=60.0, max_height=50.0, size=size)
+    assert used <= 50.0
+    n_rows = int((50.0 - row_h * 1.15) // row_h) - 1  # the header takes one row
+    texts = [t.get_text() for t in ax.texts]
+    shown = [t for t in texts if t.startswith("小区")]
+    assert len(shown) == n_rows - 1
+    assert f"另有 {40 - (n_rows - 1)} 项" in texts
+
+
+def test_north_arrow_turns_by_the_grid_convergence():
+    import pyproj
+
+    crs = pyproj.CRS("EPSG:4547")  # central meridian 114E
+    to_grid = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = to_grid.transform(114.0, 34.0)
+    assert _north_rotation(crs, x, y) == pytest.approx(0.0, abs=1e-6)
+    x, y = to_grid.transform(115.5, 34.0)
+    # convergence = atan(tan(dlon) sin(lat)); east of the meridian true north is left of up
+    expected = math.degrees(math.atan(math.tan(math.radians(1.5)) * math.sin(math.radians(34))))
+    assert _north_rotation(crs, x, y) == pytest.approx(expected, abs=0.01)
+
+
+def test_crs_note_names_the_gauss_kruger_zone_in_chinese():
+    import pyproj
+
+    assert crs_note(pyproj.CRS("EPSG:4547"), "zh") == \
+        "CGCS2000 / 3度带高斯-克吕格 CM 114E (EPSG:4547)"
+    assert crs_note(pyproj.CRS("EPSG:4547"), "en") == \
+        "CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547)"
