@@ -49,7 +49,7 @@ _NUMBER = re.compile(
 _UNITS = ("平方米", "平米", "m2", "m^2")
 _FRACTION_TEXT = re.compile(r"^(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)$")
 _YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年.*|[-/.]\d{1,2}(?:\D.*|[-/.].*)?|\s.*)?$")
-_SHORT_YEAR = re.compile(r"^(\d{2})(?:\.0+)?年?$")
+_SHORT_YEAR = re.compile(r"^(\d{1,2})(?:\.0+)?年?$")
 _DECADE = re.compile(r"^(\d{2}|\d{4})(?:年代|s|'s)(初|初期|中|中期|末|末期)?$")
 _DECADE_PART = {"初": 2, "中": 5, "末": 8}
 _KIND_SPLIT = re.compile(r"[,;，；、|/]+")
@@ -251,21 +251,36 @@ def _range_findings(col: Column, out: np.ndarray, ok: np.ndarray,
     return [Finding(col.name, tuple(bad), msg)]
 
 
+def _numeric_column(values: pd.Series) -> np.ndarray | None:
+    """The column as floats when it is already numeric (GeoPackage, shapefile), else None."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return None
+
+
 def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
     n = len(values)
-    out = np.full(n, np.nan)
     bad: list[int] = []
     fractional: list[int] = []
-    for i, v in enumerate(values.tolist()):
-        if _is_missing(v):
-            continue
-        x = parse_number(v)
-        if x is None:
-            bad.append(i)
-        elif col.dtype == "int" and x != round(x):
-            fractional.append(i)
-        else:
-            out[i] = x
+    fast = _numeric_column(values)
+    if fast is not None:
+        out = np.where(np.isfinite(fast), fast, np.nan)
+        if col.dtype == "int":
+            frac = np.isfinite(out) & (out != np.round(out))
+            fractional = np.flatnonzero(frac).tolist()
+            out[frac] = np.nan
+    else:
+        out = np.full(n, np.nan)
+        for i, v in enumerate(values.tolist()):
+            if _is_missing(v):
+                continue
+            x = parse_number(v)
+            if x is None:
+                bad.append(i)
+            elif col.dtype == "int" and x != round(x):
+                fractional.append(i)
+            else:
+                out[i] = x
     findings: list[Finding] = []
     if bad:
         findings.append(Finding(col.name, tuple(bad),
@@ -275,32 +290,43 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
                                 f"not a whole number: {_examples(values, fractional)}"))
     findings += _range_findings(col, out, ~np.isnan(out), values)
     if col.dtype == "int":
-        ints = [None if np.isnan(x) else int(x) for x in out]
-        return pd.Series(pd.array(ints, dtype="Int64"), index=values.index,
-                         name=col.name), findings
+        return pd.Series(_int_array(out), index=values.index, name=col.name), findings
     return pd.Series(out, index=values.index, name=col.name), findings
+
+
+def _int_array(x: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Nullable Int64 from floats with NaN for missing."""
+    missing = np.isnan(x)
+    return pd.arrays.IntegerArray(np.where(missing, 0, x).astype(np.int64), missing)
 
 
 def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
     n = len(values)
-    out = np.full(n, np.nan)
     bad: list[int] = []
     scaled: list[int] = []
-    for i, v in enumerate(values.tolist()):
-        if _is_missing(v):
-            continue
-        x = parse_number(v, percent=True)
-        if x is None and isinstance(v, str):
-            m = _FRACTION_TEXT.match(_text(v))
-            if m and float(m.group(2)) > 0:
-                x = float(m.group(1)) / float(m.group(2))
-        if x is None:
-            bad.append(i)
-            continue
-        if 1 < x <= 100:
-            scaled.append(i)
-            x /= 100
-        out[i] = x
+    fast = _numeric_column(values)
+    if fast is not None:
+        out = np.where(np.isfinite(fast), fast, np.nan)
+        pct = (out > 1) & (out <= 100)
+        out[pct] /= 100
+        scaled = np.flatnonzero(pct).tolist()
+    else:
+        out = np.full(n, np.nan)
+        for i, v in enumerate(values.tolist()):
+            if _is_missing(v):
+                continue
+            x = parse_number(v, percent=True)
+            if x is None and isinstance(v, str):
+                m = _FRACTION_TEXT.match(_text(v))
+                if m and float(m.group(2)) > 0:
+                    x = float(m.group(1)) / float(m.group(2))
+            if x is None:
+                bad.append(i)
+                continue
+            if 1 < x <= 100:
+                scaled.append(i)
+                x /= 100
+            out[i] = x
     findings: list[Finding] = []
     if bad:
         findings.append(Finding(col.name, tuple(bad),
@@ -316,16 +342,28 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
 
 def _coerce_year(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
     n = len(values)
-    out: list[int | None] = [None] * n
     groups: dict[str, list[int]] = {"bad": [], "short": [], "decade": []}
-    for i, v in enumerate(values.tolist()):
-        year, how = parse_year(v)
-        if how in ("bad", "short"):
-            groups[how].append(i)
-            continue
-        if how == "decade":
-            groups["decade"].append(i)
-        out[i] = year
+    fast = _numeric_column(values)
+    if fast is not None:
+        arr = np.where(np.isfinite(fast), fast, np.nan)
+        present = ~np.isnan(arr)
+        whole = present & (arr == np.round(arr))
+        short = whole & (arr >= 0) & (arr < 100)
+        groups["short"] = np.flatnonzero(short).tolist()
+        four = whole & (arr >= 1000) & (arr <= 9999)
+        groups["bad"] = np.flatnonzero(present & ~short & ~four).tolist()
+        arr[~four] = np.nan
+    else:
+        arr = np.full(n, np.nan)
+        for i, v in enumerate(values.tolist()):
+            year, how = parse_year(v)
+            if how in ("bad", "short"):
+                groups[how].append(i)
+                continue
+            if how == "decade":
+                groups["decade"].append(i)
+            if year is not None:
+                arr[i] = year
     findings: list[Finding] = []
     if groups["bad"]:
         findings.append(Finding(col.name, tuple(groups["bad"]),
@@ -340,11 +378,10 @@ def _coerce_year(values: pd.Series, col: Column) -> tuple[pd.Series, list[Findin
     if groups["decade"]:
         p = groups["decade"][0]
         findings.append(Finding(col.name, tuple(groups["decade"]),
-                                f"decade read as a year: {values.iloc[p]} → {out[p]} (middle of "
-                                "the decade; 初/中/末 → 2/5/8)", fatal=False))
-    arr = np.array([np.nan if y is None else y for y in out], dtype=float)
+                                f"decade read as a year: {values.iloc[p]} → {arr[p]:.0f} (middle "
+                                "of the decade; 初/中/末 → 2/5/8)", fatal=False))
     findings += _range_findings(col, arr, ~np.isnan(arr), values)
-    return pd.Series(pd.array(out, dtype="Int64"), index=values.index, name=col.name), findings
+    return pd.Series(_int_array(arr), index=values.index, name=col.name), findings
 
 
 def _clean_str(v: Any) -> str | None:

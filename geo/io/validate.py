@@ -45,6 +45,8 @@ _WANTED = {
     "point_or_polygon": "points or polygons",
     "line_or_polygon": "lines or polygons",
 }
+_TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
+             "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7}
 _CRS_HINT = "EPSG:4326, EPSG:4490, EPSG:4491–4554 or EPSG:3857"
 
 
@@ -135,7 +137,11 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
                                 "cannot repair"))
         ok[unrepairable] = False
     wrong: dict[str, list[int]] = {}
-    for i in np.flatnonzero(ok):
+    types = np.full(n, "", dtype=object)
+    types[ok] = shapely.get_type_id(geoms[ok])
+    fine = np.zeros(n, bool)
+    fine[ok] = np.isin(types[ok].astype(int), [_TYPE_IDS[t] for t in wanted])
+    for i in np.flatnonzero(ok & ~fine):  # only the odd ones are looked at one by one
         g = geoms[i]
         t = g.geom_type
         if t == "LinearRing":

@@ -165,3 +165,21 @@ def test_facility_kind_unknown_is_kept_with_a_note() -> None:
     out, findings = coerce_column(values, FACILITIES.column("kind"), facility_kind=True)
     assert out.tolist() == ["elderly_care", "公厕", "clinic"]
     assert len(findings) == 1 and not findings[0].fatal and findings[0].positions == (1,)
+
+
+def test_numeric_columns_take_the_same_decisions_as_text() -> None:
+    # GeoPackage and shapefile columns arrive as numbers: the vectorised path must agree
+    # with the cell-by-cell one on every case
+    cases = {
+        "households": [1200, 12.5, -3, np.nan, 300],
+        "consent_rate": [0.85, 85, 185, -0.1, np.nan],
+        "built_year": [1985, 85, 19850, 1890, np.nan, 0],  # (text "1985.5" is year.month)
+    }
+    for name, numbers in cases.items():
+        col = COMMUNITIES.column(name)
+        as_numbers, f_num = coerce_column(pd.Series(numbers, dtype=float), col)
+        as_text, f_txt = coerce_column(
+            pd.Series(["" if np.isnan(x) else f"{x:g}" for x in numbers], dtype=object), col)
+        pd.testing.assert_series_equal(as_numbers, as_text, check_exact=False)
+        assert [(f.positions, f.fatal) for f in f_num] == [(f.positions, f.fatal)
+                                                          for f in f_txt], name
