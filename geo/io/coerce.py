@@ -102,11 +102,13 @@ def _numeric_value(value: Any) -> float | None:
     return None
 
 
-def parse_number(value: Any, *, percent: bool = False) -> float | None:
+def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False) -> float | None:
     """Read a number as planners write it; None when the text is not one number.
 
     Thousands separators, full-width digits, a leading 约, a trailing unit (户, 栋, ㎡, 平方米)
     and the multiplier 万 are understood. ``85%`` is 0.85 only when ``percent`` is true.
+    In a column counted in 万 (``in_wan``, e.g. 造价（万元）) a trailing 万/万元 is the unit
+    and a sum in 元 is converted to 万元.
 
     Parameters
     ----------
@@ -124,6 +126,8 @@ def parse_number(value: Any, *, percent: bool = False) -> float | None:
     --------
     >>> parse_number("约 1,200 户"), parse_number("85%", percent=True), parse_number("1200-1300")
     (1200.0, 0.85, None)
+    >>> parse_number("85.5万元", in_wan=True), parse_number("855,000元", in_wan=True)
+    (85.5, 85.5)
     """
     direct = _numeric_value(value)
     if direct is not None:
@@ -142,7 +146,10 @@ def parse_number(value: Any, *, percent: bool = False) -> float | None:
     if any(ch.isdigit() for ch in rest) or (pct and not percent):
         return None
     x = float(number.replace(",", ""))
-    if wan:
+    if in_wan:
+        if not wan and rest.startswith("元"):
+            x /= 10_000
+    elif wan:
         x *= 10_000
     if pct == "%":
         x /= 100
@@ -274,7 +281,7 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
         for i, v in enumerate(values.tolist()):
             if _is_missing(v):
                 continue
-            x = parse_number(v)
+            x = parse_number(v, in_wan="万" in col.label_zh)
             if x is None:
                 bad.append(i)
             elif col.dtype == "int" and x != round(x):

@@ -176,6 +176,7 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
     raw = open_layer(path, layer=layer, prefer=sch.name, encoding=encoding)
     headers = [str(c) for c in raw.frame.columns if c != "geometry"]
     mapping, unknown, notes = _map_headers(headers, sch)
+    notes = [Note("file", (), text) for text in raw.notes] + notes
     n = len(raw.frame)
 
     findings: list[Finding] = []

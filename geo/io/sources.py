@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 import zipfile
@@ -72,6 +73,8 @@ class RawLayer:
         For tables: the column(s) the geometry was built from.
     unparsed
         For tables: positions whose WKT or coordinates could not be read, with the text.
+    notes
+        What was assumed while opening (a header found below title lines).
     """
 
     frame: pd.DataFrame
@@ -82,6 +85,7 @@ class RawLayer:
     encoding_source: str | None = None
     geometry_from: str | None = None
     unparsed: dict[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def _fail(source: Path | str, message: str) -> LayerValidationError:
@@ -282,37 +286,77 @@ def _read_vector(p: Path, layer: str, encoding: str | None) -> tuple[pd.DataFram
 
 def _read_table(p: Path, *, layer: str | None, prefer: str | None,
                 encoding: str | None) -> tuple[pd.DataFrame, str, str | None, str | None, str]:
+    """All cells of a table, header row included (as row 0 ...), as text or Excel values."""
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         with pd.ExcelFile(p, engine="openpyxl") as xf:
             sheets = [str(s) for s in xf.sheet_names]
             sheet = _choose(sheets, layer, prefer, p)
-            df = pd.read_excel(xf, sheet_name=sheet, dtype=object)
+            df = pd.read_excel(xf, sheet_name=sheet, dtype=object, header=None)
         return df, "XLSX", None, None, sheet if len(sheets) > 1 else ""
     text, used = decode_text(p.read_bytes(), encoding=encoding)
-    sep = "\t" if suffix == ".tsv" or (text.count("\t") > text.count(",")) else ","
-    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                     skipinitialspace=True)
+    first = text.split("\n", 1)[0]
+    sep = "\t" if suffix == ".tsv" or first.count("\t") > first.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True))
+    width = max((len(r) for r in rows), default=0)
+    df = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     source = "declared" if encoding else "detected"
     return df, "CSV", used, source, ""
+
+
+def _geometry_columns(headers: list[str]) -> tuple[str | None, tuple[str, str] | None]:
+    by_norm = {normalise_header(c): c for c in headers}
+    wkt_col = next((by_norm[h] for h in _WKT_HEADERS if h in by_norm), None)
+    xy = next(((by_norm[a], by_norm[b]) for a, b in _XY_HEADERS
+               if a in by_norm and b in by_norm), None)
+    return wkt_col, xy
+
+
+def _with_header(cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Header from the first row that names the geometry columns; blank tail rows dropped.
+
+    Title rows above the header, as government spreadsheets have, are skipped; blank columns
+    without a header are dropped.
+    """
+    blank = cells.apply(lambda col: col.map(_blank)).to_numpy(dtype=bool)
+    filled = np.flatnonzero(~blank.all(axis=1))
+    cells = cells.iloc[: (filled[-1] + 1) if len(filled) else 0]
+    start = 0
+    for r in range(min(10, len(cells))):
+        row = ["" if _blank(v) else str(v).strip() for v in cells.iloc[r]]
+        if any(_geometry_columns(row)):
+            start = r
+            break
+    if len(cells) == 0:
+        return pd.DataFrame(), 0
+    header = ["" if _blank(v) else str(v).strip() for v in cells.iloc[start]]
+    body = cells.iloc[start + 1:].reset_index(drop=True)
+    keep = [k for k, h in enumerate(header) if h or not body.iloc[:, k].map(_blank).all()]
+    names: list[str] = []
+    for k in keep:
+        name = header[k] or f"column {k + 1}"
+        while name in names:
+            name += "_2"
+        names.append(name)
+    body = body.iloc[:, keep]
+    body.columns = pd.Index(names)
+    return body, start
 
 
 def _open_table(p: Path, *, layer: str | None, prefer: str | None,
                 encoding: str | None) -> RawLayer:
     try:
-        df, driver, used, source, sheet = _read_table(p, layer=layer, prefer=prefer,
-                                                      encoding=encoding)
+        cells, driver, used, source, sheet = _read_table(p, layer=layer, prefer=prefer,
+                                                         encoding=encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise _fail(p, f"cannot decode the text ({exc}); name the encoding (--encoding gbk)"
                     ) from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+    except (csv.Error, ValueError, OSError) as exc:
         raise _fail(p, f"cannot read the table: {exc}") from exc
-    df = df.rename(columns=lambda c: str(c).strip())
-    df.index = pd.RangeIndex(len(df))
-    by_norm = {normalise_header(c): c for c in df.columns}
-    wkt_col = next((by_norm[h] for h in _WKT_HEADERS if h in by_norm), None)
-    xy = next(((by_norm[a], by_norm[b]) for a, b in _XY_HEADERS
-               if a in by_norm and b in by_norm), None)
+    df, start = _with_header(cells)
+    notes = [f"header on line {start + 1}; the {start} line(s) above it were skipped"] \
+        if start else []
+    wkt_col, xy = _geometry_columns(list(df.columns))
     unparsed: dict[int, str] = {}
     if wkt_col is not None:
         geoms, unparsed = _parse_wkt(df[wkt_col])
@@ -325,13 +369,13 @@ def _open_table(p: Path, *, layer: str | None, prefer: str | None,
     else:
         msg = ("no geometry: add a WKT column (geometry / wkt / 几何) or longitude and latitude "
                f"columns (经度/纬度, lon/lat, lng/lat, x/y); columns found: "
-               f"{', '.join(map(str, df.columns))}")
+               f"{', '.join(map(str, df.columns)) or 'none'}")
         raise _fail(p, msg)
     frame = df.drop(columns=list(used_cols))
     frame["geometry"] = geoms
     return RawLayer(frame=frame, crs=None, driver=driver, file_layer=sheet or None,
                     encoding=used, encoding_source=source, geometry_from=geometry_from,
-                    unparsed=unparsed)
+                    unparsed=unparsed, notes=notes)
 
 
 def _blank(v: Any) -> bool:

@@ -609,3 +609,37 @@ def test_sites_take_points_or_polygons_barriers_lines_or_polygons(tmp_path: Path
     barriers.to_file(tmp_path / "b.gpkg")
     res = read_layer(tmp_path / "b.gpkg", "barriers")
     assert res.gdf["barrier_kind"].tolist() == ["河流", "铁路"]
+
+
+def test_spreadsheet_with_title_rows_and_blank_tail(tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["魏都区2024年候选点清单"])  # a merged title line, as bureaus send them
+    ws.append([])
+    ws.append(["序号", "候选点名称", "可建设施类型", "造价（万元）", "经度", "纬度", None])
+    ws.append([1, "幸福里北侧空地", "停车场、充电桩", 120, 113.82, 34.03, None])
+    ws.append([2, "建设路口", "养老", "85.5万", 113.83, 34.04, None])
+    ws.append([None] * 7)
+    ws.append([None] * 7)
+    wb.save(path)
+    res = read_layer(path, "sites")
+    assert res.gdf["name"].tolist() == ["幸福里北侧空地", "建设路口"]
+    assert res.gdf["kinds"].tolist() == ["parking,ev_charger", "elderly_care"]
+    assert res.gdf["cost"].tolist() == [120.0, 85.5]  # the column counts in 万元 already
+    assert res.report.unknown_columns == ["序号"]
+    assert any("header on line 3" in str(n) for n in res.report.notes)
+
+
+def test_csv_trailing_blank_lines_and_ragged_rows(tmp_path: Path) -> None:
+    text = ("小区名称,户数,几何\n"
+            f'甲,10,"{_square_wkt(0)}"\n'
+            f'乙,20,"{_square_wkt(1)}",\n'   # a trailing comma: one more (blank) cell
+            ",,\n\n")
+    path = tmp_path / "c.csv"
+    path.write_text(text, encoding="utf-8")
+    res = read_layer(path, "communities")
+    assert res.gdf["households"].tolist() == [10, 20]
+    assert res.report.unknown_columns == []

@@ -107,6 +107,12 @@ def test_households_int_with_problems_by_position() -> None:
     assert "allowed >= 0" in next(f.message for f in findings if f.positions == (2,))
 
 
+def test_cost_counted_in_wan() -> None:
+    out, findings = coerce_column(pd.Series(["85.5万", "85.5万元", "120", "1,200,000元"]),
+                                  SITES.column("cost"))
+    assert out.tolist() == [85.5, 85.5, 120.0, 120.0] and findings == []
+
+
 def test_floor_area_float() -> None:
     out, findings = coerce_column(pd.Series(["3.5万", "8,000㎡", None]),
                                   COMMUNITIES.column("floor_area_m2"))
