@@ -5,7 +5,8 @@ canonical columns (:mod:`geo.schema`), coerces values (:mod:`geo.io.coerce`), re
 and decides the CRS (:mod:`geo.io.validate`), and either returns the layer with a
 :class:`~geo.io.report.LayerReport`, or raises one :class:`~geo.errors.LayerValidationError`
 listing everything that must be fixed, each problem naming the rows as
-``<id> (row <n>)`` where ``n`` is the 1-based feature number in the file.
+``<id> (row <n>)`` where ``n`` is the 1-based feature number in the file, or for CSV and Excel
+tables ``<id> (line <k>)`` where ``k`` is the line (Excel row) with the header counted.
 
 Examples
 --------
@@ -124,8 +125,11 @@ def _ids(raw: RawLayer, schema: LayerSchema, header: str | None) -> tuple[
     return ids, False, findings
 
 
-def _labels(ids: list[str | None]) -> list[str]:
-    return [f"{v} (row {i + 1})" if v is not None else f"row {i + 1}" for i, v in enumerate(ids)]
+def _labels(ids: list[str | None], first_line: int | None) -> list[str]:
+    """``<id> (row n)`` (n-th feature) or, for tables, ``<id> (line k)`` (k as Excel shows)."""
+    where = ([f"row {i + 1}" for i in range(len(ids))] if first_line is None
+             else [f"line {first_line + i}" for i in range(len(ids))])
+    return [f"{v} ({w})" if v is not None else w for v, w in zip(ids, where, strict=True)]
 
 
 def _empty_column(col: Column, index: pd.Index) -> pd.Series:
@@ -183,7 +187,7 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
     id_header = mapping.pop(sch.id_column, None)
     ids, generated, id_findings = _ids(raw, sch, id_header)
     findings += id_findings
-    labels = _labels(ids)
+    labels = _labels(ids, raw.first_line)
 
     problems: list[Problem] = []
     if n == 0 and sch.name == "communities":

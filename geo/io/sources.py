@@ -75,6 +75,9 @@ class RawLayer:
         For tables: positions whose WKT or coordinates could not be read, with the text.
     notes
         What was assumed while opening (a header found below title lines).
+    first_line
+        For tables: the 1-based line (Excel row) of the first data row, so problems can name
+        lines as the planner sees them; None for feature formats.
     """
 
     frame: pd.DataFrame
@@ -86,6 +89,7 @@ class RawLayer:
     geometry_from: str | None = None
     unparsed: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    first_line: int | None = None
 
 
 def _fail(source: Path | str, message: str) -> LayerValidationError:
@@ -375,7 +379,7 @@ def _open_table(p: Path, *, layer: str | None, prefer: str | None,
     frame["geometry"] = geoms
     return RawLayer(frame=frame, crs=None, driver=driver, file_layer=sheet or None,
                     encoding=used, encoding_source=source, geometry_from=geometry_from,
-                    unparsed=unparsed, notes=notes)
+                    unparsed=unparsed, notes=notes, first_line=start + 2)
 
 
 def _blank(v: Any) -> bool:

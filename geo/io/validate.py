@@ -158,7 +158,11 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
         if t not in wanted:
             wrong.setdefault(t, []).append(int(i))
     for t, rows in wrong.items():
-        findings.append(Finding("geometry", tuple(rows), f"{t} where {_WANTED[kind]} are needed"))
+        msg = f"{t} where {_WANTED[kind]} are needed"
+        if kind == "polygon" and t in ("Point", "MultiPoint"):
+            msg += ("; compounds need their outlines (a WKT polygon column, or a GIS layer), "
+                    "a location point is not enough to tell which compounds are neighbours")
+        findings.append(Finding("geometry", tuple(rows), msg))
     return geoms, findings, repairs
 
 

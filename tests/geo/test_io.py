@@ -438,6 +438,7 @@ def test_missing_required_column(tmp_path: Path) -> None:
 
 
 def test_every_problem_at_once_with_rows(tmp_path: Path) -> None:
+    # a CSV: rows are named by their line as Excel numbers it (the header is line 1)
     rows = community_rows(8)
     rows[0]["户数"] = "很多"            # non-numeric
     rows[1]["户数"] = "-20"             # negative
@@ -454,16 +455,17 @@ def test_every_problem_at_once_with_rows(tmp_path: Path) -> None:
     assert text.startswith(f"{tmp_path / 'c.csv'}: ")
     assert len(exc.value.problems) == 8
     hh = " | ".join(found["households"])
-    assert "not a number: '很多' (rows: C0001 (row 1))" in hh
-    assert "'-20' out of range; allowed >= 0 (rows: C0002 (row 2))" in hh
-    assert "empty, but households (户数) is required (rows: C0008 (row 8))" in hh
+    assert "not a number: '很多' (rows: C0001 (line 2))" in hh
+    assert "'-20' out of range; allowed >= 0 (rows: C0002 (line 3))" in hh
+    assert "empty, but households (户数) is required (rows: C0008 (line 9))" in hh
     yr = " | ".join(found["built_year"])
-    assert "not a year" in yr and "C0003 (row 3)" in yr
-    assert "did you mean 1985?" in yr and "C0004 (row 4)" in yr
-    assert "C0005 (row 5)" in found["consent_rate"][0]
+    assert "not a year" in yr and "C0003 (line 4)" in yr
+    assert "did you mean 1985?" in yr and "C0004 (line 5)" in yr
+    assert "C0005 (line 6)" in found["consent_rate"][0]
     geom = " | ".join(found["geometry"])
-    assert "Point where polygons (outlines) are needed (rows: C0006 (row 6))" in geom
-    assert "no geometry (rows: C0007 (row 7))" in geom
+    assert "Point where polygons (outlines) are needed; compounds need their outlines" in geom
+    assert "(rows: C0006 (line 7))" in geom
+    assert "no geometry (rows: C0007 (line 8))" in geom
 
 
 def test_duplicate_ids_name_both_rows(tmp_path: Path) -> None:
@@ -472,7 +474,7 @@ def test_duplicate_ids_name_both_rows(tmp_path: Path) -> None:
     with pytest.raises(LayerValidationError) as exc:
         read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     (msg,) = problems_of(exc)["community_id"]
-    assert "duplicate ids" in msg and "A1 (row 1), A1 (row 3)" in msg
+    assert "duplicate ids" in msg and "A1 (line 2), A1 (line 4)" in msg
     assert "A2" not in msg
 
 
@@ -482,8 +484,8 @@ def test_empty_geometry_and_empty_id(tmp_path: Path) -> None:
     with pytest.raises(LayerValidationError) as exc:
         read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     found = problems_of(exc)
-    assert found["community_id"] == ["community_id: empty id (rows: row 2)"]
-    assert found["geometry"] == ["geometry: empty geometry (rows: A3 (row 3))"]
+    assert found["community_id"] == ["community_id: empty id (rows: line 3)"]
+    assert found["geometry"] == ["geometry: empty geometry (rows: A3 (line 4))"]
 
 
 def test_unreadable_wkt_names_rows(tmp_path: Path) -> None:
@@ -492,7 +494,7 @@ def test_unreadable_wkt_names_rows(tmp_path: Path) -> None:
     with pytest.raises(LayerValidationError) as exc:
         read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     (msg,) = problems_of(exc)["geometry"]
-    assert "cannot read the geometry from 几何 (WKT)" in msg and "C0002 (row 2)" in msg
+    assert "cannot read the geometry from 几何 (WKT)" in msg and "C0002 (line 3)" in msg
 
 
 def test_lines_in_communities_and_polygons_in_streets(tmp_path: Path) -> None:
@@ -527,7 +529,7 @@ def test_consent_85_is_read_as_085_and_reported(tmp_path: Path) -> None:
     res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     assert res.gdf["consent_rate"].tolist() == pytest.approx([0.9, 0.85, 0.8])
     (note,) = [n for n in res.report.notes if n.column == "consent_rate"]
-    assert note.rows == ("C0002 (row 2)",)
+    assert note.rows == ("C0002 (line 3)",)
     assert "85 → 0.85" in res.report.summary()
 
 
@@ -536,7 +538,7 @@ def test_decade_is_read_with_a_note(tmp_path: Path) -> None:
     rows[0]["建成年代"] = "80年代"
     res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     assert res.gdf["built_year"].tolist() == [1985, 1986]
-    assert any(n.column == "built_year" and n.rows == ("C0001 (row 1)",)
+    assert any(n.column == "built_year" and n.rows == ("C0001 (line 2)",)
                for n in res.report.notes)
 
 
@@ -643,3 +645,20 @@ def test_csv_trailing_blank_lines_and_ragged_rows(tmp_path: Path) -> None:
     res = read_layer(path, "communities")
     assert res.gdf["households"].tolist() == [10, 20]
     assert res.report.unknown_columns == []
+
+
+def test_spreadsheet_problems_name_the_excel_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    path = tmp_path / "list.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["候选点清单"])
+    ws.append(["名称", "可建设施类型", "经度", "纬度"])
+    ws.append(["甲", "停车场", 113.82, 34.03])
+    ws.append(["乙", "健身房", 113.83, 34.04])   # Excel row 4: an unknown kind
+    wb.save(path)
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(path, "sites")
+    (msg,) = problems_of(exc)["kinds"]
+    assert "'健身房'" in msg and "(rows: S0002 (line 4))" in msg

@@ -41,7 +41,7 @@ def test_bad_file_exits_2_and_names_rows(tmp_path: Path,
     code, out = run(capsys, str(path), "--layer", "communities")
     assert code == 2
     assert "2 problems" in out
-    assert "C0002 (row 2)" in out and "did you mean 1985?" in out and "C0003 (row 3)" in out
+    assert "C0002 (line 3)" in out and "did you mean 1985?" in out and "C0003 (line 4)" in out
     assert "guessed" not in out  # --layer was given
 
 
