@@ -345,7 +345,7 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
     fac_reason = [None if f_ok[i] else _not_connected(tol, float(fs.fragment_m[i]))
                   for i in range(len(fpts))]
     fac_report = pd.DataFrame({"kind": fac_kind, "connector_m": np.round(fs.connector_m, 2),
-                               "reason": fac_reason})
+                               "reason": pd.Series(fac_reason, dtype=object)})
     areas = _Areas(net=net2, node_dist=node_dist, connectors=connectors, points={},
                    detour=1.0, gates=ps, gate_node=acc_node)
     return dist, reasons, areas, fac_report, access
@@ -372,7 +372,7 @@ def _straight_line(polys: npt.NDArray[np.object_], facilities: gpd.GeoDataFrame,
         dist[kind] = d
         reasons[kind] = [None if np.isfinite(x) else _NO_FACILITY for x in d]
     fac_report = pd.DataFrame({"kind": fac_kind, "connector_m": np.zeros(len(fpts)),
-                               "reason": [None] * len(fpts)})
+                               "reason": pd.Series([None] * len(fpts), dtype=object)})
     areas = _Areas(net=None, node_dist={}, connectors={}, points=points, detour=detour)
     return dist, reasons, areas, fac_report, np.zeros(len(polys), dtype=np.int64)
 
@@ -390,7 +390,7 @@ def _table(index: pd.Index, dist: dict[str, FloatArray], reasons: dict[str, list
     for kind in kinds:
         minutes = dist[kind] / mpm
         cols[f"walk_minutes_{kind}"] = minutes
-        cols[f"reason_{kind}"] = pd.array(reasons[kind], dtype=object)
+        cols[f"reason_{kind}"] = pd.Series(reasons[kind], index=index, dtype=object)
         for level in standards.life_circle:
             cols[f"covered_{kind}_{level.minutes}min"] = _within(minutes, level.minutes)
         covered = _within(minutes, standards.kinds[kind].threshold_minutes)

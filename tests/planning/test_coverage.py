@@ -1,0 +1,306 @@
+"""Life-circle coverage: distances against networkx, the cut at the threshold, awkward cases."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from geo.errors import CRSError, LayerValidationError
+from geo.network import network_from_arrays, network_from_lines, snap_points, snap_polygons
+from planning.coverage import compute_coverage, straight_line_method, walk_distance_matrix
+from planning.standards import load_standards
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
+
+MPM = 75.0  # metres per minute at 4.5 km/h
+
+
+@pytest.fixture(scope="module")
+def std():
+    return load_standards()
+
+
+def _two_kinds(std):
+    return dataclasses.replace(std, kinds={k: std.kinds[k] for k in ("elderly_care", "parking")})
+
+
+def _streets(lines, classes=None):
+    return gpd.GeoDataFrame({"road_class": classes or ["residential"] * len(lines)},
+                            geometry=lines, crs=CRS_GK)
+
+
+def _compounds(polys, households=None):
+    n = len(polys)
+    return gpd.GeoDataFrame({"community_id": [f"C{i}" for i in range(n)],
+                             "households": households or [100] * n,
+                             "population": [300] * n, "elderly_share": [0.2] * n},
+                            geometry=polys, crs=CRS_GK).set_index("community_id")
+
+
+def _facilities(xy, kinds):
+    return gpd.GeoDataFrame({"facility_id": [f"F{i}" for i in range(len(xy))], "kind": kinds},
+                            geometry=[Point(p) for p in xy], crs=CRS_GK).set_index("facility_id")
+
+
+# ----------------------------------------------------------------------------- vs networkx
+
+
+def test_multi_source_minutes_match_brute_force_networkx(std, rng):
+    """Nearest facility per kind, against all-pairs networkx plus the gate/snap arithmetic."""
+    side, spacing = 9, 80.0
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    xy = np.stack([jj.ravel(), ii.ravel()], axis=1) * spacing + rng.uniform(-12, 12, (81, 2))
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    v = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    keep = rng.random(u.size) > 0.15
+    net = network_from_arrays(xy, u[keep], v[keep], crs=CRS_GK, planar=True)
+    cells = rng.choice((side - 1) ** 2, 20, replace=False)
+    ci, cj = np.divmod(cells, side - 1)
+    centre = (xy[idx[ci, cj]] + xy[idx[ci + 1, cj + 1]]) / 2
+    polys = [box(x - 20, y - 15, x + 20, y + 15) for x, y in centre]
+    comm = _compounds(polys)
+    fxy = rng.uniform(0, (side - 1) * spacing, (9, 2))
+    fac = _facilities(fxy, ["elderly_care", "parking", "parking"] * 3)
+    two = _two_kinds(std)
+    res = compute_coverage(comm, fac, standards=two, network=net)
+
+    # reference: networkx distances between the street nodes, and the snap arithmetic by hand
+    G = nx.Graph()
+    for a, b, w in zip(net.edge_u, net.edge_v, net.edge_length, strict=True):
+        G.add_edge(int(a), int(b), length=float(w))
+    D = dict(nx.all_pairs_dijkstra_path_length(G, weight="length"))
+    gates = snap_polygons(net, comm.geometry.values, tolerance_m=two.walking.snap_tolerance_m,
+                          access_points=two.walking.access_points)
+    fs = snap_points(net, fac.geometry.values, tolerance_m=two.walking.snap_tolerance_m)
+
+    def ends(e, t):
+        return ((int(net.edge_u[e]), t), (int(net.edge_v[e]), net.edge_length[e] - t))
+
+    for kind in ("elderly_care", "parking"):
+        got = res.table[f"walk_minutes_{kind}"].to_numpy() * MPM
+        for c in range(len(comm)):
+            best = np.inf
+            for g in np.flatnonzero(gates.owner == c):
+                for f in np.flatnonzero(fac["kind"].to_numpy() == kind):
+                    cg, cf = gates.connector_m[g], fs.connector_m[f]
+                    eg, ef = gates.edge[g], fs.edge[f]
+                    if eg == ef:
+                        best = min(best, cg + abs(gates.offset[g] - fs.offset[f]) + cf)
+                    for (a, da), (b, db) in itertools.product(ends(eg, gates.offset[g]),
+                                                              ends(ef, fs.offset[f])):
+                        if b in D.get(a, {}):
+                            best = min(best, cg + da + D[a][b] + db + cf)
+            if np.isfinite(best):
+                assert got[c] == pytest.approx(best, abs=1e-6)
+            else:
+                assert np.isnan(got[c])
+
+
+def test_distance_matrix_agrees_with_coverage(std):
+    grid, streets = block_grid(4), lattice_streets(5)
+    sites = points([(230, 250), (470, -10), (-10, 100)], kind="parking", prefix="S")
+    m = walk_distance_matrix(grid, sites, standards=std, network=streets, cutoff_m=5000.0)
+    assert m.shape == (16, 3)
+    for j in range(3):
+        res = compute_coverage(grid, sites.iloc[[j]], standards=std, network=streets)
+        minutes = res.table["walk_minutes_parking"].to_numpy()
+        assert m.toarray()[:, j] == pytest.approx(minutes * MPM, abs=1e-6)
+    capped = walk_distance_matrix(grid, sites, standards=std, network=streets, cutoff_m=200.0)
+    assert capped.data.max() <= 200.0
+    assert capped.nnz < m.nnz
+    full = m.toarray()
+    assert ((full <= 200.0) == (capped.toarray() > 0) | ((full == 0) & (m.toarray() == 0))).all()
+
+
+# ----------------------------------------------------------------------------- hand-worked
+
+
+def test_hand_worked_block_grid(std):
+    """C00 is the box (0,0)-(100,100); its south gate is at (50, -10), 10 m out."""
+    grid, streets = block_grid(4), lattice_streets(5)
+    fac = points([(50, -30)], kind="elderly_care")  # 20 m south of the street below C00
+    res = compute_coverage(grid, fac, standards=std, network=streets)
+    t = res.table
+    assert t.loc["C00", "walk_minutes_elderly_care"] == pytest.approx((10 + 20) / MPM)
+    # C01 (x 120-220): its south gate at (170, -10); walk 120 m along the street
+    assert t.loc["C01", "walk_minutes_elderly_care"] == pytest.approx((10 + 120 + 20) / MPM)
+    assert t.loc["C00", "covered_elderly_care_5min"]
+    assert t.loc["C00", "access_points"] == 4
+    assert t["distance_method"].eq("network").all()
+
+
+def test_cut_at_the_exact_threshold(std):
+    street = _streets([LineString([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 2000, ORIGIN_Y)])])
+    fac = _facilities([(ORIGIN_X, ORIGIN_Y)], ["parking"])
+    comm = _compounds([box(ORIGIN_X + 300, ORIGIN_Y + 10, ORIGIN_X + 360, ORIGIN_Y + 70),
+                       box(ORIGIN_X + 900, ORIGIN_Y + 10, ORIGIN_X + 940, ORIGIN_Y + 50)])
+    res = compute_coverage(comm, fac, standards=_two_kinds(std), network=street, buffer_m=30.0)
+    sa = res.service_areas.set_index(["kind", "minutes"]).geometry
+    five = sa[("parking", 5)]
+    expect = LineString([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 375, ORIGIN_Y)]).buffer(
+        30, quad_segs=4)
+    assert five.symmetric_difference(expect).area < 1e-6
+    assert five.contains(Point(ORIGIN_X + 375 + 29.9, ORIGIN_Y))
+    assert not five.contains(Point(ORIGIN_X + 375 + 30.1, ORIGIN_Y))
+    fifteen = sa[("parking", 15)]
+    assert fifteen.bounds[2] == pytest.approx(ORIGIN_X + 1125 + 30)
+    # C0 at 330 m + 10 m gate: covered at 5 min; C1 at 920 + 10 m: only at 15 min
+    t = res.table
+    assert t["walk_minutes_parking"].to_numpy() == pytest.approx([340 / MPM, 930 / MPM])
+    assert t["covered_parking_5min"].tolist() == [True, False]
+    assert t["covered_parking_15min"].tolist() == [True, True]
+    # gaps at the 5-minute threshold: C0 partly (35 m left at its gate (330, 10) does not
+    # reach its corner (300, 70), 67 m away), C1 whole
+    gaps = res.gaps[res.gaps["kind"] == "parking"].set_index("community_id")
+    assert 0 < gaps.loc["C0", "share"] < 1
+    assert gaps.loc["C1", "share"] == pytest.approx(1.0)
+
+
+def test_facility_off_the_network_counts_its_connector_and_far_one_is_reported(std):
+    street = _streets([LineString([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 1000, ORIGIN_Y)])])
+    comm = _compounds([box(ORIGIN_X + 480, ORIGIN_Y + 10, ORIGIN_X + 520, ORIGIN_Y + 50)])
+    fac = _facilities([(ORIGIN_X + 100, ORIGIN_Y - 40), (ORIGIN_X + 500, ORIGIN_Y - 900)],
+                      ["parking", "elderly_care"])
+    res = compute_coverage(comm, fac, standards=_two_kinds(std), network=street)
+    t = res.table.iloc[0]
+    assert t["walk_minutes_parking"] == pytest.approx((10 + 400 + 40) / MPM)
+    assert np.isnan(t["walk_minutes_elderly_care"])
+    assert "no facility of this kind is on the network" in t["reason_elderly_care"]
+    assert res.facilities.loc["F0", "connector_m"] == pytest.approx(40)
+    assert "not connected" in res.facilities.loc["F1", "reason"]
+    assert res.facilities.loc["F0", "reason"] is None
+
+
+def test_disconnected_fragment_and_no_street_are_reasons_not_silent_snaps(std):
+    main = lattice_streets(5)
+    fragment = _streets([LineString([(ORIGIN_X + 3000, ORIGIN_Y),
+                                     (ORIGIN_X + 3060, ORIGIN_Y)])], ["footway"])
+    streets = gpd.GeoDataFrame(pd.concat([main, fragment], ignore_index=True), crs=CRS_GK)
+    comm = _compounds([box(ORIGIN_X, ORIGIN_Y, ORIGIN_X + 100, ORIGIN_Y + 100),
+                       box(ORIGIN_X + 3000, ORIGIN_Y + 10, ORIGIN_X + 3060, ORIGIN_Y + 60),
+                       box(ORIGIN_X + 9000, ORIGIN_Y, ORIGIN_X + 9050, ORIGIN_Y + 50)])
+    fac = _facilities([(ORIGIN_X + 230, ORIGIN_Y + 250), (ORIGIN_X + 3030, ORIGIN_Y - 5)],
+                      ["parking", "parking"])
+    res = compute_coverage(comm, fac, standards=_two_kinds(std), network=streets)
+    t = res.table
+    assert np.isfinite(t.loc["C0", "walk_minutes_parking"])
+    # C1 sits by a 60 m fragment (with a facility on it): not connected, and says so
+    assert np.isnan(t.loc["C1", "walk_minutes_parking"])
+    assert "isolated fragment of 60 m" in t.loc["C1", "reason_parking"]
+    assert "no walkable street within 150 m" in t.loc["C2", "reason_parking"]
+    assert t.loc["C1", "access_points"] == 0
+    assert not t.loc[["C1", "C2"], "covered_parking"].any()
+    assert res.network_report["fragment"].tolist() == [False, True]
+    assert "fragment of 60 m" in res.facilities.loc["F1", "reason"]
+    assert set(res.gaps.query("kind == 'parking'")["community_id"]) >= {"C1", "C2"}
+
+
+def test_kind_without_facility_and_completeness(std):
+    grid, streets = block_grid(4), lattice_streets(5)
+    fac = points([(50, -10)], kind="parking")
+    res = compute_coverage(grid, fac, standards=std, network=streets)
+    t = res.table
+    for kind in ("elderly_care", "ev_charger", "clinic", "market", "kindergarten"):
+        assert t[f"walk_minutes_{kind}"].isna().all()
+        assert t[f"reason_{kind}"].str.contains("no facility of this kind").all()
+        assert not t[f"covered_{kind}"].any()
+    assert t["completeness_of"].eq(6).all()
+    assert (t["completeness"] == t["covered_parking"].astype(int)).all()
+    assert set(res.service_areas["kind"]) == {"parking"}
+    # every compound is a whole gap for the kinds nobody offers
+    gaps = res.gaps[res.gaps["kind"] == "clinic"]
+    assert len(gaps) == 16 and gaps["share"].eq(1.0).all()
+
+
+def test_summary_counts_households_and_elderly(std):
+    grid = block_grid(2, households=lambda r, c: 100 * (1 + r * 2 + c))  # 100, 200, 300, 400
+    streets = lattice_streets(3)
+    fac = points([(50, -10)], kind="parking")  # by C00's south side
+    res = compute_coverage(grid, fac, standards=_two_kinds(std), network=streets)
+    minutes = res.table["walk_minutes_parking"]
+    s = res.summary.set_index(["kind", "minutes"])
+    for level in (5, 10, 15):
+        covered = minutes <= level
+        row = s.loc[("parking", level)]
+        assert row["households_covered"] == grid.loc[covered, "households"].sum()
+        elderly = (grid["population"] * grid["elderly_share"])[covered].sum()
+        assert row["elderly_covered"] == round(elderly)
+        assert row["households_total"] == 1000
+    assert s.loc[("parking", 5), "threshold"]
+    assert s.loc[("elderly_care", 5), "households_covered"] == 0
+
+
+# ----------------------------------------------------------------------------- no network
+
+
+def test_straight_line_fallback_is_labelled_and_uses_the_detour_factor(std):
+    grid = block_grid(2)
+    fac = points([(50, -100), (400, 400)], kind="market")
+    res = compute_coverage(grid, fac, standards=std)
+    label = straight_line_method(1.3)
+    assert res.distance_method == label and res.table["distance_method"].eq(label).all()
+    expect = grid.geometry.distance(Point(ORIGIN_X + 50, ORIGIN_Y - 100)).to_numpy()
+    expect = np.minimum(expect, grid.geometry.distance(
+        Point(ORIGIN_X + 400, ORIGIN_Y + 400)).to_numpy()) * 1.3
+    assert res.table["walk_minutes_market"].to_numpy() * MPM == pytest.approx(expect)
+    m = walk_distance_matrix(grid, fac, standards=std, cutoff_m=10_000)
+    assert m.toarray().min(axis=1) == pytest.approx(expect)
+    assert len(res.network_report) == 0
+    assert set(res.service_areas["minutes"]) == {5, 10, 15}
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def test_bad_inputs_are_listed_at_once(std):
+    grid = block_grid(2)
+    grid.loc["C01", "households"] = np.nan
+    grid.loc["C10", "households"] = -5
+    fac = points([(0, 0), (10, 10)], kind="parking")
+    fac.loc["F1", "kind"] = "swimming_pool"
+    with pytest.raises(LayerValidationError) as err:
+        compute_coverage(grid, fac, standards=std)
+    assert "C01" in str(err.value) and "C10" in str(err.value)
+    with pytest.raises(LayerValidationError, match="F1"):
+        compute_coverage(block_grid(2), fac, standards=std)
+    with pytest.raises(CRSError):
+        compute_coverage(block_grid(2).to_crs(4326), points([(0, 0)]), standards=std)
+
+
+def test_empty_layers(std):
+    grid, streets = block_grid(2), lattice_streets(3)
+    none = points([(0, 0)]).iloc[:0]
+    res = compute_coverage(grid, none, standards=std, network=streets)
+    assert len(res.table) == 4 and res.table["walk_minutes_parking"].isna().all()
+    assert len(res.service_areas) == 0
+    empty = compute_coverage(grid.iloc[:0], points([(0, 0)]), standards=std, network=streets)
+    assert len(empty.table) == 0 and len(empty.gaps) == 0
+
+
+# ----------------------------------------------------------------------------- sample
+
+
+def test_sample_district_every_compound_comes_out(sample_layers, std):
+    comm = sample_layers["communities"]
+    res = compute_coverage(comm, sample_layers["facilities"], standards=std,
+                           network=network_from_lines(sample_layers["streets"]))
+    t = res.table
+    assert t.index.equals(comm.index)
+    for kind in std.kinds:
+        has = t[f"walk_minutes_{kind}"].notna()
+        assert (has ^ t[f"reason_{kind}"].notna()).all()  # minutes, or the reason why not
+        assert (t[f"walk_minutes_{kind}"] >= 0).where(has, True).all()
+    assert len(res.service_areas) == len(std.kinds) * len(std.life_circle)
+    assert shapely.is_valid(res.service_areas.geometry.values).all()
+    assert shapely.is_valid(res.gaps.geometry.values).all()
+    # a compound's gap never exceeds the compound
+    area = comm.geometry.area.reindex(res.gaps["community_id"]).to_numpy()
+    assert (res.gaps["area_m2"].to_numpy() <= area + 0.05).all()  # area_m2 is rounded to 0.1
