@@ -37,7 +37,7 @@ from geo.errors import LayerValidationError, PlanningInputError, Problem
 from geo.io.coerce import Finding, coerce_column
 from geo.io.report import LayerReport, Note, Repair
 from geo.io.sources import RawLayer, list_file_layers, open_layer
-from geo.io.validate import check_crs, check_geometries
+from geo.io.validate import DATUMS, check_crs, check_geometries
 from geo.schema import LAYERS, Column, LayerSchema, normalise_header
 
 __all__ = [
@@ -230,7 +230,8 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         geo_findings = [f for f in geo_findings
                         if not (f.message == "no geometry" and set(f.positions) <= set(pos))]
     findings += geo_findings
-    dat = datum.lower() if datum else None
+    dat = datum.lower().replace("-", "").replace("_", "") if datum else None
+    dat = dat if dat is None or dat in DATUMS else datum  # unknown: the message quotes it
     crs_obj, crs_source, crs_findings = check_crs(geoms, raw.crs, declared=crs, datum=dat)
     findings += crs_findings
 
@@ -279,7 +280,7 @@ def _canonical_layer(name: str) -> str | None:
 
 def read_layers(path: str | Path, *, crs: Any = None, datum: str | None = None,
                 encoding: str | None = None) -> dict[str, ReadResult]:
-    """Read every canonical layer of a multi-layer file (GeoPackage, or a zip of shapefiles).
+    """Read every canonical layer of a multi-layer file (GeoPackage, zip or folder of files).
 
     Layers are found by name: ``communities``, ``facilities``, ``sites``, ``streets``,
     ``barriers`` (or 小区, 现有设施, 候选点, 道路, 阻隔); other layers (a saved plan's zones,

@@ -127,6 +127,15 @@ def _zip_datasets(zf: zipfile.ZipFile, source: Path) -> dict[str, zipfile.ZipInf
     return found
 
 
+def _dir_datasets(folder: Path) -> dict[str, Path]:
+    """Data files of a folder (a delivery of several shapefiles) by stem, sorted."""
+    found: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f.suffix.lower() in _ZIP_DATA_SUFFIXES and not f.name.startswith("."):
+            found.setdefault(f.stem, f)
+    return found
+
+
 def _strip_suffix(name: str) -> str:
     suffix = PurePosixPath(name).suffix
     return name[: -len(suffix)] if suffix else name
@@ -186,6 +195,8 @@ def list_file_layers(path: str | Path) -> list[str]:
     """
     p = Path(path)
     suffix = p.suffix.lower()
+    if p.is_dir():
+        return list(_dir_datasets(p))
     if suffix == ".zip" and p.exists():
         with zipfile.ZipFile(p) as zf:
             return list(_zip_datasets(zf, p))
@@ -207,10 +218,10 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None
     Parameters
     ----------
     path
-        GeoPackage, GeoJSON, Shapefile, zip (of a shapefile or any of these), CSV/TXT, XLSX, or
-        any vector format GDAL reads.
+        GeoPackage, GeoJSON, Shapefile, zip or folder (of shapefiles or any of these), CSV/TXT,
+        XLSX, or any vector format GDAL reads.
     layer
-        Layer (GeoPackage), dataset stem (zip) or sheet (Excel) to read.
+        Layer (GeoPackage), dataset stem (zip, folder) or sheet (Excel) to read.
     prefer
         Canonical layer name to pick when the file has several layers and ``layer`` is None.
     encoding
@@ -225,6 +236,14 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None
     if not p.exists():
         raise _fail(p, "file not found")
     suffix = p.suffix.lower()
+    if p.is_dir():
+        datasets = _dir_datasets(p)
+        if not datasets:
+            raise _fail(p, "the folder holds no .shp, .gpkg, .geojson, .csv or .xlsx")
+        stem = _choose(list(datasets), layer, prefer, p)
+        raw = open_layer(datasets[stem], encoding=encoding)
+        raw.file_layer = stem
+        return raw
     if suffix == ".zip":
         if not zipfile.is_zipfile(p):
             raise _fail(p, "not a zip archive")

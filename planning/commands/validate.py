@@ -69,7 +69,7 @@ def which_layers(path: str | Path, *, layer: str | None = None, layer_name: str 
     """
     if layer is not None:
         return layer, None
-    if layer_name is None and Path(path).suffix.lower() in _CONTAINERS:
+    if layer_name is None and (Path(path).is_dir() or Path(path).suffix.lower() in _CONTAINERS):
         named = {n for s in LAYERS.values() for n in (s.name, s.label_zh)}
         if any(n in named for n in list_file_layers(path)):
             return None, None

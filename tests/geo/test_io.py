@@ -662,3 +662,17 @@ def test_spreadsheet_problems_name_the_excel_row(tmp_path: Path) -> None:
         read_layer(path, "sites")
     (msg,) = problems_of(exc)["kinds"]
     assert "'健身房'" in msg and "(rows: S0002 (line 4))" in msg
+
+
+def test_folder_of_shapefiles(tmp_path: Path) -> None:
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    _chinese_shapefile(folder / "communities.shp", encoding="GBK")
+    _strip_encoding_hints(folder / "communities.shp")
+    lattice_streets(3).reset_index().to_file(folder / "streets.shp")
+    (folder / "readme.txt").write_text("说明", encoding="utf-8")  # not a layer
+    layers = read_layers(folder)
+    assert list(layers) == ["communities", "streets"]
+    assert layers["communities"].gdf["name"].iloc[1] == "建设路小区"
+    assert layers["communities"].report.encoding == "GBK"
+    assert layers["streets"].report.file_layer == "streets"

@@ -161,6 +161,15 @@ def test_declared_datum_is_converted_to_wgs84(tmp_path: Path, datum: str, to_wgs
         assert abs(geom.x - lon) > 1e-4  # and it really moved (hundreds of metres)
 
 
+def test_datum_names_are_forgiving(tmp_path: Path) -> None:
+    path = _facilities_csv(tmp_path / "f.csv", [(113.8262, 34.0371)])
+    a = read_layer(path, "facilities", datum="GCJ-02").gdf.geometry.iloc[0]
+    b = read_layer(path, "facilities", datum="gcj02").gdf.geometry.iloc[0]
+    assert a.equals(b)
+    with pytest.raises(LayerValidationError, match="unknown datum 'wgs-72'"):
+        read_layer(path, "facilities", datum="wgs-72")
+
+
 def test_datum_on_projected_coordinates_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "c.gpkg"
     block_grid(2).reset_index().to_file(path)
