@@ -176,21 +176,18 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         communities layer with no rows.
     """
     sch = _schema(schema)
-    src = str(path)
     raw = open_layer(path, layer=layer, prefer=sch.name, encoding=encoding)
     headers = [str(c) for c in raw.frame.columns if c != "geometry"]
     mapping, unknown, notes = _map_headers(headers, sch)
     notes = [Note("file", (), text) for text in raw.notes] + notes
-    n = len(raw.frame)
-
-    findings: list[Finding] = []
     id_header = mapping.pop(sch.id_column, None)
-    ids, generated, id_findings = _ids(raw, sch, id_header)
-    findings += id_findings
+    ids, generated, findings = _ids(raw, sch, id_header)
     labels = _labels(ids, raw.first_line)
+    index = pd.Index([v if v is not None else f"row {i + 1}" for i, v in enumerate(ids)],
+                     name=sch.id_column, dtype="str")
 
     problems: list[Problem] = []
-    if n == 0 and sch.name == "communities":
+    if len(raw.frame) == 0 and sch.name == "communities":
         problems.append(Problem("file", (), "the communities layer has no rows; at least one "
                                             "compound is needed / 小区图层为空"))
     for col in sch.columns:
@@ -198,42 +195,14 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
             problems.append(Problem(col.name, (), f"missing required column {col.name} "
                                                   f"({col.label_zh}); columns found: "
                                                   f"{', '.join(headers) or 'none'}"))
-
-    index = pd.Index([v if v is not None else f"row {i + 1}" for i, v in enumerate(ids)],
-                     name=sch.id_column, dtype="str")
-    data: dict[str, pd.Series] = {}
-    for col in sch.columns:
-        if col.name not in mapping:
-            data[col.name] = _empty_column(col, index)
-            continue
-        values = raw.frame[mapping[col.name]].reset_index(drop=True)
-        out, found = coerce_column(values, col,
-                                   facility_kind=(sch.name == "facilities" and col.name == "kind"))
-        findings += found
-        if col.required:
-            empty = np.flatnonzero(out.isna().to_numpy()).tolist()
-            already = {p for f in found if f.fatal for p in f.positions}
-            empty = [p for p in empty if p not in already]
-            if empty:
-                findings.append(Finding(col.name, tuple(empty),
-                                        f"empty, but {col.name} ({col.label_zh}) is required"))
-        out.index = index
-        data[col.name] = out
-
-    geoms, geo_findings, repairs_at = check_geometries(raw.frame["geometry"].to_numpy(),
-                                                       sch.geometry)
-    if raw.unparsed:
-        pos = sorted(raw.unparsed)
-        sample = "; ".join(repr(raw.unparsed[p])[:60] for p in pos[:3])
-        findings.append(Finding("geometry", tuple(pos),
-                                f"cannot read the geometry from {raw.geometry_from}: {sample}"))
-        geo_findings = [f for f in geo_findings
-                        if not (f.message == "no geometry" and set(f.positions) <= set(pos))]
-    findings += geo_findings
+    data, found = _attributes(raw, sch, mapping, index)
+    findings += found
+    geoms, found, repairs_at = _geometries(raw, sch)
+    findings += found
     dat = datum.lower().replace("-", "").replace("_", "") if datum else None
     dat = dat if dat is None or dat in DATUMS else datum  # unknown: the message quotes it
-    crs_obj, crs_source, crs_findings = check_crs(geoms, raw.crs, declared=crs, datum=dat)
-    findings += crs_findings
+    crs_obj, crs_source, found = check_crs(geoms, raw.crs, declared=crs, datum=dat)
+    findings += found
 
     for f in findings:
         rows = tuple(labels[p] for p in f.positions)
@@ -242,7 +211,7 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         else:
             notes.append(Note(f.column, rows, f.message))
     if problems:
-        raise LayerValidationError(src, problems)
+        raise LayerValidationError(str(path), problems)
 
     gdf = gpd.GeoDataFrame(data, index=index,
                            geometry=gpd.GeoSeries(geoms, index=index, crs=crs_obj))
@@ -256,7 +225,8 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         crs_source = f"shifted from {dat} {'GCJ-02' if dat == 'gcj02' else 'BD-09'}"
     epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
     report = LayerReport(
-        source=src, layer=sch.name, driver=raw.driver, rows=n, file_layer=raw.file_layer,
+        source=str(path), layer=sch.name, driver=raw.driver, rows=len(gdf),
+        file_layer=raw.file_layer,
         columns={**({id_header: sch.id_column} if id_header else {}),
                  **{h: c for c, h in mapping.items()}},
         unknown_columns=unknown,
@@ -268,6 +238,51 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         repairs=[Repair(labels[p], reason, result) for p, reason, result in repairs_at],
         notes=notes)
     return ReadResult(gdf=gdf, report=report)
+
+
+def _attributes(raw: RawLayer, sch: LayerSchema, mapping: dict[str, str],
+                index: pd.Index) -> tuple[dict[str, pd.Series], list[Finding]]:
+    """Every canonical column coerced (or added empty), and what coercion found."""
+    data: dict[str, pd.Series] = {}
+    findings: list[Finding] = []
+    for col in sch.columns:
+        if col.name not in mapping:
+            data[col.name] = _empty_column(col, index)
+            continue
+        values = raw.frame[mapping[col.name]].reset_index(drop=True)
+        out, found = coerce_column(values, col,
+                                   facility_kind=(sch.name == "facilities" and col.name == "kind"))
+        findings += found
+        if col.required:
+            already = {p for f in found if f.fatal for p in f.positions}
+            empty = [p for p in np.flatnonzero(out.isna().to_numpy()).tolist()
+                     if p not in already]
+            if empty:
+                findings.append(Finding(col.name, tuple(empty),
+                                        f"empty, but {col.name} ({col.label_zh}) is required"))
+        out.index = index
+        data[col.name] = out
+    return data, findings
+
+
+def _geometries(raw: RawLayer, sch: LayerSchema) -> tuple[
+        np.ndarray, list[Finding], list[tuple[int, str, str]]]:
+    """Repaired geometries, findings (unreadable WKT/coordinates first), repairs."""
+    geoms, findings, repairs = check_geometries(raw.frame["geometry"].to_numpy(), sch.geometry)
+    if not raw.unparsed:
+        return geoms, findings, repairs
+    pos = sorted(raw.unparsed)
+    sample = "; ".join(repr(raw.unparsed[p])[:60] for p in pos[:3])
+    unreadable = Finding("geometry", tuple(pos),
+                         f"cannot read the geometry from {raw.geometry_from}: {sample}")
+    kept = [unreadable]
+    for f in findings:  # unreadable rows also have no geometry: say it once
+        if f.message == "no geometry":
+            f = Finding(f.column, tuple(p for p in f.positions if p not in raw.unparsed),
+                        f.message, f.fatal)
+        if f.positions or f.message != "no geometry":
+            kept.append(f)
+    return geoms, kept, repairs
 
 
 def _canonical_layer(name: str) -> str | None:

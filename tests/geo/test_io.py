@@ -489,12 +489,15 @@ def test_empty_geometry_and_empty_id(tmp_path: Path) -> None:
 
 
 def test_unreadable_wkt_names_rows(tmp_path: Path) -> None:
-    rows = community_rows(2)
+    rows = community_rows(3)
     rows[1]["几何"] = "POLYGON((1 2, 3"
+    rows[2]["几何"] = ""
     with pytest.raises(LayerValidationError) as exc:
         read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
-    (msg,) = problems_of(exc)["geometry"]
-    assert "cannot read the geometry from 几何 (WKT)" in msg and "C0002 (line 3)" in msg
+    unreadable, missing = problems_of(exc)["geometry"]
+    assert "cannot read the geometry from 几何 (WKT)" in unreadable
+    assert unreadable.endswith("(rows: C0002 (line 3))")
+    assert missing == "geometry: no geometry (rows: C0003 (line 4))"  # C0002 said once
 
 
 def test_lines_in_communities_and_polygons_in_streets(tmp_path: Path) -> None:
