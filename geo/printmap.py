@@ -50,6 +50,7 @@ from geo.crs import local_metric_crs
 from geo.printmap_content import (
     LABELS,
     column_label,
+    coverage_by_zone,
     coverage_rows,
     fmt,
     is_share,
@@ -74,7 +75,8 @@ from geo.printmap_layout import (
     text_width_mm,
 )
 
-__all__ = ["FACILITY_STYLE", "LABELS", "PrintedMaps", "crs_note", "print_zone_maps"]
+__all__ = ["FACILITY_STYLE", "LABELS", "PrintedMaps", "coverage_by_zone", "crs_note",
+           "print_zone_maps"]
 
 Lang = Literal["zh", "en"]
 
@@ -89,11 +91,12 @@ FACILITY_STYLE: dict[str, tuple[str, str]] = {
 """Marker and colour per facility kind (keys of :data:`geo.schema.FACILITY_KINDS`)."""
 
 # Set3 without its grey (grey means "not in a zone"); neighbouring zones get different colours.
-_PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
-            "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f")
+_PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+            "#ccebc5", "#bc80bd", "#ffed6f", "#fb8072")  # salmon last: it reads as a warning
 _NEIGHBOUR_M = 60.0  # zones closer than this (across a street) are neighbours for colouring
 _EXCLUDED_FILL, _EXCLUDED_EDGE = "#f0f0f0", "#9a9a9a"
 _OTHER_FILL = "#e4e4e4"
+_MIN_SPAN_M = 250.0  # a zone page shows at least this much ground, so a small zone has context
 _INK = "#222222"
 
 
@@ -124,16 +127,16 @@ class PrintedMaps:
 # --------------------------------------------------------------------------------------------
 # Preparing the layers
 # --------------------------------------------------------------------------------------------
-def _print_crs(zones: gpd.GeoDataFrame) -> pyproj.CRS:
+def _print_crs(layer: gpd.GeoDataFrame) -> pyproj.CRS:
     """The CRS to draw in: the data's own if it is projected in metres (not Mercator)."""
-    crs = pyproj.CRS.from_user_input(zones.crs)
+    crs = pyproj.CRS.from_user_input(layer.crs)
     units = {a.unit_name for a in crs.axis_info[:2]}
     op = crs.coordinate_operation
     method = op.method_name.lower() if op is not None else ""
     mercator = "mercator" in method and "transverse" not in method
     if crs.is_projected and units == {"metre"} and not mercator:
         return crs
-    return local_metric_crs(zones)
+    return local_metric_crs(layer)
 
 
 def crs_note(crs: pyproj.CRS, lang: str) -> str:
@@ -223,33 +226,51 @@ def _draw_facilities(ax: Axes, layers: _Layers, *, size: float,
 
 def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, str]], *, size: float,
                   m_per_mm: float, colour: str, extent: tuple[float, float, float, float],
-                  box: bool) -> None:
-    """Write labels at points, skipping to the short text when the long one would collide.
+                  box: bool, taken: list[tuple[float, float, float, float]]) -> None:
+    """Write labels at points without overlaps where possible.
 
-    ``items`` are (x, y, long text, short text) in placement priority order.
+    ``items`` are (x, y, long text, short text) in placement priority order. The long text goes
+    at the point or nudged just above or below it; failing that the short text, also nudged
+    sideways; failing that the short text at the point even if it overlaps (every item gets a
+    label unless its short text is empty). ``taken`` holds the boxes (in map units) of labels
+    already on the map and receives the new ones.
     """
     prop = font(size=size)
-    taken: list[tuple[float, float, float, float]] = []
     line_mm = size * MM_PER_PT * 1.25
     xmin, xmax, ymin, ymax = extent
+
+    def free(rect: tuple[float, float, float, float]) -> bool:
+        inside = xmin <= rect[0] and rect[2] <= xmax and ymin <= rect[1] and rect[3] <= ymax
+        return inside and all(rect[2] < r[0] or r[2] < rect[0] or rect[3] < r[1]
+                              or r[3] < rect[1] for r in taken)
+
     for x, y, long, short in items:
-        for text in (long, short):
+        choice = None
+        for text, sideways in ((long, False), (short, True)):
             if not text:
                 continue
             w = (text_width_mm(text, prop) + 1.2) * m_per_mm / 2
             h = (line_mm * (text.count("\n") + 1) + 0.8) * m_per_mm / 2
-            rect = (x - w, y - h, x + w, y + h)
-            fits = xmin <= rect[0] and rect[2] <= xmax and ymin <= rect[1] and rect[3] <= ymax
-            clear = all(rect[2] < r[0] or r[2] < rect[0] or rect[3] < r[1] or r[3] < rect[1]
-                        for r in taken)
-            if (fits and clear) or text == short:
-                taken.append(rect)
-                bbox = (dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.75,
-                             edgecolor="none") if box else None)
-                ax.text(x, y, text, fontproperties=prop, ha="center", va="center",
-                        color=colour, zorder=8, bbox=bbox, clip_on=True, parse_math=False,
-                        linespacing=1.1)
+            shifts = [(0.0, 0.0), (0.0, 2.1 * h), (0.0, -2.1 * h)]  # h, w are half sizes
+            if sideways:
+                shifts += [(2.1 * w, 0.0), (-2.1 * w, 0.0), (0.0, 4.2 * h), (0.0, -4.2 * h)]
+            for dx, dy in shifts:
+                rect = (x + dx - w, y + dy - h, x + dx + w, y + dy + h)
+                if free(rect):
+                    choice = (x + dx, y + dy, text, rect)
+                    break
+            if choice is None and text == short:
+                choice = (x, y, text, (x - w, y - h, x + w, y + h))
+            if choice is not None:
                 break
+        if choice is None:
+            continue
+        cx, cy, text, rect = choice
+        taken.append(rect)
+        bbox = (dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.75,
+                     edgecolor="none") if box else None)
+        ax.text(cx, cy, text, fontproperties=prop, ha="center", va="center", color=colour,
+                zorder=8, bbox=bbox, clip_on=True, parse_math=False, linespacing=1.1)
 
 
 def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
@@ -292,7 +313,7 @@ def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
                  for (x, y), z, hh in zip(anchors, zones.index, zones["households"],
                                           strict=True)]
         _place_labels(ax, items, size=frame.pt(8.5), m_per_mm=m_per_mm, colour=_INK,
-                      extent=extent, box=True)
+                      extent=extent, box=True, taken=[])
         return
     others_items = [(x, y, str(z), "") for (x, y), z in zip(anchors, zones.index, strict=True)
                     if z != focus]
@@ -301,10 +322,11 @@ def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
     order = np.argsort(-mine_com.geometry.area.to_numpy(), kind="stable")
     items = [(pts[i, 0], pts[i, 1], _compound_name(mine_com, i),
               str(numbers[str(mine_com.index[i])])) for i in order]
-    _place_labels(ax, items, size=frame.pt(6.5), m_per_mm=m_per_mm, colour=_INK,
-                  extent=extent, box=False)
+    taken: list[tuple[float, float, float, float]] = []
+    _place_labels(ax, items, size=frame.pt(7.5), m_per_mm=m_per_mm, colour=_INK,
+                  extent=extent, box=False, taken=taken)
     _place_labels(ax, others_items, size=frame.pt(7), m_per_mm=m_per_mm, colour="#777777",
-                  extent=extent, box=False)
+                  extent=extent, box=False, taken=taken)
 
 
 def _zone_anchors(geoms: gpd.GeoSeries) -> np.ndarray:
@@ -321,7 +343,7 @@ def _compound_name(com: gpd.GeoDataFrame, i: int) -> str:
 def _legend_entries(layers: _Layers, *, focus: str | None, lang: str) -> list[LegendEntry]:
     text = LABELS[lang]
     entries: list[LegendEntry] = []
-    some_colour = next(iter(layers.colours.values()))
+    some_colour = next(iter(layers.colours.values()), _PALETTE[0])
     if focus is None:
         entries.append(LegendEntry("patch", text["zone_fill"],
                                    (("facecolor", some_colour), ("edgecolor", _INK),
@@ -377,12 +399,12 @@ def _side_tables(layers: _Layers, *, focus: str | None, lang: str,
         for c in scalars:
             v = pd.to_numeric(stats[c], errors="coerce")
             total.append(fmt(v.sum()) if v.notna().any() and not is_share(stats[c]) else "")
-        tables.append(Table(text["zones_table"], header, [*rows, total], more=more,
-                            shade_last=True))
         cov = coverage_rows(stats, None, lang)
         if cov:
             tables.append(Table(text["coverage_all"], [text["kind"], text["before"],
                                                       text["after"]], cov, more=more))
+        tables.append(Table(text["zones_table"], header, [*rows, total], more=more,
+                            shade_last=True, split=True))
         return tables
     row = stats.loc[focus]
     tables.append(Table(text["summary"], [text["item"], text["value"]],
@@ -464,13 +486,14 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     ax = fig.add_axes((mx / W, my / H, mw / W, mh / H))
     com = layers.communities
     if focus is None:
-        bounds = tuple(np.r_[com.total_bounds[:2].clip(max=layers.zones.total_bounds[:2]),
-                             com.total_bounds[2:].clip(min=layers.zones.total_bounds[2:])])
+        both = np.vstack([com.total_bounds, layers.zones.total_bounds])  # zones may be empty
+        bounds = (*np.nanmin(both[:, :2], axis=0), *np.nanmax(both[:, 2:], axis=0))
         pad = 0.03
     else:
         bounds = tuple(layers.zones.geometry[focus].bounds)
         pad = 0.12
-    xmin, xmax, ymin, ymax, m_per_mm = fit_extent(bounds, width_mm=mw, height_mm=mh, pad=pad)
+    xmin, xmax, ymin, ymax, m_per_mm = fit_extent(bounds, width_mm=mw, height_mm=mh, pad=pad,
+                                                  min_span_m=_MIN_SPAN_M)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
@@ -601,7 +624,7 @@ def print_zone_maps(
     day = (dt.date.fromisoformat(date) if isinstance(date, str)
            else date if date is not None else dt.date.today())
     text = LABELS[lang]
-    crs = _print_crs(zones)
+    crs = _print_crs(communities)
     z = with_zone_index(zones).to_crs(crs)
     z = z.loc[sorted(z.index)]
     com = communities.to_crs(crs)

@@ -37,6 +37,7 @@ __all__ = [
     "LABELS",
     "column_label",
     "count_in_zones",
+    "coverage_by_zone",
     "coverage_rows",
     "fmt",
     "is_share",
@@ -88,7 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
         "hh_label": "{households:,} 户",
         "households": "户数",
         "compounds": "小区数",
-        "facilities": "区内现有设施",
+        "facilities": "现有设施",
         "planned_n": "规划设施",
         "count_unit": "{n} 处",
     },
@@ -131,8 +132,8 @@ LABELS: dict[str, dict[str, str]] = {
         "hh_label": "{households:,} hh",
         "households": "Households",
         "compounds": "Compounds",
-        "facilities": "Existing facilities",
-        "planned_n": "Planned facilities",
+        "facilities": "Existing",
+        "planned_n": "Planned",
         "count_unit": "{n}",
     },
 }
@@ -233,8 +234,6 @@ def validate_inputs(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                 problems.append(Problem("zones.zone_id", tuple(sorted(set(zid[dup].astype(str)))),
                                         "must be unique (one row per zone)"))
             zone_ids = set(zid.dropna().astype(str))
-        if len(zones) == 0:
-            problems.append(Problem("zones", (), "has no zones to print"))
         if _check_layer("zones", z.set_index("zone_id") if "zone_id" in z.columns else z,
                         ["households", "n_communities"], polygons, problems):
             for col in ("households", "n_communities"):
@@ -246,8 +245,10 @@ def validate_inputs(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                                             "must be a number >= 0"))
     else:
         _check_layer("zones", zones, [], polygons, problems)
+    if isinstance(communities, gpd.GeoDataFrame) and len(communities) == 0:
+        problems.append(Problem("communities", (), "has no compounds to print"))
     if _check_layer("communities", communities, ["name", "zone_id", "households"], polygons,
-                    problems) and zone_ids:
+                    problems):
         cz = communities["zone_id"]
         unknown = cz.notna() & ~cz.astype(str).isin(list(zone_ids))
         if unknown.any():
@@ -344,6 +345,67 @@ def _coverage_kinds(table: pd.DataFrame) -> list[str]:
         if m:
             kinds[m.group(2)] = None
     return list(kinds)
+
+
+def coverage_by_zone(communities: pd.DataFrame, *, kinds: Sequence[str] | None = None,
+                     before: str = "covered_{kind}_before", after: str = "covered_{kind}",
+                     weight: str = "households") -> pd.DataFrame:
+    """Per zone, the share of households in covered compounds before and after the plan.
+
+    The result is the ``zone_table`` that :func:`geo.printmap.print_zone_maps` prints as the
+    coverage table. Compounds without a zone are left out; a compound whose flag is missing
+    counts in neither the covered households nor the total of that kind.
+
+    Parameters
+    ----------
+    communities
+        Compounds with ``zone_id``, ``weight`` and boolean covered flags per kind.
+    kinds
+        Facility kinds to report; by default every key of :data:`geo.schema.FACILITY_KINDS`
+        with a ``before`` or ``after`` column.
+    before, after
+        Column name patterns of the covered flags, with ``{kind}`` for the kind.
+    weight
+        What is counted (``households``); a missing weight counts as 0.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``zone_id`` (sorted), columns ``coverage_before_<kind>`` and
+        ``coverage_after_<kind>`` (0–1; NaN where nothing is known).
+
+    Examples
+    --------
+    >>> com = pd.DataFrame({"zone_id": ["Z1", "Z1", "Z2", None],
+    ...                     "households": [100, 300, 50, 10],
+    ...                     "covered_parking_before": [True, False, None, True],
+    ...                     "covered_parking": [True, True, False, True]})
+    >>> table = coverage_by_zone(com)
+    >>> table.columns.tolist()
+    ['coverage_before_parking', 'coverage_after_parking']
+    >>> table.loc["Z1"].tolist(), table.loc["Z2"].tolist()
+    ([0.25, 1.0], [nan, 0.0])
+    """
+    if kinds is None:
+        kinds = [k for k in FACILITY_KINDS
+                 if before.format(kind=k) in communities.columns
+                 or after.format(kind=k) in communities.columns]
+    zoned = communities[communities["zone_id"].notna()]
+    zone = zoned["zone_id"].astype(str).rename("zone_id")
+    w = pd.to_numeric(zoned[weight], errors="coerce").fillna(0.0).astype(float)
+    out = pd.DataFrame(index=pd.Index(sorted(zone.unique()), name="zone_id"))
+    for kind in kinds:
+        for when, pattern in (("before", before), ("after", after)):
+            col = pattern.format(kind=kind)
+            if col not in zoned.columns:
+                continue
+            flag = zoned[col].astype("boolean")
+            known = w.where(flag.notna(), 0.0)
+            covered = w.where(flag.fillna(False).astype(bool), 0.0)
+            total = known.groupby(zone).sum()
+            share = covered.groupby(zone).sum() / total.where(total > 0)
+            out[f"coverage_{when}_{kind}"] = share.reindex(out.index)
+    return out
 
 
 def zone_stats(zones: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,

@@ -303,14 +303,17 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
         used = [draw_table(ax, half, x=x + k * (half_w + 3.0), top=y, width=half_w,
                            max_height=room, size=size) for k, half in enumerate(halves)]
         return top - y + max(used)
+    more_at: int | None = None  # the row that says how many rows were left out
     if len(rows) > n_fit:
         tail = rows[-1:] if table.shade_last else []
         keep = max(n_fit - 1 - len(tail), 0)
         left_out = len(rows) - keep - len(tail)
         more = [table.more.format(n=left_out)] + [""] * (len(table.header) - 1)
         rows = [*rows[:keep], more, *tail][-n_fit:] if n_fit else []
+        more_at = keep if n_fit else None
     ncol = len(table.header)
-    need = [max(text_width_mm(str(r[j]), prop) for r in [table.header, *rows]) + 2 * pad
+    measured = [r for i, r in enumerate(rows) if i != more_at]
+    need = [max(text_width_mm(str(r[j]), prop) for r in [table.header, *measured]) + 2 * pad
             for j in range(ncol)]
     widths = list(need)
     k = table.stretch
@@ -329,14 +332,18 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
         if i and table.shade_last and i == len(rows):
             ax.add_patch(Rectangle((x, y - row_h * (i + 1)), width, row_h, facecolor="#f4f4f4",
                                    edgecolor="none"))
-        p = prop
+        if more_at is not None and i - 1 == more_at:  # one cell across the whole row
+            ax.text(x + pad, yc, _ellipsize(str(cells[0]), prop, width - 2 * pad),
+                    fontproperties=prop, ha="left", va="center_baseline", color=_INK,
+                    parse_math=False)
+            cells = []
         for j, cell in enumerate(cells):
-            text = _ellipsize(str(cell), p, widths[j] - 2 * pad)
+            text = _ellipsize(str(cell), prop, widths[j] - 2 * pad)
             if table._aligns[j] == "r":
-                ax.text(lefts[j] + widths[j] - pad, yc, text, fontproperties=p, ha="right",
+                ax.text(lefts[j] + widths[j] - pad, yc, text, fontproperties=prop, ha="right",
                         va="center_baseline", color=_INK, parse_math=False)
             else:
-                ax.text(lefts[j] + pad, yc, text, fontproperties=p, ha="left",
+                ax.text(lefts[j] + pad, yc, text, fontproperties=prop, ha="left",
                         va="center_baseline", color=_INK, parse_math=False)
         ax.add_line(Line2D([x, x + width], [y - row_h * (i + 1)] * 2, color=_GRID,
                            linewidth=0.4 if i else 0.8))

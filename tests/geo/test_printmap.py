@@ -169,6 +169,9 @@ def test_tables_show_zone_figures_and_coverage(synthetic_print):
     hh = int(grid.loc[["C00", "C01", "C10", "C11"], "households"].sum())
     assert hh == 100 + 101 + 110 + 111
     assert f"{hh:,}" in text
+    for heading in ("片区概况", "项目", "数值", "设施覆盖", "设施类型", "改造前", "改造后",
+                    "小区名录", "序号", "小区名称", "户数"):
+        assert heading in text, f"table heading {heading!r} missing"
     assert "25%" in text and "75%" in text  # coverage before / after of Z001
     assert "投资（万元）" in text and "120.5" in text
     overview = _pdftotext(out.pdf, 1)
@@ -177,6 +180,8 @@ def test_tables_show_zone_figures_and_coverage(synthetic_print):
     expected = (0.25 * hz["Z001"] + 0.5 * hz["Z002"]) / (hz["Z001"] + hz["Z002"])
     assert f"{expected:.0%}" in overview
     assert "合计" in overview and f"{int(hz.sum()):,}" in overview
+    for heading in ("片区一览", "片区", "户数", "小区数", "现有设施", "规划设施"):
+        assert heading in overview, f"table heading {heading!r} missing"
 
 
 def test_pngs_at_the_requested_resolution(synthetic_print):
@@ -398,3 +403,31 @@ def test_crs_note_names_the_gauss_kruger_zone_in_chinese():
         "CGCS2000 / 3度带高斯-克吕格 CM 114E (EPSG:4547)"
     assert crs_note(pyproj.CRS("EPSG:4547"), "en") == \
         "CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547)"
+
+
+def test_map_labels_do_not_overlap_when_there_is_room():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from geo.printmap import _place_labels
+
+    fig = Figure(figsize=(4, 4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    extent = (0.0, 1000.0, 0.0, 1000.0)
+    ax.set_xlim(0, 1000)
+    ax.set_ylim(0, 1000)
+    m_per_mm = 1000.0 / (4 * 25.4)
+    items = [(500.0, 500.0, "第一小区名称很长", "1"), (505.0, 500.0, "第二小区名称很长", "2"),
+             (500.0, 505.0, "第三小区", "3"), (100.0, 100.0, "远处小区", "4"),
+             (900.0, 900.0, "另一个", "")]
+    _place_labels(ax, items, size=8.0, m_per_mm=m_per_mm, colour="black", extent=extent,
+                  box=False, taken=[])
+    texts = {t.get_text(): t for t in ax.texts}
+    assert "第一小区名称很长" in texts and "远处小区" in texts and "另一个" in texts
+    assert len(texts) == 5, "every item with a short text gets a label"
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(),
+                                                     ax.texts[j].get_text())
