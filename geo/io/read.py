@@ -176,7 +176,7 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         communities layer with no rows.
     """
     sch = _schema(schema)
-    raw = open_layer(path, layer=layer, prefer=sch.name, encoding=encoding)
+    raw = open_layer(path, layer=layer, prefer=(sch.name, sch.label_zh), encoding=encoding)
     headers = [str(c) for c in raw.frame.columns if c != "geometry"]
     mapping, unknown, notes = _map_headers(headers, sch)
     notes = [Note("file", (), text) for text in raw.notes] + notes

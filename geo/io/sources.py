@@ -136,19 +136,26 @@ def _dir_datasets(folder: Path) -> dict[str, Path]:
     return found
 
 
+def _vector_stems(files: dict[str, str]) -> list[str]:
+    return [stem for stem, name in files.items()
+            if PurePosixPath(name).suffix.lower() in (".shp", ".gpkg", ".geojson")]
+
+
 def _strip_suffix(name: str) -> str:
     suffix = PurePosixPath(name).suffix
     return name[: -len(suffix)] if suffix else name
 
 
 @contextmanager
-def _unzipped(source: Path, layer: str | None, prefer: str | None) -> Iterator[tuple[Path, str]]:
+def _unzipped(source: Path, layer: str | None,
+              prefer: tuple[str, ...]) -> Iterator[tuple[Path, str]]:
     """Extract one dataset (a shapefile with its sidecars, or one file) into a temp dir."""
     with zipfile.ZipFile(source) as zf:
         datasets = _zip_datasets(zf, source)
         if not datasets:
             raise _fail(source, "the zip holds no .shp, .gpkg, .geojson, .csv or .xlsx")
-        stem = _choose(list(datasets), layer, prefer, source)
+        stem = _choose(list(datasets), layer, prefer, source,
+                       vector=_vector_stems({k: v.filename for k, v in datasets.items()}))
         info = datasets[stem]
         base = _strip_suffix(info.filename)
         members = [i for i in zf.infolist()
@@ -169,18 +176,25 @@ def _unzipped(source: Path, layer: str | None, prefer: str | None) -> Iterator[t
             yield main, stem
 
 
-def _choose(names: list[str], layer: str | None, prefer: str | None, source: Path) -> str:
-    """Pick the layer asked for, else the only one, else the one named like the schema."""
+def _choose(names: list[str], layer: str | None, prefer: tuple[str, ...], source: Path, *,
+            vector: list[str] | None = None) -> str:
+    """Pick the layer asked for, else the only one, else the one named like the schema.
+
+    Failing those, the only vector dataset among tables (a shapefile zipped with a spreadsheet
+    of notes).
+    """
     if layer is not None:
         if layer in names:
             return layer
         raise _fail(source, f"no layer {layer!r}; the file has: {', '.join(names)}")
     if len(names) == 1:
         return names[0]
-    if prefer is not None:
-        for n in names:
-            if normalise_header(n) == prefer:
-                return n
+    wanted = {normalise_header(w) for w in prefer}
+    for n in names:
+        if normalise_header(n) in wanted:
+            return n
+    if vector is not None and len(vector) == 1:
+        return vector[0]
     raise _fail(source, f"the file has {len(names)} layers ({', '.join(names)}); "
                         "say which one to read (layer=… / --layer-name)")
 
@@ -211,7 +225,7 @@ def list_file_layers(path: str | Path) -> list[str]:
         raise _fail(p, f"cannot open the file: {exc}") from exc
 
 
-def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None = None,
+def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str, ...] = (),
                encoding: str | None = None) -> RawLayer:
     """Read one layer of a file with its own headers.
 
@@ -223,7 +237,8 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None
     layer
         Layer (GeoPackage), dataset stem (zip, folder) or sheet (Excel) to read.
     prefer
-        Canonical layer name to pick when the file has several layers and ``layer`` is None.
+        Layer names to pick when the file has several layers and ``layer`` is None (the
+        schema's name and Chinese label).
     encoding
         Text encoding of the attributes (shapefile DBF, CSV); detected when None.
 
@@ -240,7 +255,8 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None
         datasets = _dir_datasets(p)
         if not datasets:
             raise _fail(p, "the folder holds no .shp, .gpkg, .geojson, .csv or .xlsx")
-        stem = _choose(list(datasets), layer, prefer, p)
+        stem = _choose(list(datasets), layer, prefer, p,
+                       vector=_vector_stems({k: v.name for k, v in datasets.items()}))
         raw = open_layer(datasets[stem], encoding=encoding)
         raw.file_layer = stem
         return raw
@@ -256,7 +272,7 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: str | None
     return _open_vector(p, layer=layer, prefer=prefer, encoding=encoding)
 
 
-def _open_vector(p: Path, *, layer: str | None, prefer: str | None,
+def _open_vector(p: Path, *, layer: str | None, prefer: tuple[str, ...],
                  encoding: str | None) -> RawLayer:
     enc, enc_source = (encoding, "declared") if encoding else (None, None)
     dbf = next((d for d in (p.with_suffix(".dbf"), p.with_suffix(".DBF")) if d.exists()), None)
@@ -307,7 +323,7 @@ def _read_vector(p: Path, layer: str, encoding: str | None) -> tuple[pd.DataFram
     return pyogrio.read_dataframe(p, **kwargs), info
 
 
-def _read_table(p: Path, *, layer: str | None, prefer: str | None,
+def _read_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
                 encoding: str | None) -> tuple[pd.DataFrame, str, str | None, str | None, str]:
     """All cells of a table, header row included (as row 0 ...), as text or Excel values."""
     suffix = p.suffix.lower()
@@ -366,7 +382,7 @@ def _with_header(cells: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return body, start
 
 
-def _open_table(p: Path, *, layer: str | None, prefer: str | None,
+def _open_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
                 encoding: str | None) -> RawLayer:
     try:
         cells, driver, used, source, sheet = _read_table(p, layer=layer, prefer=prefer,

@@ -679,3 +679,18 @@ def test_folder_of_shapefiles(tmp_path: Path) -> None:
     assert layers["communities"].gdf["name"].iloc[1] == "建设路小区"
     assert layers["communities"].report.encoding == "GBK"
     assert layers["streets"].report.file_layer == "streets"
+
+
+def test_zip_with_chinese_layer_names_and_a_notes_spreadsheet(tmp_path: Path) -> None:
+    shp = tmp_path / "src" / "c.shp"
+    shp.parent.mkdir()
+    _chinese_shapefile(shp, encoding="GBK")
+    notes = tmp_path / "src" / "说明.xlsx"
+    pd.DataFrame({"说明": ["数据来源：住建局"]}).to_excel(notes, index=False)
+    members = {**_shapefile_members(shp, stem="小区"), "说明.xlsx": notes.read_bytes()}
+    z = _zip(tmp_path / "delivery.zip", members)
+    assert read_layer(z, "communities").report.file_layer == "小区"   # by its Chinese name
+    assert list(read_layers(z)) == ["communities"]
+    members = {**_shapefile_members(shp, stem="xq2024"), "说明.xlsx": notes.read_bytes()}
+    z = _zip(tmp_path / "other.zip", members)
+    assert read_layer(z, "communities").report.file_layer == "xq2024"  # the only vector one
