@@ -383,11 +383,13 @@ def _network_from_parts(parts: npt.NDArray[np.object_], *, crs: Any, precision_m
 
 
 def network_from_osm(path: str | Path, *, crs: Any = None,
+                     bounding_box: Any = None,
                      min_component_m: float = DEFAULT_MIN_COMPONENT_M) -> WalkNetwork:
     """Build a walking network from an OSM PBF extract.
 
-    Reads the walkable ways (``pyrosm``'s walking filter: no motorways, no ``foot=no``) and
-    joins them only where they share an OSM node (bridges and tunnels cross without meeting).
+    The walkable ways come from :func:`geo.osm.read_osm` (its ``streets``: no motorways or
+    trunk roads, nothing closed by ``foot=no``); ways are joined only where they share an OSM
+    node (bridges and tunnels cross without meeting).
 
     Parameters
     ----------
@@ -395,6 +397,8 @@ def network_from_osm(path: str | Path, *, crs: Any = None,
         The ``.osm.pbf`` file.
     crs
         Metric CRS to project to; the local CGCS2000 Gauss-Kruger zone when omitted.
+    bounding_box
+        Passed to :func:`geo.osm.read_osm` to read only part of the extract.
     min_component_m
         Components with less street length are fragments.
 
@@ -402,16 +406,13 @@ def network_from_osm(path: str | Path, *, crs: Any = None,
     -------
     WalkNetwork
     """
-    import pyrosm
+    from geo.osm import read_osm
 
-    edges = pyrosm.OSM(str(path)).get_network(network_type="walking")
-    if edges is None or len(edges) == 0:
+    streets = read_osm(path, bounding_box=bounding_box)["streets"]
+    if len(streets) == 0:
         msg = f"{path}: no walkable way in the extract"
         raise NetworkError(msg)
-    edges = edges.set_crs(4326, allow_override=True) if edges.crs is None else edges
-    edges = edges.to_crs(crs if crs is not None else local_metric_crs(edges))
-    streets = gpd.GeoDataFrame({"road_class": edges["highway"].astype("string")},
-                               geometry=edges.geometry.values, crs=edges.crs)
+    streets = streets.to_crs(crs if crs is not None else local_metric_crs(streets))
     return network_from_lines(streets, node_crossings=False, min_component_m=min_component_m)
 
 
@@ -467,8 +468,13 @@ class PolygonSnap:
 
 
 def _edge_tree(net: WalkNetwork, usable: bool) -> tuple[shapely.STRtree, IntArray]:
-    ids = np.flatnonzero(~net.edge_is_fragment if usable else net.edge_is_fragment)
-    return shapely.STRtree(_edge_geoms(net)[ids]), ids
+    key = f"_edge_tree_{usable}"
+    cached: tuple[shapely.STRtree, IntArray] | None = net.__dict__.get(key)
+    if cached is None:
+        ids = np.flatnonzero(~net.edge_is_fragment if usable else net.edge_is_fragment)
+        cached = (shapely.STRtree(_edge_geoms(net)[ids]), ids)
+        net.__dict__[key] = cached
+    return cached
 
 
 def _edge_geoms(net: WalkNetwork) -> npt.NDArray[np.object_]:
@@ -564,10 +570,8 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
     if n and net.n_edges:
         tree, ids = _edge_tree(net, usable=True)
         outline = shapely.boundary(polys)
-        pi, ti = tree.query(outline, predicate="dwithin", distance=tolerance_m)
-        e = ids[ti]
+        pi, e, d = _nearest_edges(tree, ids, outline, tolerance_m, access_points)
         geoms = _edge_geoms(net)[e]
-        d = shapely.distance(outline[pi], geoms)
         order = np.lexsort((e, d, pi))
         pi, e, d, geoms = pi[order], e[order], d[order], geoms[order]
         rank = np.arange(pi.size) - np.searchsorted(pi, pi)
@@ -588,6 +592,31 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
         frag[missing] = _fragment_near(net, shapely.boundary(polys[missing]), tolerance_m)
     return PolygonSnap(owner=owner.astype(np.int64), edge=edge, offset=offset,
                        connector_m=conn, fragment_m=frag, gate_xy=gate_xy)
+
+
+def _nearest_edges(tree: shapely.STRtree, ids: IntArray, geoms: npt.NDArray[np.object_],
+                   tolerance_m: float, k: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """Edges within ``tolerance_m`` of each geometry, enough to hold its ``k`` nearest.
+
+    Searches a growing radius: a geometry with ``k`` edges within ``r`` has its ``k`` nearest
+    among them, so only the others are searched again further out (few candidate pairs).
+    """
+    found_p, found_e, found_d = [], [], []
+    todo = np.arange(geoms.size)
+    radius = min(25.0, tolerance_m)
+    while todo.size:
+        gi, ti = tree.query(geoms[todo], predicate="dwithin", distance=radius)
+        counts = np.bincount(gi, minlength=todo.size)
+        done = (counts >= k) | (radius >= tolerance_m)
+        keep = done[gi]
+        p = todo[gi[keep]]
+        e = ids[ti[keep]]
+        found_p.append(p)
+        found_e.append(e)
+        found_d.append(shapely.distance(geoms[p], tree.geometries[ti[keep]]))
+        todo = todo[~done]
+        radius = min(radius * 2, tolerance_m)
+    return np.concatenate(found_p), np.concatenate(found_e), np.concatenate(found_d)
 
 
 def split_edges(net: WalkNetwork, edge: npt.ArrayLike, offset: npt.ArrayLike

@@ -259,21 +259,31 @@ def _as_network(network: WalkNetwork | gpd.GeoDataFrame,
 # distances
 
 
-def _multi_source(graph: sparse.coo_array, n: int, nodes: npt.NDArray[np.int64],
+def _multi_source(graph: sparse.csr_array, nodes: npt.NDArray[np.int64],
                   offsets: FloatArray) -> FloatArray:
     """Distance of every node from the nearest source, each source starting at its offset.
 
-    One Dijkstra from a super-source (node ``n``) joined to every source node by its offset.
+    One Dijkstra from a super-source joined to every source node by its offset. ``graph`` has
+    one spare empty last row and column, which becomes the super-source.
     """
+    n = graph.shape[0] - 1
     start = np.full(n, np.inf)
     np.minimum.at(start, nodes, offsets)
     src = np.flatnonzero(np.isfinite(start))
-    rows = np.concatenate([graph.row, np.full(src.size, n)])
-    cols = np.concatenate([graph.col, src])
-    data = np.concatenate([graph.data, start[src]])
-    aug = sparse.csr_array((data, (rows, cols)), shape=(n + 1, n + 1))
+    indptr = graph.indptr.copy()
+    indptr[-1] += src.size
+    aug = sparse.csr_array((np.concatenate([graph.data, start[src]]),
+                            np.concatenate([graph.indices, src]), indptr),
+                           shape=graph.shape)
     dist = csgraph.dijkstra(aug, directed=True, indices=n)
     return np.asarray(dist[:n], dtype=np.float64)
+
+
+def _with_spare_node(graph: sparse.csr_array) -> sparse.csr_array:
+    """The graph with one more (empty) row and column."""
+    n = graph.shape[0]
+    return sparse.csr_array((graph.data, graph.indices, np.r_[graph.indptr, graph.indptr[-1]]),
+                            shape=(n + 1, n + 1))
 
 
 @dataclass(frozen=True)
@@ -303,8 +313,7 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
     acc_node = nodes[:ps.edge.size]
     fac_node = np.full(len(fpts), -1, dtype=np.int64)
     fac_node[f_ok] = nodes[ps.edge.size:]
-    coo = sparse.coo_array(net2.graph)
-    n = net2.n_nodes
+    graph = _with_spare_node(net2.graph)
     n_poly = len(polys)
     access = np.bincount(ps.owner, minlength=n_poly).astype(np.int64)
     has_access = access > 0
@@ -326,7 +335,7 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
             reasons[kind] = [why] * n_poly
             dist[kind] = d
             continue
-        nd = _multi_source(coo, n, fac_node[sel], fs.connector_m[sel])
+        nd = _multi_source(graph, fac_node[sel], fs.connector_m[sel])
         node_dist[kind] = nd
         snapped_at = shapely.points(net2.xy[fac_node[sel]])
         connectors[kind] = (shapely.linestrings(np.stack([

