@@ -35,13 +35,15 @@ def register(subparsers: Any) -> None:
         help="检查输入文件 / check input files and show what would be read",
         description="Read each FILE as Pianqu would and print what was found: rows, columns "
                     "recognised, CRS, repaired geometries and assumptions. Exit 0 when every "
-                    "file can be used, 2 with the list of problems to fix. A GeoPackage (or zip) "
-                    "whose layers are named communities/facilities/sites/streets/barriers is "
-                    "checked layer by layer; otherwise the layer type is guessed from the "
-                    "geometry and headers unless --layer says it.",
+                    "file can be used, 2 with the list of problems to fix. A GeoPackage, zip or "
+                    "folder whose layers are named communities/facilities/sites/streets/barriers "
+                    "(or 小区/现有设施/候选点/道路/阻隔) is checked layer by layer; otherwise the "
+                    "layer type is guessed from the geometry and headers unless --layer says it. "
+                    "Problems name rows as '<id> (row n)', or '<id> (line k)' for CSV/XLSX "
+                    "where k is the row number Excel shows.",
     )
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="GeoPackage, GeoJSON, Shapefile (.shp or .zip), CSV/XLSX "
+                   help="GeoPackage, GeoJSON, Shapefile (.shp, .zip or a folder), CSV/XLSX "
                         "(WKT or 经度/纬度)")
     p.add_argument("--layer", choices=list(LAYERS),
                    help="what the file holds (default: guess; every layer of a GeoPackage)")
