@@ -98,6 +98,7 @@ _ZONE_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
                  "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39")
 _RING_COLORS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b")
 _EXCLUDED_COLOR = "#9e9e9e"
+_NEUTRAL_COLOR = "#9ecae1"
 _UNCOVERED_COLOR = "#d7191c"
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -366,7 +367,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
               minutes_columns: Sequence[str] | None = None,
               lang: Lang = "zh", basemap: Basemap = "none", tianditu_key: str | None = None,
               asset_url: str = DEFAULT_ASSET_URL, draw: bool = False,
-              tolerance_m: float = 1.0) -> folium.Map:
+              color_by_zone: bool = True, tolerance_m: float = 1.0) -> folium.Map:
     """A folium map of a plan's layers with toggles, legend, scale, measure and fullscreen.
 
     Parameters
@@ -401,6 +402,9 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         Base URL of the vendored assets (``data/web``).
     draw
         Add a draw toolbar (a point or a polygon) so the planner can add a candidate site.
+    color_by_zone
+        Fill compounds with their zone's colour (grey when excluded); otherwise one neutral
+        colour, so that uncovered compounds and service areas stand out.
     tolerance_m
         Simplification tolerance in metres.
 
@@ -453,7 +457,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     if communities is not None and len(communities):
         bounds.append(_add_communities(m, communities, prep=prep, uncovered=uncovered,
                                        minutes_columns=minutes_columns, lang=lang,
-                                       legend=legend))
+                                       legend=legend, color_by_zone=color_by_zone))
 
     if zones is not None and len(zones):
         zcols = ["zone_id", "households", "n_communities"]
@@ -548,7 +552,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
 
 def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
                      uncovered: pd.Series | None, minutes_columns: Sequence[str] | None,
-                     lang: Lang, legend: list[tuple[str, str]]
+                     lang: Lang, legend: list[tuple[str, str]], color_by_zone: bool = True,
                      ) -> tuple[float, float, float, float]:
     """Compounds coloured by zone (grey when excluded), red outline when uncovered."""
     mins = list(minutes_columns if minutes_columns is not None else
@@ -578,8 +582,9 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
     for col in mins:
         props[col] = [_display(v, minutes=True) for v in c[col]]
         fields.append(col)
-    props["_c"] = [colors.get(str(z), _EXCLUDED_COLOR) if has_zone else "#3182bd"
-                   for z in (c["zone_id"] if has_zone else [None] * len(c))]
+    by_zone = has_zone and color_by_zone
+    props["_c"] = [colors.get(str(z), _EXCLUDED_COLOR) if by_zone else _NEUTRAL_COLOR
+                   for z in (c["zone_id"] if by_zone else [None] * len(c))]
     props["_u"] = ["1" if u else "" for u in flag]
     fc = _feature_collection(c, props)
     aliases = [_label(f, lang) if f != "community_id" else "ID" for f in fields]
@@ -594,11 +599,11 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True),
     ).add_to(m)
-    if has_zone:
+    if by_zone:
         legend.append((_swatch("#1f77b4aa", "#444444"), _t("communities", lang)))
         legend.append((_swatch(_EXCLUDED_COLOR, "#444444"), _t("excluded", lang)))
     else:
-        legend.append((_swatch("#3182bdaa", "#444444"), _t("communities", lang)))
+        legend.append((_swatch(_NEUTRAL_COLOR, "#444444"), _t("communities", lang)))
     if bool(flag.any()):
         legend.append((_swatch("#ffffff", _UNCOVERED_COLOR), _t("uncovered", lang)))
     x0, y0, x1, y1 = (float(v) for v in c.total_bounds)

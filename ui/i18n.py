@@ -139,6 +139,12 @@ TEXT: dict[str, tuple[str, str]] = {
     # export page
     "downloads": ("下载", "Downloads"),
     "export_all": ("全部成果（.zip）", "Everything (.zip)"),
+    "shp_encoding": ("Shapefile 属性编码", "Shapefile text encoding"),
+    "shp_gbk": ("GBK（ArcGIS 默认）", "GBK (ArcGIS default)"),
+    "shp_utf8": ("UTF-8", "UTF-8"),
+    "gbk_fallback": ("{source}：部分文字无法用 GBK 编码，Shapefile 已改用 UTF-8（.cpg 已注明）。",
+                     "{source}: some text has no GBK code; the Shapefiles are in UTF-8 instead "
+                     "(the .cpg says so)."),
     "export_bureau": ("规划局 GeoJSON", "Bureau GeoJSON"),
     "export_gpkg": ("GeoPackage 项目文件", "GeoPackage project"),
     "export_shp": ("Shapefile（.zip）", "Shapefile (.zip)"),

@@ -171,11 +171,11 @@ def plan_or_notice() -> Any | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def export_files(plan_key: str, lang_: str, _plan: Any) -> dict[str, bytes]:
+def export_files(plan_key: str, lang_: str, encoding: str, _plan: Any) -> dict[str, bytes]:
     """Every bureau export of the plan (``planning.export.export_plan``) as file name -> bytes.
 
-    Keyed on the plan's key and the language; the files are written to a temporary folder and
-    read back, so nothing stays on the server's disk.
+    Keyed on the plan's key, the language and the Shapefile encoding; the files are written to a
+    temporary folder and read back, so nothing stays on the server's disk.
     """
     import io
     import tempfile
@@ -185,7 +185,8 @@ def export_files(plan_key: str, lang_: str, _plan: Any) -> dict[str, bytes]:
 
     files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="pianqu_export_") as tmp:
-        export_plan(_plan, tmp, lang="en" if lang_ == "en" else "zh")
+        export_plan(_plan, tmp, lang="en" if lang_ == "en" else "zh",
+                    shapefile_encoding=encoding)
         root = Path(tmp)
         everything = io.BytesIO()
         with zipfile.ZipFile(everything, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -55,7 +55,7 @@ planned = planned[planned["kind"] == kind] if len(planned) else planned
 basemap, tkey = basemap_choice()
 m = build_map(com, service_areas=sa, gaps=gaps, facilities=fac, planned=planned,
               uncovered=uncovered, minutes_columns=[f"walk_minutes_{kind}"], lang=L,
-              basemap=basemap, tianditu_key=tkey)
+              basemap=basemap, tianditu_key=tkey, color_by_zone=False)
 st.caption(t("click_hint", L))
 result = show_map(m, key="map_coverage", returned_objects=["last_object_clicked"])
 

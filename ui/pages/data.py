@@ -39,7 +39,8 @@ def _read_upload(name: str, data: bytes, schema: str, tmp: Path) -> dict[str, gp
 
 source = st.radio(t("data_source", L), ["sample", "upload"], horizontal=True,
                   format_func=lambda v: t(f"source_{v}", L),
-                  index=0 if st.session_state.get("data_key", "sample") == "sample" else 1)
+                  index=0 if st.session_state.get("data_key", "sample") == "sample" else 1,
+                  key="data_source")
 
 if source == "sample":
     if st.session_state.get("data_key", "sample") != "sample":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.i18n import t
+from geo.errors import LayerValidationError
+from ui.i18n import md, t
 from ui.state import export_files, lang, module_available, not_available, plan_or_notice
+from ui.widgets import problems_table
 
 L = lang()
 st.title(t("page_export", L))
@@ -17,8 +19,19 @@ if not module_available("planning.export"):
     not_available("planning.export")
     st.stop()
 
-with st.spinner(t("running", L)):
-    files = export_files(st.session_state["plan_key"], L, plan)
+encoding = st.radio(t("shp_encoding", L), ["gbk", "utf-8"], horizontal=True,
+                    format_func=lambda e: t(f"shp_{e.replace('-', '')}", L), key="shp_encoding")
+try:
+    with st.spinner(t("running", L)):
+        files = export_files(st.session_state["plan_key"], L, encoding, plan)
+except LayerValidationError as exc:
+    if encoding != "gbk":
+        raise
+    # Some text of the plan has no GBK code (e.g. "²"): say so, and export in UTF-8 instead.
+    st.warning(t("gbk_fallback", L, source=md(exc.source)))
+    problems_table(exc.problems)
+    with st.spinner(t("running", L)):
+        files = export_files(st.session_state["plan_key"], L, "utf-8", plan)
 
 st.subheader(t("downloads", L))
 _ZIP = "application/zip"
