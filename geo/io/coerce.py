@@ -254,7 +254,7 @@ def _range_findings(col: Column, out: np.ndarray, ok: np.ndarray,
     bad = np.flatnonzero(low | high).tolist()
     if not bad:
         return []
-    msg = f"{_examples(values, bad)} out of range; allowed {_limits(col)}"
+    msg = f"超出范围 / {_examples(values, bad)} out of range; allowed {_limits(col)}"
     return [Finding(col.name, tuple(bad), msg)]
 
 
@@ -291,10 +291,10 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
     findings: list[Finding] = []
     if bad:
         findings.append(Finding(col.name, tuple(bad),
-                                f"not a number: {_examples(values, bad)}"))
+                                f"不是数字 / not a number: {_examples(values, bad)}"))
     if fractional:
         findings.append(Finding(col.name, tuple(fractional),
-                                f"not a whole number: {_examples(values, fractional)}"))
+                                f"不是整数 / not a whole number: {_examples(values, fractional)}"))
     findings += _range_findings(col, out, ~np.isnan(out), values)
     if col.dtype == "int":
         return pd.Series(_int_array(out), index=values.index, name=col.name), findings
@@ -337,11 +337,12 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
     findings: list[Finding] = []
     if bad:
         findings.append(Finding(col.name, tuple(bad),
-                                f"not a share: {_examples(values, bad)}; write 0.85 or 85%"))
+                                f"不是比例 / not a share: {_examples(values, bad)}; "
+                                "write 0.85 or 85%"))
     if scaled:
         first = values.iloc[scaled[0]]
-        msg = (f"values above 1 read as percentages ({first} → {out[scaled[0]]:g}); "
-               "values up to 1 were kept as shares")
+        msg = (f"大于1的值按百分数读取 / values above 1 read as percentages "
+               f"({first} → {out[scaled[0]]:g}); values up to 1 were kept as shares")
         findings.append(Finding(col.name, tuple(scaled), msg, fatal=False))
     findings += _range_findings(col, out, ~np.isnan(out), values)
     return pd.Series(out, index=values.index, name=col.name), findings
@@ -374,19 +375,21 @@ def _coerce_year(values: pd.Series, col: Column) -> tuple[pd.Series, list[Findin
     findings: list[Finding] = []
     if groups["bad"]:
         findings.append(Finding(col.name, tuple(groups["bad"]),
-                                f"not a year: {_examples(values, groups['bad'])}; "
+                                f"不是年份 / not a year: {_examples(values, groups['bad'])}; "
                                 "write a four-digit year such as 1985"))
     if groups["short"]:
         p = groups["short"][0]
         guess = parse_year(values.iloc[p])[0]
         findings.append(Finding(col.name, tuple(groups["short"]),
-                                f"two-digit year {_examples(values, groups['short'])}: write the "
-                                f"four-digit year (did you mean {guess}?)"))
+                                f"两位数年份，请写四位 / two-digit year "
+                                f"{_examples(values, groups['short'])}: write the four-digit "
+                                f"year (did you mean {guess}?)"))
     if groups["decade"]:
         p = groups["decade"][0]
         findings.append(Finding(col.name, tuple(groups["decade"]),
-                                f"decade read as a year: {values.iloc[p]} → {arr[p]:.0f} (middle "
-                                "of the decade; 初/中/末 → 2/5/8)", fatal=False))
+                                f"年代按年份读取 / decade read as a year: {values.iloc[p]} → "
+                                f"{arr[p]:.0f} (middle of the decade; 初/中/末 → 2/5/8)",
+                                fatal=False))
     findings += _range_findings(col, arr, ~np.isnan(arr), values)
     return pd.Series(_int_array(arr), index=values.index, name=col.name), findings
 
@@ -428,8 +431,9 @@ def _coerce_kinds(values: pd.Series, col: Column) -> tuple[pd.Series, list[Findi
     if unknown:
         allowed = ", ".join(f"{k} ({v.label_zh})" for k, v in FACILITY_KINDS.items())
         findings.append(Finding(col.name, tuple(sorted(set(unknown))),
-                                f"unknown facility kind in {_examples(values, unknown)}; "
-                                f"allowed: {allowed}, separated by 、 or ,"))
+                                f"未知设施类型 / unknown facility kind in "
+                                f"{_examples(values, unknown)}; allowed: {allowed}, "
+                                "separated by 、 or ,"))
     return pd.Series(out, index=values.index, name=col.name, dtype="str"), findings
 
 
@@ -446,8 +450,9 @@ def _coerce_facility_kind(values: pd.Series, col: Column) -> tuple[pd.Series, li
     if unknown:
         findings.append(Finding(
             col.name, tuple(unknown),
-            f"kind not one planning uses ({_examples(values, unknown)}); kept as written, "
-            f"ignored by coverage and siting (known: {', '.join(FACILITY_KINDS)})", fatal=False))
+            f"规划不使用的设施类型，原样保留 / kind not one planning uses "
+            f"({_examples(values, unknown)}); kept as written, ignored by coverage and siting "
+            f"(known: {', '.join(FACILITY_KINDS)})", fatal=False))
     return pd.Series(out, index=values.index, name=col.name, dtype="str"), findings
 
 

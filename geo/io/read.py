@@ -37,7 +37,7 @@ from geo.errors import LayerValidationError, PlanningInputError, Problem
 from geo.io.coerce import Finding, coerce_column
 from geo.io.report import LayerReport, Note, Repair
 from geo.io.sources import RawLayer, list_file_layers, open_layer
-from geo.io.validate import DATUMS, check_crs, check_geometries
+from geo.io.validate import DATUMS, NO_GEOMETRY, check_crs, check_geometries
 from geo.schema import LAYERS, Column, LayerSchema, normalise_header
 
 __all__ = [
@@ -94,7 +94,8 @@ def _map_headers(headers: list[str], schema: LayerSchema) -> tuple[
             unknown.append(h)
         elif canon in mapping:
             unknown.append(h)
-            notes.append(Note(canon, (), f"both {mapping[canon]!r} and {h!r} mean {canon}; "
+            notes.append(Note(canon, (), f"两列含义相同 / both {mapping[canon]!r} and {h!r} "
+                                         f"mean {canon}; "
                                          f"used {mapping[canon]!r}, kept {h!r} as it is"))
         else:
             mapping[canon] = h
@@ -113,7 +114,7 @@ def _ids(raw: RawLayer, schema: LayerSchema, header: str | None) -> tuple[
     findings: list[Finding] = []
     blank = [i for i, v in enumerate(ids) if v is None]
     if blank:
-        findings.append(Finding(schema.id_column, tuple(blank), "empty id"))
+        findings.append(Finding(schema.id_column, tuple(blank), "编号为空 / empty id"))
     seen: dict[str, list[int]] = {}
     for i, v in enumerate(ids):
         if v is not None:
@@ -121,7 +122,7 @@ def _ids(raw: RawLayer, schema: LayerSchema, header: str | None) -> tuple[
     dup = sorted(i for rows in seen.values() if len(rows) > 1 for i in rows)
     if dup:
         findings.append(Finding(schema.id_column, tuple(dup),
-                                "duplicate ids; every row needs its own id"))
+                                "编号重复 / duplicate ids; every row needs its own id"))
     return ids, False, findings
 
 
@@ -192,7 +193,8 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
                                             "compound is needed / 小区图层为空"))
     for col in sch.columns:
         if col.required and col.name not in mapping:
-            problems.append(Problem(col.name, (), f"missing required column {col.name} "
+            problems.append(Problem(col.name, (), f"缺少必填字段{col.label_zh} / missing "
+                                                  f"required column {col.name} "
                                                   f"({col.label_zh}); columns found: "
                                                   f"{', '.join(headers) or 'none'}"))
     data, found = _attributes(raw, sch, mapping, index)
@@ -259,7 +261,8 @@ def _attributes(raw: RawLayer, sch: LayerSchema, mapping: dict[str, str],
                      if p not in already]
             if empty:
                 findings.append(Finding(col.name, tuple(empty),
-                                        f"empty, but {col.name} ({col.label_zh}) is required"))
+                                        f"必填项为空 / empty, but {col.name} ({col.label_zh}) "
+                                        "is required"))
         out.index = index
         data[col.name] = out
     return data, findings
@@ -274,13 +277,14 @@ def _geometries(raw: RawLayer, sch: LayerSchema) -> tuple[
     pos = sorted(raw.unparsed)
     sample = "; ".join(repr(raw.unparsed[p])[:60] for p in pos[:3])
     unreadable = Finding("geometry", tuple(pos),
-                         f"cannot read the geometry from {raw.geometry_from}: {sample}")
+                         f"无法读取几何 / cannot read the geometry from {raw.geometry_from}: "
+                         f"{sample}")
     kept = [unreadable]
     for f in findings:  # unreadable rows also have no geometry: say it once
-        if f.message == "no geometry":
+        if f.message == NO_GEOMETRY:
             f = Finding(f.column, tuple(p for p in f.positions if p not in raw.unparsed),
                         f.message, f.fatal)
-        if f.positions or f.message != "no geometry":
+        if f.positions or f.message != NO_GEOMETRY:
             kept.append(f)
     return geoms, kept, repairs
 

@@ -115,7 +115,8 @@ def _zip_datasets(zf: zipfile.ZipFile, source: Path) -> dict[str, zipfile.ZipInf
     """Data members of a zip by display stem; refuses unsafe member names."""
     unsafe = [i.filename for i in zf.infolist() if not _safe_member(i.filename)]
     if unsafe:
-        raise _fail(source, f"zip members with absolute paths or '..' are refused: "
+        raise _fail(source, f"压缩包含不安全路径 / zip members with absolute paths or '..' "
+                            f"are refused: "
                             f"{', '.join(unsafe[:5])}")
     found: dict[str, zipfile.ZipInfo] = {}
     for info in zf.infolist():
@@ -153,7 +154,8 @@ def _unzipped(source: Path, layer: str | None,
     with zipfile.ZipFile(source) as zf:
         datasets = _zip_datasets(zf, source)
         if not datasets:
-            raise _fail(source, "the zip holds no .shp, .gpkg, .geojson, .csv or .xlsx")
+            raise _fail(source, "压缩包中没有数据 / the zip holds no .shp, .gpkg, .geojson, "
+                                "csv or .xlsx")
         stem = _choose(list(datasets), layer, prefer, source,
                        vector=_vector_stems({k: v.filename for k, v in datasets.items()}))
         info = datasets[stem]
@@ -186,7 +188,8 @@ def _choose(names: list[str], layer: str | None, prefer: tuple[str, ...], source
     if layer is not None:
         if layer in names:
             return layer
-        raise _fail(source, f"no layer {layer!r}; the file has: {', '.join(names)}")
+        raise _fail(source, f"没有该图层 / no layer {layer!r}; the file has: "
+                            f"{', '.join(names)}")
     if len(names) == 1:
         return names[0]
     wanted = {normalise_header(w) for w in prefer}
@@ -195,7 +198,7 @@ def _choose(names: list[str], layer: str | None, prefer: tuple[str, ...], source
             return n
     if vector is not None and len(vector) == 1:
         return vector[0]
-    raise _fail(source, f"the file has {len(names)} layers ({', '.join(names)}); "
+    raise _fail(source, f"请指定图层 / the file has {len(names)} layers ({', '.join(names)}); "
                         "say which one to read (layer=… / --layer-name)")
 
 
@@ -222,7 +225,7 @@ def list_file_layers(path: str | Path) -> list[str]:
     try:
         return [str(row[0]) for row in pyogrio.list_layers(p)]
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise _fail(p, f"cannot open the file: {exc}") from exc
+        raise _fail(p, f"无法打开文件 / cannot open the file: {exc}") from exc
 
 
 def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str, ...] = (),
@@ -249,12 +252,13 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str,
     """
     p = Path(path)
     if not p.exists():
-        raise _fail(p, "file not found")
+        raise _fail(p, "文件不存在 / file not found")
     suffix = p.suffix.lower()
     if p.is_dir():
         datasets = _dir_datasets(p)
         if not datasets:
-            raise _fail(p, "the folder holds no .shp, .gpkg, .geojson, .csv or .xlsx")
+            raise _fail(p, "文件夹中没有数据 / the folder holds no .shp, .gpkg, .geojson, .csv "
+                           "or .xlsx")
         stem = _choose(list(datasets), layer, prefer, p,
                        vector=_vector_stems({k: v.name for k, v in datasets.items()}))
         raw = open_layer(datasets[stem], encoding=encoding)
@@ -262,7 +266,7 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str,
         return raw
     if suffix == ".zip":
         if not zipfile.is_zipfile(p):
-            raise _fail(p, "not a zip archive")
+            raise _fail(p, "不是zip压缩包 / not a zip archive")
         with _unzipped(p, layer, prefer) as (inner, stem):
             raw = open_layer(inner, encoding=encoding)
         raw.file_layer = stem
@@ -293,13 +297,13 @@ def _open_vector(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         except UnicodeDecodeError as exc:
             detected = detect_encoding(dbf_text_bytes(dbf)) if dbf is not None else None
             if enc_source != ".cpg" or detected is None or detected.upper() == str(enc).upper():
-                msg = (f"cannot decode the text as {enc or 'UTF-8'}: {exc}; name the encoding, "
-                       "e.g. --encoding gbk")
+                msg = (f"无法解码文字 / cannot decode the text as {enc or 'UTF-8'}: {exc}; "
+                       "name the encoding, e.g. --encoding gbk")
                 raise _fail(p, msg) from exc
             gdf, info = _read_vector(p, chosen, detected)
             enc, enc_source = detected, f"detected; the .cpg says {enc}, which does not decode"
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise _fail(p, f"cannot read the file: {exc}") from exc
+        raise _fail(p, f"无法读取文件 / cannot read the file: {exc}") from exc
     geom_name = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     if geom_name is None:
         frame = pd.DataFrame(gdf).assign(geometry=None)
@@ -388,13 +392,14 @@ def _open_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         cells, driver, used, source, sheet = _read_table(p, layer=layer, prefer=prefer,
                                                          encoding=encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise _fail(p, f"cannot decode the text ({exc}); name the encoding (--encoding gbk)"
+        raise _fail(p, f"无法解码文字 / cannot decode the text ({exc}); name the encoding "
+                       "(--encoding gbk)"
                     ) from exc
     except (csv.Error, ValueError, OSError) as exc:
-        raise _fail(p, f"cannot read the table: {exc}") from exc
+        raise _fail(p, f"无法读取表格 / cannot read the table: {exc}") from exc
     df, start = _with_header(cells)
-    notes = [f"header on line {start + 1}; the {start} line(s) above it were skipped"] \
-        if start else []
+    notes = [f"表头在第{start + 1}行 / header on line {start + 1}; the {start} line(s) above "
+             "it were skipped"] if start else []
     wkt_col, xy = _geometry_columns(list(df.columns))
     unparsed: dict[int, str] = {}
     if wkt_col is not None:
@@ -406,8 +411,8 @@ def _open_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         used_cols = xy
         geometry_from = f"{xy[0]}/{xy[1]} (lon/lat)"
     else:
-        msg = ("no geometry: add a WKT column (geometry / wkt / 几何) or longitude and latitude "
-               f"columns (经度/纬度, lon/lat, lng/lat, x/y); columns found: "
+        msg = ("没有几何列 / no geometry: add a WKT column (geometry / wkt / 几何) or longitude "
+               f"and latitude columns (经度/纬度, lon/lat, lng/lat, x/y); columns found: "
                f"{', '.join(map(str, df.columns)) or 'none'}")
         raise _fail(p, msg)
     frame = df.drop(columns=list(used_cols))

@@ -26,7 +26,10 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geo.io.coerce import Finding
 from geo.schema import GeomKind
 
-__all__ = ["DATUMS", "check_crs", "check_geometries", "parse_crs", "suggest_crs"]
+__all__ = ["DATUMS", "NO_GEOMETRY", "check_crs", "check_geometries", "parse_crs", "suggest_crs"]
+
+NO_GEOMETRY = "缺少几何 / no geometry"
+"""The message of rows without a geometry (:mod:`geo.io.read` merges it with unreadable ones)."""
 
 DATUMS = ("wgs84", "gcj02", "bd09")
 """Datums a user may declare for longitude/latitude coordinates (``datum=``)."""
@@ -94,17 +97,17 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
     empty[present] = shapely.is_empty(geoms[present].astype(object))
     if missing.any():
         findings.append(Finding("geometry", tuple(np.flatnonzero(missing).tolist()),
-                                "no geometry"))
+                                NO_GEOMETRY))
     if empty.any():
         findings.append(Finding("geometry", tuple(np.flatnonzero(empty).tolist()),
-                                "empty geometry"))
+                                "几何为空 / empty geometry"))
     ok = present & ~empty
     if not ok.any():
         return geoms, findings, []
     has_z = shapely.has_z(geoms[ok])
     if has_z.any():
         geoms[ok] = shapely.force_2d(geoms[ok])
-        findings.append(Finding("geometry", (), "3-D coordinates: Z values dropped",
+        findings.append(Finding("geometry", (), "已去掉高程 / 3-D coordinates: Z values dropped",
                                 fatal=False))
     bounds = shapely.bounds(geoms[ok])
     finite = np.zeros(n, bool)
@@ -112,7 +115,8 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
     bad_coords = ok & ~finite
     if bad_coords.any():
         findings.append(Finding("geometry", tuple(np.flatnonzero(bad_coords).tolist()),
-                                "coordinates are not numbers (NaN or infinite)"))
+                                "坐标不是数字 / coordinates are not numbers (NaN or "
+                                "infinite)"))
     ok &= finite
     repairs: list[tuple[int, str, str]] = []
     wanted = _ALLOWED[kind]
@@ -133,8 +137,8 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
         repairs.append((int(i), reason, fixed.geom_type))
     if unrepairable:
         findings.append(Finding("geometry", tuple(unrepairable),
-                                "degenerate geometry (no area or length) that make_valid "
-                                "cannot repair"))
+                                "无法修复的退化几何 / degenerate geometry (no area or "
+                                "length) that make_valid cannot repair"))
         ok[unrepairable] = False
     wrong: dict[str, list[int]] = {}
     types = np.full(n, "", dtype=object)
@@ -158,10 +162,11 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
         if t not in wanted:
             wrong.setdefault(t, []).append(int(i))
     for t, rows in wrong.items():
-        msg = f"{t} where {_WANTED[kind]} are needed"
+        msg = f"几何类型不符 / {t} where {_WANTED[kind]} are needed"
         if kind == "polygon" and t in ("Point", "MultiPoint"):
-            msg += ("; compounds need their outlines (a WKT polygon column, or a GIS layer), "
-                    "a location point is not enough to tell which compounds are neighbours")
+            msg += ("; 小区需要边界面 / compounds need their outlines (a WKT polygon column, "
+                    "or a GIS layer), a location point is not enough to tell which compounds "
+                    "are neighbours")
         findings.append(Finding("geometry", tuple(rows), msg))
     return geoms, findings, repairs
 
@@ -179,7 +184,7 @@ def parse_crs(value: Any) -> CRS | None:
     try:
         return CRS.from_user_input(value)
     except ProjCRSError as exc:
-        msg = f"cannot understand the CRS {value!r}; use {_CRS_HINT}"
+        msg = f"无法识别的坐标系 / cannot understand the CRS {value!r}; use {_CRS_HINT}"
         raise ValueError(msg) from exc
 
 
@@ -253,10 +258,12 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
         return None, "declared", [Finding("crs", (), str(exc))]
     crs, source = (user, "declared") if user is not None else (file_crs, "file")
     if user is not None and file_crs is not None and not user.equals(file_crs):
-        findings.append(Finding("crs", (), f"the file says {_name(file_crs)}; the declared "
-                                           f"{_name(user)} was used", fatal=False))
+        msg = (f"使用声明的坐标系 / the file says {_name(file_crs)}; the declared "
+               f"{_name(user)} was used")
+        findings.append(Finding("crs", (), msg, fatal=False))
     if datum is not None and datum.lower() not in DATUMS:
-        findings.append(Finding("crs", (), f"unknown datum {datum!r}; allowed: gcj02, bd09, "
+        findings.append(Finding("crs", (), f"未知坐标偏移 / unknown datum {datum!r}; allowed: "
+                                           "gcj02, bd09, "
                                            "wgs84"))
     geoms = np.asarray(geoms, dtype=object)
     present = np.array([g is not None for g in geoms], dtype=bool)
@@ -265,40 +272,42 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
     b = shapely.bounds(usable) if len(usable) else np.empty((0, 4))
     b = b[np.isfinite(b).all(axis=1)]
     if crs is not None and not crs.is_geographic and datum not in (None, "wgs84"):
-        findings.append(Finding("crs", (), f"datum {datum} applies to longitude/latitude but the "
-                                           f"coordinates are in {_name(crs)} (metres)"))
+        msg = (f"偏移坐标只适用于经纬度 / datum {datum} applies to longitude/latitude but the "
+               f"coordinates are in {_name(crs)} (metres)")
+        findings.append(Finding("crs", (), msg))
     if len(b) == 0:
         return crs, source, findings
     x = np.concatenate([b[:, 0], b[:, 2]])
     y = np.concatenate([b[:, 1], b[:, 3]])
     if crs is None or crs.is_geographic:
         if _looks_swapped(x, y):
-            findings.append(Finding("geometry", (), f"coordinates look swapped ({_ranges(x, y)}): "
-                                                    "latitude is in x and longitude in y; swap "
-                                                    "the longitude/latitude columns"))
+            msg = (f"经纬度疑似颠倒 / coordinates look swapped ({_ranges(x, y)}): latitude is in "
+                   "x and longitude in y; swap the longitude/latitude columns")
+            findings.append(Finding("geometry", (), msg))
             return crs, source, findings
         if not _degrees(x, y):
             said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
-            findings.append(Finding("crs", (), f"coordinates look projected ({_ranges(x, y)}) "
-                                               f"but {said}; declare it, e.g. --crs "
-                                               f"{suggest_crs(x, y)}"))
+            msg = (f"坐标像投影坐标，但没有可用的坐标系 / coordinates look projected "
+                   f"({_ranges(x, y)}) but {said}; declare it, e.g. --crs {suggest_crs(x, y)}")
+            findings.append(Finding("crs", (), msg))
             return crs, source, findings
         if crs is None:
-            findings.append(Finding("crs", (), "no CRS in the file; coordinates look like "
-                                               "longitude/latitude, assumed WGS84 (EPSG:4326)",
-                                    fatal=False))
+            msg = ("文件无坐标系，按WGS84经纬度读取 / no CRS in the file; coordinates look like "
+                   "longitude/latitude, assumed WGS84 (EPSG:4326)")
+            findings.append(Finding("crs", (), msg, fatal=False))
             return CRS.from_epsg(4326), "assumed", findings
         return crs, source, findings
     if _degrees(x, y):
-        findings.append(Finding("crs", (), f"coordinates look like degrees ({_ranges(x, y)}) but "
-                                           f"the CRS is {_name(crs)} (metres); declare "
-                                           "--crs EPSG:4326 or fix the .prj"))
+        msg = (f"坐标像经纬度，但坐标系是投影坐标系 / coordinates look like degrees "
+               f"({_ranges(x, y)}) but the CRS is {_name(crs)} (metres); declare "
+               "--crs EPSG:4326 or fix the .prj")
+        findings.append(Finding("crs", (), msg))
         return crs, source, findings
     outside = _outside_area(crs, x, y)
     if outside:
-        findings.append(Finding("crs", (), f"coordinates ({_ranges(x, y)}) lie outside the area "
-                                           f"of {_name(crs)} ({outside}); wrong zone? perhaps "
-                                           f"{suggest_crs(x, y)}"))
+        msg = (f"坐标超出坐标系的适用范围 / coordinates ({_ranges(x, y)}) lie outside the area "
+               f"of {_name(crs)} ({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
+        findings.append(Finding("crs", (), msg))
     return crs, source, findings
 
 

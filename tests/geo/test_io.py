@@ -463,7 +463,7 @@ def test_every_problem_at_once_with_rows(tmp_path: Path) -> None:
     assert "did you mean 1985?" in yr and "C0004 (line 5)" in yr
     assert "C0005 (line 6)" in found["consent_rate"][0]
     geom = " | ".join(found["geometry"])
-    assert "Point where polygons (outlines) are needed; compounds need their outlines" in geom
+    assert "Point where polygons (outlines) are needed; 小区需要边界面 / compounds need" in geom
     assert "(rows: C0006 (line 7))" in geom
     assert "no geometry (rows: C0007 (line 8))" in geom
 
@@ -484,8 +484,8 @@ def test_empty_geometry_and_empty_id(tmp_path: Path) -> None:
     with pytest.raises(LayerValidationError) as exc:
         read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     found = problems_of(exc)
-    assert found["community_id"] == ["community_id: empty id (rows: line 3)"]
-    assert found["geometry"] == ["geometry: empty geometry (rows: A3 (line 4))"]
+    assert found["community_id"] == ["community_id: 编号为空 / empty id (rows: line 3)"]
+    assert found["geometry"] == ["geometry: 几何为空 / empty geometry (rows: A3 (line 4))"]
 
 
 def test_unreadable_wkt_names_rows(tmp_path: Path) -> None:
@@ -497,7 +497,7 @@ def test_unreadable_wkt_names_rows(tmp_path: Path) -> None:
     unreadable, missing = problems_of(exc)["geometry"]
     assert "cannot read the geometry from 几何 (WKT)" in unreadable
     assert unreadable.endswith("(rows: C0002 (line 3))")
-    assert missing == "geometry: no geometry (rows: C0003 (line 4))"  # C0002 said once
+    assert missing == "geometry: 缺少几何 / no geometry (rows: C0003 (line 4))"  # C0002 once
 
 
 def test_lines_in_communities_and_polygons_in_streets(tmp_path: Path) -> None:
@@ -598,7 +598,7 @@ def test_single_part_multipoint_becomes_point(tmp_path: Path) -> None:
     with pytest.raises(LayerValidationError) as exc:
         read_layer(path, "facilities")
     assert problems_of(exc)["geometry"] == [
-        "geometry: MultiPoint where points are needed (rows: F0002 (row 2))"]
+        "geometry: 几何类型不符 / MultiPoint where points are needed (rows: F0002 (row 2))"]
 
 
 def test_sites_take_points_or_polygons_barriers_lines_or_polygons(tmp_path: Path) -> None:

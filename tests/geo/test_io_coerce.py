@@ -101,7 +101,8 @@ def test_households_int_with_problems_by_position() -> None:
     assert str(out.dtype) == "Int64"
     assert out.iloc[0] == 1200 and out.iloc[5] == 300 and out.iloc[6] == 300
     assert out.iloc[[1, 3, 4]].isna().all()
-    by_msg = {f.message.split(":")[0].split(" out")[0]: f.positions for f in findings}
+    by_msg = {f.message.split(" / ")[1].split(":")[0].split(" out")[0]: f.positions
+              for f in findings}  # messages are "中文 / English"
     assert by_msg == {"not a number": (1,), "not a whole number": (3,), "'-3'": (2,)}
     assert all(f.fatal for f in findings)
     assert "allowed >= 0" in next(f.message for f in findings if f.positions == (2,))
