@@ -76,8 +76,8 @@ def which_layers(path: str | Path, *, layer: str | None = None, layer_name: str 
         if any(n in named for n in list_file_layers(path)):
             return None, None
     guessed, why = guess_layer(path, layer=layer_name, encoding=encoding)
-    return guessed, (f"guessed {guessed} 推测为{LAYERS[guessed].label_zh}图层 ({why}); "
-                     "use --layer to say otherwise")
+    return guessed, (f"推测为{LAYERS[guessed].label_zh}图层 / guessed {guessed} ({why}); "
+                     "不对请用 --layer 指定 / use --layer to say otherwise")
 
 
 def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str | None = None,
@@ -135,6 +135,7 @@ def _run(args: argparse.Namespace) -> int:
             print(res.report.summary())
         print("✓ 可以使用 / OK\n")
     if failed:
-        print(f"{failed} of {len(args.files)} file(s) have problems / 个文件有问题")
+        print(f"{len(args.files)} 个文件中 {failed} 个有问题 / {failed} of {len(args.files)} "
+              "file(s) have problems")
         return 2
     return 0

@@ -94,7 +94,7 @@ def test_guess_is_printed_even_when_the_file_fails(tmp_path: Path,
     block_grid(2).reset_index(drop=True)[["name", "geometry"]].to_file(path)
     code, out = run(capsys, str(path))
     assert code == 2
-    assert "guessed communities 推测为小区图层 (polygons)" in out
+    assert "推测为小区图层 / guessed communities (polygons)" in out
     assert "missing required column households (户数); columns found: name" in out
 
 
