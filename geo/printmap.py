@@ -491,6 +491,13 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
         pad = 0.03
     else:
         bounds = tuple(layers.zones.geometry[focus].bounds)
+        plan = layers.planned
+        if plan is not None and "zone_id" in plan.columns and len(plan):
+            mine = plan[(plan["zone_id"].astype("string") == focus).fillna(False)
+                        .to_numpy(dtype=bool)]
+            if len(mine):  # a zone's planned facilities may sit just outside its compounds
+                both = np.vstack([bounds, mine.total_bounds])
+                bounds = (*both[:, :2].min(axis=0), *both[:, 2:].max(axis=0))
         pad = 0.12
     xmin, xmax, ymin, ymax, m_per_mm = fit_extent(bounds, width_mm=mw, height_mm=mh, pad=pad,
                                                   min_span_m=_MIN_SPAN_M)

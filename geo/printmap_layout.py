@@ -422,9 +422,15 @@ def draw_scale_bar(ax: Axes, *, x: float, y: float, max_mm: float, metres_per_mm
     for i in range(n_seg):
         ax.add_patch(Rectangle((x + i * seg_mm, y), seg_mm, h, linewidth=0.5,
                                edgecolor=_INK, facecolor=_INK if i % 2 == 0 else "white"))
-    for i in (0, n_seg // 2, n_seg):
+    widest = text_width_mm(f"{length:g}", prop) + 1.0
+    if seg_mm >= widest:
+        ticks = list(range(n_seg + 1))
+    else:
+        ticks = [0, n_seg // 2, n_seg] if n_seg % 2 == 0 else [0, n_seg]
+    for i in ticks:
         m = length * i / n_seg
-        text = _format_length(m, lang) if i == n_seg else f"{m:g}" if m < 1000 else f"{m / 1000:g}"
+        unit = 1000.0 if length >= 1000 else 1.0  # ticks in the unit of the end label
+        text = _format_length(m, lang) if i == n_seg else f"{m / unit:g}"
         ax.text(x + i * seg_mm, y - 0.8, text, fontproperties=prop, ha="center", va="top",
                 color=_INK, parse_math=False)
     ax.text(x, y + h + 1.5, label, fontproperties=prop, ha="left", va="bottom", color=_INK,

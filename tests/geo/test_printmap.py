@@ -250,6 +250,32 @@ def test_awkward_shapes_hole_multipart_touching_and_no_facilities(tmp_path):
     assert len(_pdftoppm(out.pdf, tmp_path / "ppm", dpi=20)) == 3
 
 
+@needs_poppler
+def test_plan_with_every_compound_excluded_prints_its_overview(tmp_path):
+    zones, grid = _synthetic()
+    grid["zone_id"] = None
+    out = print_zone_maps(zones.iloc[0:0], grid, out_pdf=tmp_path / "none.pdf", paper="A4",
+                          date=DATE)
+    assert out.pages == ("overview",)
+    text = _pdftotext(out.pdf)
+    assert "总览：0 个片区" in text and "未纳入片区的小区" in text
+    (png,) = _pdftoppm(out.pdf, tmp_path / "ppm")
+    assert _ink_and_colour(png)[0] > 0.03
+
+
+@needs_poppler
+def test_planned_facility_of_a_zone_is_on_its_page(tmp_path):
+    zones, grid = _synthetic()
+    far = points([(900.0, 900.0)], kind="parking", prefix="P").assign(zone_id="Z001")
+    out = print_zone_maps(zones, grid, planned=far, out_pdf=tmp_path / "far.pdf", paper="A4",
+                          date=DATE)
+    assert out.pages[1] == "Z001"
+    # Z001's compounds span 220 m (1:1,500 or so on A4); its site 900 m out must fit too
+    text = _pdftotext(out.pdf, 2)
+    ratio = int(re.search(r"比例尺 1:([\d,]+)", text).group(1).replace(",", ""))
+    assert ratio > 4_000
+
+
 def test_every_problem_reported_at_once(tmp_path):
     zones, grid = _synthetic()
     zones = zones.drop(columns="n_communities")
@@ -327,7 +353,13 @@ def test_scale_bar_length_on_paper_matches_its_label():
     rects = ax.patches
     drawn_mm = max(r.get_x() + r.get_width() for r in rects) - min(r.get_x() for r in rects)
     assert drawn_mm * 7.7 == pytest.approx(400.0)
-    assert "400 米" in [t.get_text() for t in ax.texts]
+    assert [t.get_text() for t in ax.texts] == ["0", "100", "200", "300", "400 米", "比例尺"]
+    fig = Figure(figsize=(4, 2))
+    ax = fig.add_axes((0, 0, 1, 1))
+    length = draw_scale_bar(ax, x=5.0, y=5.0, max_mm=60.0, metres_per_mm=40.0, size=7.0,
+                            lang="en", label="Scale")
+    assert length == 2000.0  # 2,400 m of room -> 2 km, ticks in km like the end label
+    assert [t.get_text() for t in ax.texts] == ["0", "0.5", "1", "1.5", "2 km", "Scale"]
 
 
 def test_fit_extent_one_scale_and_covers_the_bounds():
