@@ -344,6 +344,14 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
         msg = (f"大于1的值按百分数读取 / values above 1 read as percentages "
                f"({first} → {out[scaled[0]]:g}); values up to 1 were kept as shares")
         findings.append(Finding(col.name, tuple(scaled), msg, fatal=False))
+        explicit = {i for i, v in enumerate(values.tolist())
+                    if isinstance(v, str) and ("%" in v or "％" in v or "/" in v)}
+        mixed = [i for i in np.flatnonzero((out > 0) & (out <= 1)).tolist()
+                 if i not in scaled and i not in explicit]
+        if mixed:
+            msg = (f"同一列混用百分数和小数，请核对 / percentages and shares mixed in one column: "
+                   f"{_examples(values, mixed)} kept as shares; check them")
+            findings.append(Finding(col.name, tuple(mixed), msg, fatal=False))
     findings += _range_findings(col, out, ~np.isnan(out), values)
     return pd.Series(out, index=values.index, name=col.name), findings
 
@@ -479,7 +487,8 @@ def coerce_column(values: pd.Series, col: Column, *,
     Examples
     --------
     >>> from geo.schema import COMMUNITIES
-    >>> s, found = coerce_column(pd.Series(["85%", "90", 0.7]), COMMUNITIES.column("consent_rate"))
+    >>> consent = COMMUNITIES.column("consent_rate")
+    >>> s, found = coerce_column(pd.Series(["85%", "90", "70%"]), consent)
     >>> s.tolist(), [(f.positions, f.fatal) for f in found]
     ([0.85, 0.9, 0.7], [((1,), False)])
     """

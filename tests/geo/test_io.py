@@ -107,9 +107,11 @@ def test_shapefile_with_cpg(tmp_path: Path, encoding: str) -> None:
     assert res.report.encoding == encoding and res.report.encoding_source == ".cpg"
     assert res.report.ids_generated and list(res.gdf.index) == ["C0001", "C0002", "C0003",
                                                                   "C0004"]
-    # 66.7 was read as a percentage and the report says so, naming the row
-    (note,) = [n for n in res.report.notes if n.column == "consent_rate"]
-    assert note.rows == ("C0004 (row 4)",)
+    # 66.7 was read as a percentage and the report says so, naming the row; 0.9 and 0.7
+    # sit in the same column as percentages, so they are named for checking
+    scaled, mixed = [n for n in res.report.notes if n.column == "consent_rate"]
+    assert scaled.rows == ("C0004 (row 4)",) and "66.7 → 0.667" in scaled.message
+    assert mixed.rows == ("C0002 (row 2)", "C0003 (row 3)")
 
 
 def _strip_encoding_hints(shp: Path) -> None:
@@ -531,7 +533,7 @@ def test_consent_85_is_read_as_085_and_reported(tmp_path: Path) -> None:
     rows[2]["同意率"] = "80%"
     res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     assert res.gdf["consent_rate"].tolist() == pytest.approx([0.9, 0.85, 0.8])
-    (note,) = [n for n in res.report.notes if n.column == "consent_rate"]
+    note = next(n for n in res.report.notes if n.column == "consent_rate")
     assert note.rows == ("C0002 (line 3)",)
     assert "85 → 0.85" in res.report.summary()
 

@@ -127,8 +127,10 @@ def test_consent_rate_percent_numbers_are_an_assumption_not_an_error() -> None:
     out, findings = coerce_column(values, COMMUNITIES.column("consent_rate"))
     assert out.iloc[:5].tolist() == pytest.approx([0.85, 0.9, 0.85, 1.0, 2 / 3])
     notes = [f for f in findings if not f.fatal]
-    assert len(notes) == 1 and notes[0].positions == (2,)
+    assert [n.positions for n in notes] == [(2,), (1, 3)]
     assert "85 → 0.85" in notes[0].message
+    # 0.9 and 1 sit in a column that also holds percentages: kept, but the planner checks them
+    assert "mixed in one column: 0.9, 1 kept as shares" in notes[1].message
     fatal = {f.positions: f.message for f in findings if f.fatal}
     # 185 would be 1.85 as a percentage: out of range; so is -0.1; 高 is not a share
     assert set(fatal) == {(5, 6), (7,)}
