@@ -304,3 +304,30 @@ def test_sample_district_every_compound_comes_out(sample_layers, std):
     # a compound's gap never exceeds the compound
     area = comm.geometry.area.reindex(res.gaps["community_id"]).to_numpy()
     assert (res.gaps["area_m2"].to_numpy() <= area + 0.05).all()  # area_m2 is rounded to 0.1
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def test_pianqu_coverage_writes_table_and_layers_for_the_sample(tmp_path, capsys):
+    import pyogrio
+
+    from planning.cli import main
+
+    assert main(["coverage", "--out", str(tmp_path)]) == 0
+    raw = (tmp_path / "coverage_table.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese names
+    table = pd.read_csv(tmp_path / "coverage_table.csv", encoding="utf-8-sig",
+                        index_col="community_id")
+    layers = dict(pyogrio.list_layers(tmp_path / "coverage.gpkg"))
+    assert {"communities", "service_areas", "gaps", "summary"} <= set(layers)
+    sa = gpd.read_file(tmp_path / "coverage.gpkg", layer="service_areas")
+    assert len(sa) == 18 and sa.crs.to_epsg() == 4547
+    assert "walk_minutes_elderly_care" in table.columns and len(table) > 100
+    assert table["distance_method"].eq("network").all()
+    out = capsys.readouterr().out
+    assert "步行可达性 / walking coverage" in out and "养老服务设施" in out
+
+    assert main(["coverage", "--no-network", "--out", str(tmp_path / "flat")]) == 0
+    flat = pd.read_csv(tmp_path / "flat" / "coverage_table.csv", encoding="utf-8-sig")
+    assert flat["distance_method"].str.startswith("straight_line_x1.3").all()
