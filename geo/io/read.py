@@ -322,6 +322,16 @@ def read_layers(path: str | Path, *, crs: Any = None, datum: str | None = None,
     LayerValidationError
         Every problem of every layer at once (columns prefixed with the layer name), or a
         file with no canonical layer.
+
+    Examples
+    --------
+    >>> import geo, pathlib
+    >>> sample = pathlib.Path(geo.__file__).parents[1] / "data" / "sample" / "district.gpkg"
+    >>> layers = read_layers(sample)
+    >>> list(layers), layers["communities"].report.crs
+    (['communities', 'facilities', 'sites', 'streets', 'barriers'], 'EPSG:4547')
+    >>> layers["communities"].gdf.index.name
+    'community_id'
     """
     names = list_file_layers(path)
     wanted = [(n, c) for n in names if (c := _canonical_layer(n)) is not None]
