@@ -253,6 +253,9 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str,
     p = Path(path)
     if not p.exists():
         raise _fail(p, "文件不存在 / file not found")
+    if p.name.lower().endswith((".osm.pbf", ".osm")):
+        raise _fail(p, "OSM数据请用OSM导入 / an OpenStreetMap extract holds several layers; "
+                       "read it with geo.osm.read_osm (streets, facilities, compounds)")
     suffix = p.suffix.lower()
     if p.is_dir():
         datasets = _dir_datasets(p)

@@ -696,3 +696,8 @@ def test_zip_with_chinese_layer_names_and_a_notes_spreadsheet(tmp_path: Path) ->
     members = {**_shapefile_members(shp, stem="xq2024"), "说明.xlsx": notes.read_bytes()}
     z = _zip(tmp_path / "other.zip", members)
     assert read_layer(z, "communities").report.file_layer == "xq2024"  # the only vector one
+
+
+def test_osm_extract_is_pointed_to_geo_osm(helsinki_pbf: str) -> None:
+    with pytest.raises(LayerValidationError, match="geo.osm.read_osm"):
+        read_layer(helsinki_pbf, "streets")
