@@ -520,7 +520,9 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
                        title=text["legend"], x=sx, top=top, width=sw, size=frame.pt(8),
                        columns=2)
     top -= used + frame.gap * 1.5
-    bottom_reserved = 24.0 * frame.font_scale ** 2
+    arrow_h = 13.0 * frame.font_scale
+    # the north arrow with its letter is the tallest thing at the bottom of the panel
+    bottom_reserved = 2.0 + arrow_h + 1.2 + frame.pt(9) * MM_PER_PT * 1.3 + frame.gap
     for table in _side_tables(layers, focus=focus, lang=lang, labels=labels, numbers=numbers):
         room = top - (sy + bottom_reserved)
         if room <= 0:
@@ -534,7 +536,6 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
                    metres_per_mm=m_per_mm, size=frame.pt(7.5), lang=lang,
                    label=text["scale"].format(ratio=ratio_round, paper=paper.upper()))
     rotation = _north_rotation(crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
-    arrow_h = 13.0 * frame.font_scale
     draw_north_arrow(paper_ax, x=sx + sw - arrow_h * 0.5, y=sy + 2.0, height=arrow_h,
                      rotation_deg=rotation, size=frame.pt(9), letter=text["north"])
     return fig

@@ -66,6 +66,7 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
 """ISO 216 sheets, landscape (width, height) in millimetres."""
 
 _TEXT_TO_PATH = TextToPath()
+_MIN_SHRINK = 0.8  # a table's cells may be set this much smaller than asked to fit its width
 _INK = "#222222"
 _GRID = "#999999"
 
@@ -280,9 +281,11 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
                max_height: float, size: float) -> float:
     """Draw ``table`` on a paper axes below ``top``; return the height used (mm).
 
-    Columns get the width their widest cell needs, the stretch column takes what is left; text
-    that still does not fit is cut with an ellipsis. Rows that do not fit in ``max_height`` are
-    replaced by one row saying how many were left out, so a table never runs off its panel.
+    Columns get the width their widest cell needs, the stretch column takes what is left; when
+    that is too wide the cells are set smaller (down to 80 %), and text that still does not fit
+    is cut with an ellipsis. A ``split`` table goes into two halves only when they fit. Rows
+    that do not fit in ``max_height`` are replaced by one row saying how many were left out, so
+    a table never runs off its panel.
     """
     prop = font(size=size)
     row_h = size * MM_PER_PT * 1.55
@@ -294,9 +297,10 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
         y -= row_h * 1.15
     n_fit = max(int((max_height - (top - y)) // row_h) - 1, 0)  # minus the header row
     rows = table.rows
-    if table.split and len(rows) > n_fit >= 2:
+    half_w = (width - 3.0) / 2
+    if (table.split and len(rows) > n_fit >= 2
+            and sum(_column_needs(table.header, rows, size)) <= half_w / _MIN_SHRINK):
         n_left = min(n_fit, math.ceil(len(rows) / 2))
-        half_w = (width - 3.0) / 2
         room = max_height - (top - y)
         halves = (replace(table, title="", rows=rows[:n_left], split=False),
                   replace(table, title="", rows=rows[n_left:], split=False))
@@ -313,8 +317,13 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
         more_at = keep if n_fit else None
     ncol = len(table.header)
     measured = [r for i, r in enumerate(rows) if i != more_at]
-    need = [max(text_width_mm(str(r[j]), prop) for r in [table.header, *measured]) + 2 * pad
-            for j in range(ncol)]
+    cell_size = size  # shrink the cells' font (down to _MIN_SHRINK) before cutting any text
+    need = _column_needs(table.header, measured, cell_size)
+    while sum(need) > width and cell_size > size * _MIN_SHRINK:
+        cell_size = max(cell_size * 0.95, size * _MIN_SHRINK)
+        need = _column_needs(table.header, measured, cell_size)
+    prop = font(size=cell_size)
+    pad = 1.2 * cell_size / 8
     widths = list(need)
     k = table.stretch
     widths[k] = max(width - sum(need) + need[k], min(need[k], width * 0.25))
@@ -349,6 +358,15 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
                            linewidth=0.4 if i else 0.8))
     ax.add_line(Line2D([x, x + width], [y, y], color=_INK, linewidth=0.8))
     return top - (y - row_h * (len(rows) + 1))
+
+
+def _column_needs(header: Sequence[str], rows: Sequence[Sequence[str]], size: float
+                  ) -> list[float]:
+    """Width (mm) each column needs for its widest cell at ``size``, padding included."""
+    prop = font(size=size)
+    pad = 1.2 * size / 8
+    return [max(text_width_mm(str(r[j]), prop) for r in [header, *rows]) + 2 * pad
+            for j in range(len(header))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,8 +440,10 @@ def draw_scale_bar(ax: Axes, *, x: float, y: float, max_mm: float, metres_per_mm
     for i in range(n_seg):
         ax.add_patch(Rectangle((x + i * seg_mm, y), seg_mm, h, linewidth=0.5,
                                edgecolor=_INK, facecolor=_INK if i % 2 == 0 else "white"))
-    widest = text_width_mm(f"{length:g}", prop) + 1.0
-    if seg_mm >= widest:
+    # labels are centred on the ticks: the last two must not touch
+    end, before_end = _format_length(length, lang), f"{length:g}"
+    room = (text_width_mm(end, prop) + text_width_mm(before_end, prop)) / 2 + 1.0
+    if seg_mm >= room:
         ticks = list(range(n_seg + 1))
     else:
         ticks = [0, n_seg // 2, n_seg] if n_seg % 2 == 0 else [0, n_seg]
