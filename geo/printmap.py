@@ -60,7 +60,7 @@ from geo.printmap_content import (
     with_zone_index,
     zone_stats,
 )
-from geo.printmap_font import font
+from geo.printmap_font import font, missing_glyphs
 from geo.printmap_layout import (
     MM_PER_PT,
     LegendEntry,
@@ -112,11 +112,15 @@ class PrintedMaps:
         One PNG per page, in page order (empty when no ``png_dir`` was given).
     pages
         What each page shows: ``"overview"``, then the zone ids.
+    missing_glyphs
+        Characters of the printed names, title, source and labels that no bundled font has
+        (printed as empty boxes); '' when every character printed. Tell the planner.
     """
 
     pdf: Path
     pngs: tuple[Path, ...]
     pages: tuple[str, ...]
+    missing_glyphs: str = ""
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -550,6 +554,16 @@ def _compound_numbers(com: gpd.GeoDataFrame, focus: str | None) -> dict[str, int
     return {str(cid): k for k, cid in enumerate(sorted(str(c) for c in mine), start=1)}
 
 
+def _unprintable(layers: _Layers, title: str, source: str | None,
+                 labels: Mapping[str, str] | None) -> str:
+    """Characters of the caller's text on the pages that no bundled font can print."""
+    names = layers.communities["name"].dropna().astype(str)
+    table_text = layers.stats.select_dtypes(exclude="number").astype(str).to_numpy().ravel()
+    parts = [title, source or "", *(labels or {}).values(), *names, *layers.zones.index,
+             *layers.stats.columns.astype(str), *table_text]
+    return missing_glyphs("".join(parts))
+
+
 # --------------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------------
@@ -670,4 +684,5 @@ def print_zone_maps(
                 fig.savefig(png, dpi=dpi, format="png", facecolor="white")
                 pngs.append(png)
     pages = ("overview", *(str(i) for i in z.index))
-    return PrintedMaps(pdf=out, pngs=tuple(pngs), pages=pages)
+    return PrintedMaps(pdf=out, pngs=tuple(pngs), pages=pages,
+                       missing_glyphs=_unprintable(layers, page_title, source, column_labels))

@@ -13,6 +13,8 @@ Examples
 'WenQuanYi Micro Hei'
 >>> missing_glyphs("片区 Z001 · 1,234 户 → 85%")
 ''
+>>> missing_glyphs("𠮷祥小区")
+'𠮷'
 """
 
 from __future__ import annotations
@@ -79,11 +81,17 @@ def font(*, size: float = 9.0) -> FontProperties:
 
 @cache
 def _cmap() -> frozenset[int]:
-    return frozenset(FT2Font(str(cjk_font_path())).get_charmap())
+    fallback = font_manager.findfont(FontProperties(family=FALLBACK_FAMILY),
+                                     fallback_to_default=False)
+    return frozenset(FT2Font(str(cjk_font_path())).get_charmap()) | frozenset(
+        FT2Font(fallback).get_charmap())
 
 
 def missing_glyphs(text: str) -> str:
-    """Characters of ``text`` the bundled CJK font has no glyph for (whitespace ignored).
+    """Characters of ``text`` that neither the CJK font nor its fallback can print.
+
+    Such characters come out as empty boxes (and matplotlib warns "Glyph ... missing"); rare
+    characters of CJK Extension B, used in a few compound names, are the usual case.
 
     Parameters
     ----------

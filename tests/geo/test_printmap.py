@@ -302,6 +302,20 @@ def test_zone_without_crs_and_duplicate_ids_rejected(tmp_path):
     assert "zones.zone_id: must be unique (one row per zone) (rows: Z001)" in str(err.value)
 
 
+# The name below has a CJK Extension B character no bundled font has: matplotlib warns
+# "Glyph ... missing from font(s)" while drawing it, which is what this test is about.
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_unprintable_characters_are_reported(tmp_path):
+    zones, grid = _synthetic()
+    grid.loc["C00", "name"] = "𠮷祥小区"
+    out = print_zone_maps(zones, grid, out_pdf=tmp_path / "x.pdf", paper="A4", date=DATE,
+                          source="住建局")
+    assert out.missing_glyphs == "𠮷"
+    fine = print_zone_maps(zones.loc[["Z002"]], grid[grid["zone_id"] == "Z002"],
+                           out_pdf=tmp_path / "y.pdf", paper="A4", date=DATE)
+    assert fine.missing_glyphs == ""
+
+
 def test_compound_names_all_have_glyphs_in_the_sample(sample_layers):
     names = "".join(sample_layers["communities"]["name"].dropna())
     labels = "".join(v for lang in LABELS.values() for v in lang.values())
