@@ -346,6 +346,28 @@ def test_sample_district_by_subdistrict(sample_layers, tmp_path):
     assert f"{int(zones['households'].sum()):,}" in text
 
 
+@pytest.mark.slow
+@needs_poppler
+def test_zones_from_planning_zoning_print(sample_layers, tmp_path):
+    from planning.standards import load_standards
+    from planning.zoning import zone_communities
+
+    res = zone_communities(sample_layers["communities"], standards=load_standards(),
+                           barriers=sample_layers["barriers"], streets=sample_layers["streets"],
+                           seed=0)
+    zones = res.zones.iloc[:3]  # ZoningResult.zones as it is: zone_id column, extra columns
+    keep = res.assignments["zone_id"].where(res.assignments["zone_id"].isin(zones["zone_id"]))
+    com = sample_layers["communities"].assign(zone_id=keep)
+    out = print_zone_maps(zones, com, facilities=sample_layers["facilities"],
+                          out_pdf=tmp_path / "z.pdf", paper="A4", date=DATE)
+    assert out.pages == ("overview", *zones["zone_id"])
+    for k, zid in enumerate(zones["zone_id"], start=2):
+        text = _pdftotext(out.pdf, k)
+        mine = com[com["zone_id"] == zid]
+        assert all(name in text for name in mine["name"])
+        assert f"{int(mine['households'].sum()):,}" in text
+
+
 # --------------------------------------------------------------------------------------------
 # Layout helpers
 # --------------------------------------------------------------------------------------------
