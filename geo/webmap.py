@@ -490,11 +490,10 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         fc = _feature_collection(g, {
             "kind": [_display(_kind_label(str(k), lang)) for k in g.get("kind", [""] * len(g))],
             "households": [_display(v) for v in g.get("households", [None] * len(g))]})
+        # Not interactive: gaps lie on their compounds, whose tooltips (and clicks) must win.
         folium.GeoJson(fc, name=_t("gaps", lang), style_function=lambda f: {
-            "color": _UNCOVERED_COLOR, "weight": 1.5, "dashArray": "4 3",
+            "color": _UNCOVERED_COLOR, "weight": 1.5, "dashArray": "4 3", "interactive": False,
             "fillColor": _UNCOVERED_COLOR, "fillOpacity": 0.25, "className": "pianqu-gap"},
-            tooltip=folium.GeoJsonTooltip(["kind", "households"],
-                                          aliases=[_t("kind", lang), _label("households", lang)]),
         ).add_to(m)
         legend.append((_swatch("#d7191c55", _UNCOVERED_COLOR, dashed=True), _t("gaps", lang)))
 
@@ -593,7 +592,7 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
                                            f"{_t('excluded_reason', lang)}"
     folium.GeoJson(fc, name=_t("communities", lang), style_function=lambda f: {
         "color": _UNCOVERED_COLOR if f["properties"]["_u"] else "#444444",
-        "weight": 2.5 if f["properties"]["_u"] else 0.6,
+        "weight": 2.5 if f["properties"]["_u"] else 1,
         "fillColor": f["properties"]["_c"], "fillOpacity": 0.45,
         "className": "pianqu-community"},
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},

@@ -15,7 +15,7 @@ from ui.state import assets_ok, lang
 
 __all__ = ["basemap_choice", "labelled", "problems_table", "show_map"]
 
-MAP_HEIGHT = 560
+MAP_HEIGHT = 640
 
 
 def basemap_choice() -> tuple[Basemap, str | None]:

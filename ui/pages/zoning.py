@@ -7,7 +7,7 @@ import streamlit as st
 from geo.webmap import build_map
 from ui.i18n import t
 from ui.pipeline import standards_for
-from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
+from ui.state import get_params, lang, not_available, plan_or_notice, set_params
 from ui.widgets import basemap_choice, labelled, show_map
 
 L = lang()
@@ -56,9 +56,8 @@ m2.metric(t("n_in_zones", L), f"{int(in_zone.sum()):,}")
 m3.metric(t("n_excluded", L), f"{int((~in_zone).sum()):,}")
 
 basemap, tkey = basemap_choice()
-_, layers = current_layers()
-m = build_map(com, zones=plan.zones, facilities=layers.get("facilities"),
-              minutes_columns=[], lang=L, basemap=basemap, tianditu_key=tkey)
+m = build_map(com, zones=plan.zones, minutes_columns=[], lang=L, basemap=basemap,
+              tianditu_key=tkey)
 show_map(m, key="map_zoning")
 
 st.subheader(t("zones_table", L))

@@ -1,0 +1,275 @@
+"""End to end: Debian's headless Chromium (driven by Playwright) against ``streamlit run app.py``.
+
+Opens every page on the bundled sample district, waits for the Leaflet map inside the
+streamlit-folium iframe, checks the zone polygons drawn against the page's own zone count, clicks
+a compound for its minutes, uploads a file whose compound name is an HTML injection, and fails on
+any request to a host other than localhost. Screenshots and timings go to ``tests/_artifacts/``
+(git-ignored); look at them.
+
+Chromium comes from Debian's ``chromium`` package (``make system-deps`` installs it); Playwright's
+own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "_artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+XSS = "<img src=x onerror=alert(1)>"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"{CHROMIUM} is missing: install Debian's chromium "
+                              "(make system-deps) to run the browser tests"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """``streamlit run app.py`` on a free port, stopped after the module."""
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NO_PROXY": "*"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("streamlit did not start:\n"
+                            + (ARTIFACTS / "streamlit.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class _Watch:
+    """Every request leaving localhost, every JS dialog, every page error, on one page."""
+
+    def __init__(self, page: Any) -> None:
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _request(self, request: Any) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if urlparse(url).hostname not in LOCAL_HOSTS:
+            self.outside.append(url)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def _new_page(browser: Any) -> tuple[Any, _Watch]:
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.set_default_timeout(240_000)
+    return page, _Watch(page)
+
+
+def _map_frame(page: Any, *, timeout_s: float = 240, selector: str = "path.leaflet-interactive"
+               ) -> Any:
+    """The streamlit-folium iframe once Leaflet has drawn at least one ``selector``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.locator(".leaflet-container").count() and \
+                        frame.locator(selector).count():
+                    return frame
+            except Exception:  # noqa: BLE001  (a frame may detach while Streamlit reruns)
+                continue
+        page.wait_for_timeout(100)
+    page.screenshot(path=str(ARTIFACTS / "timeout.png"), full_page=True)
+    pytest.fail(f"no Leaflet map with {selector} after {timeout_s} s")
+
+
+def _metric(page: Any, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return str(box.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+
+
+def _wait_title(page: Any, title: str) -> None:
+    page.locator("h1", has_text=title).first.wait_for()
+
+
+def _shot(page: Any, name: str) -> None:
+    page.wait_for_timeout(800)  # let tiles of the vector layers and the legend settle
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) -> None:
+    page, watch = _new_page(browser)
+    timings: dict[str, float] = {}
+
+    t0 = time.monotonic()
+    page.goto(f"{app_url}/")
+    frame = _map_frame(page, selector="path.pianqu-community")
+    timings["data_first_map_s"] = round(time.monotonic() - t0, 2)
+    _wait_title(page, "数据")
+    n_compounds = int(_metric(page, "小区数").replace(",", ""))
+    assert frame.locator("path.pianqu-community").count() == n_compounds
+    _shot(page, "1_data")
+
+    t0 = time.monotonic()
+    page.goto(f"{app_url}/zoning")
+    frame = _map_frame(page, selector="path.pianqu-zone")
+    timings["zoning_map_s"] = round(time.monotonic() - t0, 2)
+    _wait_title(page, "片区划分")
+    n_zones = int(_metric(page, "片区数").replace(",", ""))
+    assert n_zones > 0
+    assert frame.locator("path.pianqu-zone").count() == n_zones
+    assert frame.locator(".pianqu-zone-label").count() == n_zones
+    assert frame.locator("path.pianqu-community").count() == n_compounds
+    _shot(page, "2_zoning")
+
+    page.goto(f"{app_url}/siting")
+    frame = _map_frame(page, selector="path.pianqu-zone")
+    _wait_title(page, "设施选址")
+    assert frame.locator(".leaflet-draw").count() == 1  # the draw toolbar for new sites
+    assert frame.locator(".pianqu-facility").count() > 0
+    _shot(page, "3_siting")
+
+    page.goto(f"{app_url}/coverage")
+    frame = _map_frame(page, selector="path.pianqu-service-area")
+    _wait_title(page, "15分钟生活圈")
+    assert frame.locator(".pianqu-legend").count() == 1
+    assert frame.locator(".leaflet-control-scale").count() == 1
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    # Clicking a compound shows its minutes to every kind.
+    frame.locator("path.pianqu-community").nth(n_compounds // 2).click(force=True)
+    page.get_by_text(re.compile("到各类设施的步行时间")).first.wait_for()
+    _shot(page, "4_coverage")
+
+    page.goto(f"{app_url}/export")
+    _wait_title(page, "导出")
+    page.get_by_text("GeoPackage 项目文件").first.wait_for()
+    _shot(page, "5_export")
+
+    (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=2))
+    assert watch.outside == [], watch.outside
+    assert watch.dialogs == []
+    assert watch.errors == [], watch.errors
+    page.close()
+
+
+def test_english_switch_relabels_the_pages(app_url: str, browser: Any) -> None:
+    page, watch = _new_page(browser)
+    page.goto(f"{app_url}/")
+    _map_frame(page, selector="path.pianqu-community")
+    page.get_by_text("English").first.click()
+    _wait_title(page, "Data")
+    # The map is rebuilt with English layer names and legend (a new component iframe).
+    frame = _map_frame(page, selector=".leaflet-control-layers >> text=Compounds")
+    assert frame.locator(".pianqu-legend", has_text="Legend").count() == 1
+    assert frame.locator(".leaflet-control-layers", has_text="现有设施").count() == 0
+    _shot(page, "6_english")
+    assert watch.outside == []
+    page.close()
+
+
+def test_uploaded_html_in_a_name_shows_as_text(app_url: str, browser: Any,
+                                               tmp_path: Path) -> None:
+    from tests.factories import block_grid
+
+    g = block_grid(2).to_crs(4326)
+    g.loc["C01", "name"] = XSS
+    upload = tmp_path / "小区.geojson"
+    upload.write_text(g.to_json())
+
+    page, watch = _new_page(browser)
+    page.goto(f"{app_url}/")
+    _map_frame(page, selector="path.pianqu-community")
+    page.get_by_text("上传文件").first.click()
+    page.locator('input[type="file"]').first.set_input_files(str(upload))
+    page.get_by_text(upload.name).first.wait_for()
+    # The file name shows before the upload has finished; until it has, the app answers
+    # "upload at least the compounds layer", so press again until it takes the file.
+    loaded = page.get_by_text("已载入图层").first
+    for _ in range(30):
+        page.get_by_role("button", name="使用上传的数据").click()
+        try:
+            loaded.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001  (playwright's TimeoutError)
+            continue
+    loaded.wait_for(timeout=5_000)
+    deadline = time.monotonic() + 60
+    frame = _map_frame(page, selector="path.pianqu-community")
+    while frame.locator("path.pianqu-community").count() != 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        frame = _map_frame(page, selector="path.pianqu-community")
+    assert frame.locator("path.pianqu-community").count() == 4
+    # Hover every compound: the tooltip of C01 shows the name as typed, never as an image.
+    for i in range(4):
+        frame.locator("path.pianqu-community").nth(i).hover(force=True)
+        page.wait_for_timeout(300)
+        if frame.locator(".leaflet-tooltip", has_text="onerror").count():
+            break
+    tip = frame.locator(".leaflet-tooltip", has_text="onerror").first
+    assert XSS in tip.inner_text()
+    assert frame.locator('img[src="x"]').count() == 0
+    _shot(page, "7_upload_escaped")
+    assert watch.dialogs == []
+    assert watch.outside == []
+    page.close()
