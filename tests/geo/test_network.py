@@ -13,7 +13,6 @@ from shapely.geometry import LineString, Point, box
 
 from geo.errors import CRSError, NetworkError
 from geo.network import (
-    _substrings,
     network_from_arrays,
     network_from_lines,
     reached_lines,
@@ -22,6 +21,7 @@ from geo.network import (
     snap_polygons,
     split_edges,
 )
+from geo.network_graph import _substrings
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets
 
 

@@ -1,0 +1,303 @@
+"""Joining compounds and facilities to a :class:`~geo.network.WalkNetwork`.
+
+Compounds join at several access points (gates) along their outline, facilities at their
+nearest walkable point; :func:`split_edges` makes those points real nodes. Nothing snaps to a
+fragment. Re-exported by :mod:`geo.network`.
+
+Examples
+--------
+>>> from shapely.geometry import Point
+>>> from geo.network_graph import network_from_arrays
+>>> net = network_from_arrays([[0, 0], [100, 0]], [0], [1])
+>>> snap = snap_points(net, [Point(30, 40)], tolerance_m=150)
+>>> snap.edge.tolist(), snap.offset.tolist(), snap.connector_m.tolist()
+([0], [30.0], [40.0])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork
+
+__all__ = [
+    "PointSnap",
+    "PolygonSnap",
+    "snap_points",
+    "snap_polygons",
+    "split_edges",
+]
+
+
+@dataclass(frozen=True)
+class PointSnap:
+    """Where points join the network.
+
+    Attributes
+    ----------
+    edge
+        Edge each point snaps to (-1 when not connected).
+    offset
+        Distance along the edge from ``edge_u`` (metres).
+    connector_m
+        Straight-line length from the point to the edge (NaN when not connected).
+    fragment_m
+        When not connected but a fragment lies within the tolerance, that fragment's length.
+    """
+
+    edge: IntArray
+    offset: FloatArray
+    connector_m: FloatArray
+    fragment_m: FloatArray
+
+
+@dataclass(frozen=True)
+class PolygonSnap:
+    """Access points of polygons: several per polygon, each with its connector.
+
+    Attributes
+    ----------
+    owner
+        Index (0..n-1) of the polygon each access point belongs to, sorted.
+    edge, offset, connector_m
+        As in :class:`PointSnap`, one per access point.
+    gate_xy
+        The access point on the polygon's outline, ``(k, 2)``.
+    fragment_m
+        Per polygon: length of the fragment within the tolerance when it has no access point
+        (NaN otherwise).
+    """
+
+    owner: IntArray
+    edge: IntArray
+    offset: FloatArray
+    connector_m: FloatArray
+    fragment_m: FloatArray
+    gate_xy: FloatArray
+
+
+def _edge_tree(net: WalkNetwork, usable: bool) -> tuple[shapely.STRtree, IntArray]:
+    key = f"_edge_tree_{usable}"
+    cached: tuple[shapely.STRtree, IntArray] | None = net.__dict__.get(key)
+    if cached is None:
+        ids = np.flatnonzero(~net.edge_is_fragment if usable else net.edge_is_fragment)
+        cached = (shapely.STRtree(_edge_geoms(net)[ids]), ids)
+        net.__dict__[key] = cached
+    return cached
+
+
+def _edge_geoms(net: WalkNetwork) -> npt.NDArray[np.object_]:
+    cached: npt.NDArray[np.object_] | None = net.__dict__.get("_edge_geoms")
+    if cached is None:
+        cached = net.edge_geometry()
+        net.__dict__["_edge_geoms"] = cached
+    return cached
+
+
+def _fragment_near(net: WalkNetwork, geoms: npt.NDArray[np.object_], tolerance_m: float
+                   ) -> FloatArray:
+    """Length of the nearest fragment within the tolerance of each geometry (NaN if none)."""
+    out = np.full(len(geoms), np.nan)
+    if not net.edge_is_fragment.any() or len(geoms) == 0:
+        return out
+    tree, ids = _edge_tree(net, usable=False)
+    gi, ti = tree.query_nearest(geoms, max_distance=tolerance_m, all_matches=False)
+    comp = net.component[net.edge_u[ids[ti]]]
+    out[gi] = net.component_length_m[comp]
+    return out
+
+
+def snap_points(net: WalkNetwork, points: npt.ArrayLike, *, tolerance_m: float) -> PointSnap:
+    """Snap points (or any geometries) to their nearest walkable point, never onto a fragment.
+
+    Parameters
+    ----------
+    net
+        The network.
+    points
+        Geometries in the network's CRS (a polygon joins at its point nearest to a street).
+    tolerance_m
+        Points further than this from every non-fragment street are not connected.
+
+    Returns
+    -------
+    PointSnap
+    """
+    pts = np.asarray(points, dtype=object)
+    n = pts.size
+    edge = np.full(n, -1, dtype=np.int64)
+    offset = np.full(n, np.nan)
+    conn = np.full(n, np.nan)
+    if n and net.n_edges:
+        tree, ids = _edge_tree(net, usable=True)
+        pi, ti = tree.query_nearest(pts, max_distance=tolerance_m, all_matches=False)
+        e = ids[ti]
+        geoms = _edge_geoms(net)[e]
+        link = shapely.shortest_line(geoms, pts[pi])
+        edge[pi] = e
+        offset[pi] = np.clip(shapely.line_locate_point(geoms, shapely.get_point(link, 0)), 0,
+                             net.edge_length[e])
+        conn[pi] = shapely.length(link)
+    frag = np.full(n, np.nan)
+    missing = edge < 0
+    if missing.any():
+        frag[missing] = _fragment_near(net, pts[missing], tolerance_m)
+    return PointSnap(edge=edge, offset=offset, connector_m=conn, fragment_m=frag)
+
+
+def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: float,
+                  access_points: int) -> PolygonSnap:
+    """Connect polygons (compounds) at several access points along their outline.
+
+    The ``access_points`` non-fragment edges nearest to a polygon's outline (within
+    ``tolerance_m``) each get an access point: the point of the edge facing the polygon's
+    centroid, joined to the outline by the shortest connector (0 when the street runs
+    inside). A block between four streets gets a gate half-way along each side.
+
+    Parameters
+    ----------
+    net
+        The network.
+    polygons
+        Polygon geometries in the network's CRS.
+    tolerance_m
+        Streets further than this from the outline are not considered.
+    access_points
+        Access points kept per polygon.
+
+    Returns
+    -------
+    PolygonSnap
+    """
+    polys = np.asarray(polygons, dtype=object)
+    n = polys.size
+    owner = np.empty(0, dtype=np.int64)
+    edge = np.empty(0, dtype=np.int64)
+    offset = np.empty(0)
+    conn = np.empty(0)
+    gate_xy = np.empty((0, 2))
+    if n and net.n_edges:
+        tree, ids = _edge_tree(net, usable=True)
+        outline = shapely.boundary(polys)
+        pi, e, d = _nearest_edges(tree, ids, outline, tolerance_m, access_points)
+        geoms = _edge_geoms(net)[e]
+        order = np.lexsort((e, d, pi))
+        pi, e, d, geoms = pi[order], e[order], d[order], geoms[order]
+        rank = np.arange(pi.size) - np.searchsorted(pi, pi)
+        keep = rank < access_points
+        owner, edge, geoms = pi[keep], e[keep], geoms[keep]
+        # join each street at the point facing the compound's centre: a block along a street
+        # gets its gate half-way along that side, not at an arbitrary corner
+        centre = shapely.centroid(polys)[owner]
+        offset = np.clip(shapely.line_locate_point(geoms, centre), 0, net.edge_length[edge])
+        on_edge = shapely.line_interpolate_point(geoms, offset)
+        link = shapely.shortest_line(polys[owner], on_edge)
+        conn = shapely.length(link)
+        gate_xy = shapely.get_coordinates(shapely.get_point(link, 0))
+    frag = np.full(n, np.nan)
+    missing = np.ones(n, dtype=bool)
+    missing[owner] = False
+    if missing.any():
+        frag[missing] = _fragment_near(net, shapely.boundary(polys[missing]), tolerance_m)
+    return PolygonSnap(owner=owner.astype(np.int64), edge=edge, offset=offset,
+                       connector_m=conn, fragment_m=frag, gate_xy=gate_xy)
+
+
+def _nearest_edges(tree: shapely.STRtree, ids: IntArray, geoms: npt.NDArray[np.object_],
+                   tolerance_m: float, k: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """Edges within ``tolerance_m`` of each geometry, enough to hold its ``k`` nearest.
+
+    Searches a growing radius: a geometry with ``k`` edges within ``r`` has its ``k`` nearest
+    among them, so only the others are searched again further out (few candidate pairs).
+    """
+    found_p, found_e, found_d = [], [], []
+    todo = np.arange(geoms.size)
+    radius = min(25.0, tolerance_m)
+    while todo.size:
+        gi, ti = tree.query(geoms[todo], predicate="dwithin", distance=radius)
+        counts = np.bincount(gi, minlength=todo.size)
+        done = (counts >= k) | (radius >= tolerance_m)
+        keep = done[gi]
+        p = todo[gi[keep]]
+        e = ids[ti[keep]]
+        found_p.append(p)
+        found_e.append(e)
+        found_d.append(shapely.distance(geoms[p], tree.geometries[ti[keep]]))
+        todo = todo[~done]
+        radius = min(radius * 2, tolerance_m)
+    return np.concatenate(found_p), np.concatenate(found_e), np.concatenate(found_d)
+
+
+def split_edges(net: WalkNetwork, edge: npt.ArrayLike, offset: npt.ArrayLike
+                ) -> tuple[WalkNetwork, IntArray]:
+    """Insert nodes at points along edges (snap points), splitting each edge into pieces.
+
+    Parameters
+    ----------
+    net
+        The network.
+    edge, offset
+        Edge and distance along it (from ``edge_u``) of each point.
+
+    Returns
+    -------
+    WalkNetwork
+        The network with the new nodes; same ``lines``, same components.
+    numpy.ndarray
+        Node of each point (an existing end node when the point sits on it).
+
+    Examples
+    --------
+    >>> from geo.network_graph import network_from_arrays
+    >>> net = network_from_arrays([[0, 0], [100, 0]], [0], [1])
+    >>> net2, nodes = split_edges(net, [0, 0, 0], [30.0, 30.0, 100.0])
+    >>> nodes.tolist(), net2.edge_length.tolist()
+    ([2, 2, 1], [30.0, 70.0])
+    """
+    edge = np.asarray(edge, dtype=np.int64)
+    offset = np.asarray(offset, dtype=np.float64)
+    length = net.edge_length[edge]
+    node = np.empty(edge.size, dtype=np.int64)
+    at_u = offset <= _EPS
+    at_v = ~at_u & (offset >= length - _EPS)
+    inner = ~(at_u | at_v)
+    node[at_u] = net.edge_u[edge[at_u]]
+    node[at_v] = net.edge_v[edge[at_v]]
+    if not inner.any():
+        return net, node
+    keys = np.stack([edge[inner].astype(np.float64), np.round(offset[inner] / _EPS)], axis=1)
+    uniq, first, inv = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    se = uniq[:, 0].astype(np.int64)  # sorted by edge, then offset
+    st = offset[inner][first]  # the exact offset (the key is only rounded for grouping)
+    new_ids = net.n_nodes + np.arange(se.size, dtype=np.int64)
+    node[inner] = new_ids[inv.ravel()]
+    src_geom = net.lines[net.edge_source[se]]
+    new_xy = shapely.get_coordinates(
+        shapely.line_interpolate_point(src_geom, net.edge_offset[se] + st))
+    # chains u -> p1 -> ... -> pk -> v for every split edge
+    first = np.r_[True, se[1:] != se[:-1]]
+    last = np.r_[se[1:] != se[:-1], True]
+    prev_node = np.where(first, net.edge_u[se], np.r_[-1, new_ids[:-1]])
+    prev_t = np.where(first, 0.0, np.r_[0.0, st[:-1]])
+    a = np.concatenate([prev_node, new_ids[last]])
+    b = np.concatenate([new_ids, net.edge_v[se[last]]])
+    t0 = np.concatenate([prev_t, st[last]])
+    t1 = np.concatenate([st, net.edge_length[se[last]]])
+    parent = np.concatenate([se, se[last]])
+    kept = np.ones(net.n_edges, dtype=bool)
+    kept[se] = False
+    out = WalkNetwork(
+        xy=np.vstack([net.xy, new_xy]),
+        edge_u=np.concatenate([net.edge_u[kept], a]),
+        edge_v=np.concatenate([net.edge_v[kept], b]),
+        edge_length=np.concatenate([net.edge_length[kept], t1 - t0]),
+        edge_source=np.concatenate([net.edge_source[kept], net.edge_source[parent]]),
+        edge_offset=np.concatenate([net.edge_offset[kept], net.edge_offset[parent] + t0]),
+        lines=net.lines, crs=net.crs, min_component_m=net.min_component_m, planar=net.planar)
+    if "faces" in net.__dict__:  # same lines, same faces
+        out.__dict__["faces"] = net.__dict__["faces"]
+    return out, node
