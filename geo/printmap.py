@@ -344,7 +344,17 @@ def _compound_name(com: gpd.GeoDataFrame, i: int) -> str:
         else str(name)
 
 
-def _legend_entries(layers: _Layers, *, focus: str | None, lang: str) -> list[LegendEntry]:
+def _on_map(layer: gpd.GeoDataFrame | None, extent: tuple[float, float, float, float]
+            ) -> gpd.GeoDataFrame | None:
+    if layer is None:
+        return None
+    xmin, xmax, ymin, ymax = extent
+    return layer.cx[xmin:xmax, ymin:ymax]
+
+
+def _legend_entries(layers: _Layers, *, focus: str | None, lang: str,
+                    extent: tuple[float, float, float, float]) -> list[LegendEntry]:
+    """Legend rows for what this page's map shows (zones always; the rest when visible)."""
     text = LABELS[lang]
     entries: list[LegendEntry] = []
     some_colour = next(iter(layers.colours.values()), _PALETTE[0])
@@ -359,16 +369,20 @@ def _legend_entries(layers: _Layers, *, focus: str | None, lang: str) -> list[Le
         entries.append(LegendEntry("patch", text["other_zones"],
                                    (("facecolor", _OTHER_FILL), ("edgecolor", "#8a8a8a"),
                                     ("linewidth", 0.7))))
-    if layers.communities["zone_id"].isna().any():
+    com = _on_map(layers.communities, extent)
+    if com is not None and com["zone_id"].isna().any():
         entries.append(LegendEntry("patch", text["excluded"],
                                    (("facecolor", _EXCLUDED_FILL),
                                     ("edgecolor", _EXCLUDED_EDGE), ("linewidth", 0.35),
                                     ("hatch", "////"))))
-    if layers.streets is not None and len(layers.streets):
+    streets = _on_map(layers.streets, extent)
+    if streets is not None and len(streets):
         entries.append(LegendEntry("line", text["street"],
                                    (("color", "#c8c8c8"), ("linewidth", 1.1))))
+    existing = _on_map(layers.facilities, extent)
+    planned = _on_map(layers.planned, extent)
     kinds: dict[str, None] = {}
-    for layer in (layers.facilities, layers.planned):
+    for layer in (existing, planned):
         if layer is not None:
             kinds.update(dict.fromkeys(k for k in FACILITY_STYLE if (layer["kind"] == k).any()))
     for kind in kinds:
@@ -376,12 +390,12 @@ def _legend_entries(layers: _Layers, *, focus: str | None, lang: str) -> list[Le
         entries.append(LegendEntry("marker", kind_label(kind, lang),
                                    (("marker", marker), ("markersize", 6.5),
                                     ("markerfacecolor", colour), ("markeredgecolor", colour))))
-    if layers.facilities is not None and len(layers.facilities):
+    if existing is not None and len(existing):
         entries.append(LegendEntry("marker", text["existing"],
                                    (("marker", "o"), ("markersize", 5.5),
                                     ("markerfacecolor", "white"),
                                     ("markeredgecolor", "#555555"), ("markeredgewidth", 1.0))))
-    if layers.planned is not None and len(layers.planned):
+    if planned is not None and len(planned):
         entries.append(LegendEntry("marker", text["planned"],
                                    (("marker", "o"), ("markersize", 7.0),
                                     ("markerfacecolor", "#555555"),
@@ -520,7 +534,8 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     # Side panel: legend and tables from the top, north arrow and scale bar at the bottom
     sx, sy, sw, sh = frame.side_box
     top = sy + sh
-    used = draw_legend(paper_ax, _legend_entries(layers, focus=focus, lang=lang),
+    used = draw_legend(paper_ax, _legend_entries(layers, focus=focus, lang=lang,
+                                                extent=(xmin, xmax, ymin, ymax)),
                        title=text["legend"], x=sx, top=top, width=sw, size=frame.pt(8),
                        columns=2)
     top -= used + frame.gap * 1.5

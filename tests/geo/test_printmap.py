@@ -274,6 +274,10 @@ def test_planned_facility_of_a_zone_is_on_its_page(tmp_path):
     text = _pdftotext(out.pdf, 2)
     ratio = int(re.search(r"比例尺 1:([\d,]+)", text).group(1).replace(",", ""))
     assert ratio > 4_000
+    # the legend lists what the page shows: the site on Z001's page, nothing on Z002's
+    assert "停车场" in text and "规划设施（实心）" in text and "现有设施（空心）" not in text
+    z002 = _pdftotext(out.pdf, 3)
+    assert "停车场" not in z002 and "规划设施（实心）" not in z002
 
 
 def test_every_problem_reported_at_once(tmp_path):
