@@ -467,6 +467,9 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
         subtitle = text["overview"].format(zones=len(layers.zones),
                                            compounds=fmt(int(stats["compounds"].sum())),
                                            households=fmt(int(stats["households"].sum())))
+        n_out = int(layers.communities["zone_id"].isna().sum())
+        if n_out:
+            subtitle += text["overview_out"].format(n=fmt(n_out))
     else:
         subtitle = text["zone"].format(zone=focus,
                                        compounds=fmt(stats.at[focus, "compounds"]),
@@ -658,8 +661,12 @@ def print_zone_maps(
     """
     validate_inputs(zones, communities, facilities, planned, streets, zone_table, paper=paper,
               lang=lang, dpi=dpi, date=date)
-    day = (dt.date.fromisoformat(date) if isinstance(date, str)
-           else date if date is not None else dt.date.today())
+    if isinstance(date, str):
+        day = dt.date.fromisoformat(date)
+    elif isinstance(date, dt.datetime):  # a timestamp prints as its day
+        day = date.date()
+    else:
+        day = date if date is not None else dt.date.today()
     text = LABELS[lang]
     crs = _print_crs(communities)
     z = with_zone_index(zones).to_crs(crs)

@@ -52,7 +52,8 @@ __all__ = [
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "老旧小区改造片区规划图",
-        "overview": "总览：{zones} 个片区，{compounds} 个小区，{households} 户",
+        "overview": "总览：{zones} 个片区，含 {compounds} 个小区、{households} 户",
+        "overview_out": "（另有 {n} 个小区未纳入片区）",
         "zone": "片区 {zone}：{compounds} 个小区，{households} 户",
         "legend": "图例",
         "zone_fill": "片区",
@@ -95,7 +96,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Renovation zones of old residential compounds",
-        "overview": "Overview: {zones} zones, {compounds} compounds, {households} households",
+        "overview": "Overview: {zones} zones with {compounds} compounds, {households} households",
+        "overview_out": " ({n} compounds not in a zone)",
         "zone": "Zone {zone}: {compounds} compounds, {households} households",
         "legend": "Legend",
         "zone_fill": "Zone",
@@ -209,7 +211,7 @@ def validate_inputs(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     problems: list[Problem] = []
     if lang not in LABELS:
         problems.append(Problem("lang", (), f"must be one of {', '.join(LABELS)}, got {lang!r}"))
-    if paper.strip().upper() not in PAPER_SIZES_MM:
+    if not isinstance(paper, str) or paper.strip().upper() not in PAPER_SIZES_MM:
         problems.append(Problem("paper", (), f"must be one of {', '.join(PAPER_SIZES_MM)} "
                                              f"(landscape), got {paper!r}"))
     if not isinstance(dpi, int) or not 0 < dpi <= _MAX_DPI:

@@ -153,6 +153,8 @@ def test_every_page_carries_its_furniture(synthetic_print):
         if page == "overview":
             assert all(z in text for z in zones.index)
             assert "片区一览" in text
+            assert "总览：3 个片区，含 15 个小区、" in text
+            assert "（另有 1 个小区未纳入片区）" in text
             continue
         mine = grid[grid["zone_id"] == page]
         for name in mine["name"]:
@@ -258,7 +260,8 @@ def test_plan_with_every_compound_excluded_prints_its_overview(tmp_path):
                           date=DATE)
     assert out.pages == ("overview",)
     text = _pdftotext(out.pdf)
-    assert "总览：0 个片区" in text and "未纳入片区的小区" in text
+    assert "总览：0 个片区，含 0 个小区、0 户（另有 16 个小区未纳入片区）" in text
+    assert "未纳入片区的小区" in text
     (png,) = _pdftoppm(out.pdf, tmp_path / "ppm")
     assert _ink_and_colour(png)[0] > 0.03
 
