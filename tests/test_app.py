@@ -135,6 +135,7 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 
+@pytest.mark.slow
 def test_export_page_offers_the_bureau_files() -> None:
     at = _app(_grid_layers())
     at.run()
@@ -143,6 +144,12 @@ def test_export_page_offers_the_bureau_files() -> None:
     labels = [b.label for b in at.get("download_button")]
     assert "GeoPackage 项目文件" in labels and "全部成果（.zip）" in labels
     assert any(lbl.endswith(".zip") and "zones" in lbl for lbl in labels)
+    # Zone maps for meetings are printed on demand: a PDF download appears.
+    at.radio(key="print_paper").set_value("A4")
+    at.button(key="print_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    pdf = next(b for b in at.get("download_button") if b.label == "下载区划图 PDF")
+    assert pdf is not None
 
 
 # pyogrio warns when a GeoJSON column mixes numbers and text (the bad row here); geo.io reads it

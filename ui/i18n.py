@@ -149,6 +149,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_gpkg": ("GeoPackage 项目文件", "GeoPackage project"),
     "export_shp": ("Shapefile（.zip）", "Shapefile (.zip)"),
     "export_table": ("小区表（Excel）", "Compound table (Excel)"),
+    "print_title": ("打印区划图", "Printed zone maps"),
+    "print_hint": ("总图加每个片区一页，矢量 PDF，供协调会使用。",
+                   "An overview and one page per zone, as a vector PDF for coordination meetings."),
+    "paper": ("纸张", "Paper"),
+    "print_make": ("生成 PDF", "Make the PDF"),
+    "print_download": ("下载区划图 PDF", "Download the zone maps PDF"),
+    "print_no_zones": ("没有片区，无图可打。", "There are no zones to print."),
     "run_first": ("请先在“片区划分”页计算规划。", "Run the plan on the Zoning page first."),
 }
 

@@ -24,6 +24,7 @@ __all__ = [
     "current_layers",
     "digest",
     "export_files",
+    "printed_maps",
     "get_params",
     "lang",
     "load_sample_layers",
@@ -203,3 +204,17 @@ def export_files(plan_key: str, lang_: str, encoding: str, _plan: Any) -> dict[s
         files["pianqu_plan.zip"] = everything.getvalue()
         files["geojson.zip"] = geojson.getvalue()
     return files
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def printed_maps(plan_key: str, lang_: str, paper: str, _plan: Any) -> bytes | None:
+    """The zone maps PDF for meetings (``planning.export.print_maps``), or None without zones."""
+    import tempfile
+
+    from planning.export import print_maps
+
+    with tempfile.TemporaryDirectory(prefix="pianqu_print_") as tmp:
+        out = print_maps(_plan, tmp, lang="en" if lang_ == "en" else "zh", paper=paper)
+        if out is None:
+            return None
+        return Path(out.pdf).read_bytes()

@@ -6,7 +6,14 @@ import streamlit as st
 
 from geo.errors import LayerValidationError
 from ui.i18n import md, t
-from ui.state import export_files, lang, module_available, not_available, plan_or_notice
+from ui.state import (
+    export_files,
+    lang,
+    module_available,
+    not_available,
+    plan_or_notice,
+    printed_maps,
+)
 from ui.widgets import problems_table
 
 L = lang()
@@ -54,3 +61,16 @@ if shp:
         col.download_button(name.removeprefix("shapefile/"), data=files[name],
                             file_name=name.removeprefix("shapefile/"), mime=_ZIP,
                             key=f"dl_{name}")
+
+st.subheader(t("print_title", L))
+st.caption(t("print_hint", L))
+c1, c2 = st.columns([1, 3])
+paper = c1.radio(t("paper", L), ["A3", "A4"], horizontal=True, key="print_paper")
+if c2.button(t("print_make", L), key="print_make"):
+    with st.spinner(t("running", L)):
+        pdf = printed_maps(st.session_state["plan_key"], L, paper, plan)
+    if pdf is None:
+        st.info(t("print_no_zones", L))
+    else:
+        st.download_button(t("print_download", L), data=pdf, file_name=f"zone_maps_{paper}.pdf",
+                           mime="application/pdf", key="dl_print")
