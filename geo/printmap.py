@@ -96,6 +96,9 @@ _PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#
 _NEIGHBOUR_M = 60.0  # zones closer than this (across a street) are neighbours for colouring
 _EXCLUDED_FILL, _EXCLUDED_EDGE = "#f0f0f0", "#9a9a9a"
 _OTHER_FILL = "#e4e4e4"
+# drawn wider: OSM highway values and the CJJ 37-2012 classes 快速路 / 主干路 / 次干路
+_MAJOR_ROADS = ("motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link",
+                "primary_link", "secondary_link", "高速公路", "快速路", "主干路", "次干路")
 _MIN_SPAN_M = 250.0  # a zone page shows at least this much ground, so a small zone has context
 _INK = "#222222"
 
@@ -194,7 +197,7 @@ def _add_polygons(ax: Axes, geoms: Sequence[Any], *, zorder: float, **style: Any
 def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None) -> None:
     if streets is None or len(streets) == 0:
         return
-    major = (streets["road_class"].isin(["primary", "secondary", "trunk"])
+    major = (streets["road_class"].isin(_MAJOR_ROADS)
              if "road_class" in streets.columns else pd.Series(False, index=streets.index))
     for is_major, width in ((False, 0.4), (True, 1.1)):
         sel = streets.geometry[major == is_major]
@@ -621,8 +624,8 @@ def print_zone_maps(
         Planned facilities (``kind``; optional ``zone_id``), drawn filled. Polygon sites are
         marked at a point inside them.
     streets
-        Street centre lines drawn in grey for orientation (``road_class`` primary/secondary
-        drawn wider).
+        Street centre lines drawn in grey for orientation (``road_class`` trunk to secondary,
+        快速路 / 主干路 / 次干路, drawn wider).
     zone_table
         Extra per-zone figures (index or column ``zone_id``, one row per zone). Columns
         ``coverage_before_<kind>`` / ``coverage_after_<kind>`` (share of the zone's
