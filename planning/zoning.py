@@ -357,8 +357,9 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
             elif zh:
                 note[pos[q]] = f"{zh} / {en}"
         union = shapely.union_all(geoms[m])
-        closed = shapely.buffer(shapely.buffer(union, half), -half) if half > 0 else union
-        closed = shapely.union_all([closed, union])
+        closed = shapely.buffer(shapely.buffer(union, half + 0.5), -half - 0.5) if half > 0 \
+            else union
+        closed = _as_multipolygon(shapely.union_all([closed, union]))
         area = float(shapely.area(closed))
         perim = float(shapely.length(closed))
         part = np.asarray(m)
@@ -417,6 +418,12 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
                         n_zones=int(zoner.n_zones_) if solved else 0,
                         heterogeneity=float(zoner.heterogeneity_) if solved else 0.0,
                         objective=float(zoner.objective_) if solved else 0.0, parameters=params)
+
+
+def _as_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
+    """Polygon parts of ``geom`` as one MultiPolygon (one geometry type per layer for GIS)."""
+    parts = [g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon)]
+    return shapely.MultiPolygon(parts)
 
 
 def _bounds_note(codes: str, hh: float, diam: float, size: int, all_islands: bool,
