@@ -73,6 +73,20 @@ def test_data_page_shows_the_layers_in_chinese_then_english() -> None:
     assert _metric(at, "Compounds") == "16"
 
 
+def test_basemaps_offline_by_default_and_tianditu_needs_a_key() -> None:
+    at = _app(_grid_layers())
+    at.run()
+    assert at.selectbox(key="basemap").value == "none"
+    at.selectbox(key="basemap").set_value("tianditu").run()
+    assert not at.exception
+    assert any("密钥" in w.value for w in at.warning)  # no key: told, and no basemap drawn
+    at.text_input(key="tianditu_key").set_value("abc").run()
+    assert not at.exception and not at.warning
+    at.selectbox(key="basemap").set_value("amap").run()  # GCJ-02: layers shifted, no error
+    assert not at.exception
+    assert any("联网" in c.value for c in at.caption)
+
+
 def test_zoning_page_runs_the_plan_and_lists_zones_and_exclusions() -> None:
     at = _app(_grid_layers())
     at.run()

@@ -161,6 +161,8 @@ def _shot(page: Any, name: str) -> None:
 def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) -> None:
     page, watch = _new_page(browser)
     timings: dict[str, float] = {}
+    sent: list[int] = []  # messages the browser sends to the app (a rerun is one)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
 
     t0 = time.monotonic()
     page.goto(f"{app_url}/")
@@ -170,6 +172,19 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     n_compounds = int(_metric(page, "小区数").replace(",", ""))
     assert frame.locator("path.pianqu-community").count() == n_compounds
     _shot(page, "1_data")
+
+    # Panning and zooming send nothing back: the script does not re-run.
+    page.wait_for_timeout(2000)
+    before = len(sent)
+    box = frame.locator(".leaflet-container").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 200, y + 100, steps=10)
+    page.mouse.up()
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(2000)
+    assert len(sent) == before, "panning or zooming re-ran the script"
 
     t0 = time.monotonic()
     page.goto(f"{app_url}/zoning")
