@@ -8,12 +8,12 @@ three kinds. It times
   and the full run (reach + service areas at every level + gaps);
 * the usual way: ``networkx.single_source_dijkstra(G, compound, cutoff=15 min)`` from every
   compound (the compound a virtual node joined to its access points), as OSMnx isochrone
-  recipes do, on a sample of compounds, scaled to all of them;
+  recipes do, on a sample of compounds (300 by default), scaled to all of them;
 * for reference, networkx's own multi-source search (one per kind).
 
 Distances are compared with networkx's on the sampled compounds (metres). Run with
 ``python bench/run.py coverage [--nodes N] [--compounds N] [--facilities N] [--sample N]
-[--seed S]``; the last line printed is a JSON object.
+[--seed S]``; the last line printed is a JSON object. Reach is the best of three runs.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def main(argv: list[str]) -> dict[str, Any]:
     ap.add_argument("--nodes", type=int, default=100_000)
     ap.add_argument("--compounds", type=int, default=5_000)
     ap.add_argument("--facilities", type=int, default=500)
-    ap.add_argument("--sample", type=int, default=100)
+    ap.add_argument("--sample", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -163,12 +163,16 @@ def main(argv: list[str]) -> dict[str, Any]:
     print(f"city: {net.n_nodes:,} nodes, {net.n_edges:,} edges, {len(communities):,} compounds,"
           f" {len(facilities):,} facilities ({', '.join(KINDS)}); generated in {gen_s:.1f} s")
 
-    # each run gets a fresh copy of the network, so neither reuses the other's cached trees
-    t0 = time.perf_counter()
-    reach = compute_coverage(communities, facilities, standards=std,
-                             network=dataclasses.replace(net), areas=False)
-    reach_s = time.perf_counter() - t0
-    print(f"reach: {reach_s:.2f} s", flush=True)
+    # each run gets a fresh copy of the network, so none reuses another's cached trees; the
+    # machine is shared, so reach (short) is the best of three
+    reach_times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        reach = compute_coverage(communities, facilities, standards=std,
+                                 network=dataclasses.replace(net), areas=False)
+        reach_times.append(time.perf_counter() - t0)
+    reach_s = min(reach_times)
+    print(f"reach: {', '.join(f'{t:.2f}' for t in reach_times)} s", flush=True)
     t0 = time.perf_counter()
     full = compute_coverage(communities, facilities, standards=std,
                             network=dataclasses.replace(net))

@@ -182,11 +182,13 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
         net_report = net.component_report()
 
     table = _table(communities.index, dist, reasons, kinds, standards, access, method)
-    if not areas:
-        reach = dataclasses.replace(reach, node_dist={}, points={})
-    service_areas = _service_areas(reach, kinds, standards, buffer_m, communities.crs)
-    gaps = _gaps(communities, reach, service_areas, standards) if areas else \
-        gpd.GeoDataFrame(_gaps(communities.iloc[:0], reach, service_areas, standards))
+    if areas:
+        service_areas = _service_areas(reach, kinds, standards, buffer_m, communities.crs)
+        gaps = _gaps(communities, reach, service_areas, standards)
+    else:  # the same (empty) layers, with their columns, at no cost
+        nothing = dataclasses.replace(reach, node_dist={}, points={})
+        service_areas = _service_areas(nothing, kinds, standards, buffer_m, communities.crs)
+        gaps = _gaps(communities.iloc[:0], nothing, service_areas, standards)
     summary = _summary(communities, table, kinds, standards)
     fac_report.index = facilities.index
     return CoverageResult(table=table, service_areas=service_areas, gaps=gaps, summary=summary,

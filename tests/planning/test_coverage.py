@@ -238,6 +238,17 @@ def test_summary_counts_households_and_elderly(std):
     assert s.loc[("elderly_care", 5), "households_covered"] == 0
 
 
+def test_areas_false_gives_the_same_table_without_layers(std):
+    grid, streets = block_grid(4), lattice_streets(5)
+    fac = points([(50, -10), (300, 300)], kind="parking")
+    full = compute_coverage(grid, fac, standards=std, network=streets)
+    quick = compute_coverage(grid, fac, standards=std, network=streets, areas=False)
+    pd.testing.assert_frame_equal(full.table, quick.table)
+    pd.testing.assert_frame_equal(full.summary, quick.summary)
+    assert len(quick.service_areas) == 0 and len(quick.gaps) == 0
+    assert list(quick.gaps.columns) == list(full.gaps.columns)
+
+
 # ----------------------------------------------------------------------------- no network
 
 
