@@ -64,7 +64,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 METHOD_NETWORK = "network"
-DEFAULT_BUFFER_M = 30.0  # half a street corridor: pavements and frontages either side
 
 _NO_FACILITY = "无此类设施 / no facility of this kind"
 _NO_CONNECTED_FACILITY = "此类设施均未接入路网 / no facility of this kind is on the network"
@@ -131,7 +130,7 @@ class CoverageResult:
 def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *,
                      standards: Standards,
                      network: WalkNetwork | gpd.GeoDataFrame | None = None,
-                     buffer_m: float = DEFAULT_BUFFER_M, areas: bool = True
+                     buffer_m: float | None = None, areas: bool = True
                      ) -> CoverageResult:
     """Walking minutes, covered flags, service areas and gaps for every compound and kind.
 
@@ -146,9 +145,11 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
         Walking speed, snap tolerance, access points, life-circle levels and kind thresholds.
     network
         A :class:`~geo.network.WalkNetwork`, a streets layer (built with
-        :func:`~geo.network.network_from_lines`), or None for straight lines × detour factor.
+        :func:`~geo.network.network_from_lines` with ``standards.walking.min_component_m``),
+        or None for straight lines × detour factor.
     buffer_m
-        Half-width of the service-area corridor around reached streets (metres).
+        Half-width of the service-area corridor around reached streets (metres); default
+        ``standards.walking.service_area_buffer_m``.
     areas
         Build the service-area and gap layers (False: the table and summary only, left
         empty, for callers that compare many plans).
@@ -176,12 +177,14 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
         net_report = pd.DataFrame(columns=["component", "nodes", "length_m", "fragment"])
     else:
         method = METHOD_NETWORK
-        net = _as_network(network, communities)
+        net = _as_network(network, communities, standards)
         dist, reasons, reach, fac_report, access = _on_network(
             net, polys, facilities, fac_kind, kinds, standards)
         net_report = net.component_report()
 
     table = _table(communities.index, dist, reasons, kinds, standards, access, method)
+    if buffer_m is None:
+        buffer_m = standards.walking.service_area_buffer_m
     if areas:
         service_areas = _service_areas(reach, kinds, standards, buffer_m, communities.crs)
         gaps = _gaps(communities, reach, service_areas, standards)
@@ -246,10 +249,10 @@ def _validate(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> No
         raise LayerValidationError("facilities", problems)
 
 
-def _as_network(network: WalkNetwork | gpd.GeoDataFrame,
-                communities: gpd.GeoDataFrame) -> WalkNetwork:
+def _as_network(network: WalkNetwork | gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
+                standards: Standards) -> WalkNetwork:
     if isinstance(network, gpd.GeoDataFrame | gpd.GeoSeries):
-        network = network_from_lines(network)
+        network = network_from_lines(network, min_component_m=standards.walking.min_component_m)
     if network.crs is not None and network.crs != communities.crs:
         msg = (f"walking network CRS {network.crs} differs from communities CRS "
                f"{communities.crs}; reproject the streets")
@@ -549,8 +552,8 @@ def walk_distance_matrix(communities: gpd.GeoDataFrame, targets: gpd.GeoDataFram
     standards
         Snap tolerance, access points and detour factor.
     network
-        A :class:`~geo.network.WalkNetwork`, a streets layer, or None for straight lines ×
-        detour factor.
+        A :class:`~geo.network.WalkNetwork`, a streets layer (built with
+        ``standards.walking.min_component_m``), or None for straight lines × detour factor.
     cutoff_m
         Pairs further apart than this are left out.
 
@@ -592,7 +595,7 @@ def walk_distance_matrix(communities: gpd.GeoDataFrame, targets: gpd.GeoDataFram
         ok = d <= cutoff_m
         return sparse.csr_array((d[ok], (pi[ok], ti[ok])), shape=shape)
 
-    net = _as_network(network, communities)
+    net = _as_network(network, communities, standards)
     tol = standards.walking.snap_tolerance_m
     ps = snap_polygons(net, polys, tolerance_m=tol, access_points=standards.walking.access_points)
     ts = snap_points(net, tgeo, tolerance_m=tol)

@@ -53,6 +53,8 @@ class Walking:
     detour_factor: float = 1.3
     snap_tolerance_m: float = 150.0
     access_points: int = 4
+    service_area_buffer_m: float = 30.0
+    min_component_m: float = 1000.0
 
     @property
     def metres_per_minute(self) -> float:
@@ -233,6 +235,8 @@ def _from_dict(data: dict[str, Any], *, source: str) -> Standards:
         problems.append("[walking] speed_kmh > 0, detour_factor >= 1, snap_tolerance_m > 0")
     if walking.access_points < 1:
         problems.append("[walking] access_points must be >= 1")
+    if walking.service_area_buffer_m <= 0 or walking.min_component_m < 0:
+        problems.append("[walking] service_area_buffer_m > 0 and min_component_m >= 0")
     if not levels or sorted(lv.minutes for lv in levels) != [lv.minutes for lv in levels]:
         problems.append("[[life_circle]] needs at least one level, in increasing minutes")
     level_minutes = {lv.minutes for lv in levels}

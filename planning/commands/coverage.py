@@ -45,8 +45,9 @@ def register(subparsers: Any) -> None:
     net.add_argument("--no-network", action="store_true",
                      help="straight-line distance × detour factor (labelled as such)")
     p.add_argument("--standards", help="standards TOML (default: data/standards.toml)")
-    p.add_argument("--buffer-m", type=float, default=30.0,
-                   help="half-width of the service-area corridor in metres (default 30)")
+    p.add_argument("--buffer-m", type=float, default=None,
+                   help="half-width of the service-area corridor in metres "
+                        "(default: [walking] service_area_buffer_m of the standards, 30)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=_run)
 
@@ -55,10 +56,11 @@ def _run(args: argparse.Namespace) -> int:
     standards = load_standards(args.standards)
     communities, facilities, streets = _inputs(args)
     network: WalkNetwork | None = None
+    fragment_m = standards.walking.min_component_m
     if args.osm:
-        network = network_from_osm(args.osm, crs=communities.crs)
+        network = network_from_osm(args.osm, crs=communities.crs, min_component_m=fragment_m)
     elif streets is not None and not args.no_network:
-        network = network_from_lines(streets)
+        network = network_from_lines(streets, min_component_m=fragment_m)
     result = compute_coverage(communities, facilities, standards=standards, network=network,
                               buffer_m=args.buffer_m)
     out = Path(args.out)
