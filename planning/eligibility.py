@@ -217,16 +217,14 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
         zh[i] = [f"规划人员排除：{note[i]}", *zh[i]]
         en[i] = [f"excluded by planner: {note[i]}", *en[i]]
         codes[i] = ["forced_out", *codes[i]]
-    return pd.DataFrame(
-        {
-            "eligible": eligible,
-            "excluded_reason": pd.Series(["；".join(r) if r else None for r in zh],
-                                         dtype=object).to_numpy(),
-            "excluded_reason_en": pd.Series(["; ".join(r) if r else None for r in en],
-                                            dtype=object).to_numpy(),
-            "reason_codes": [";".join(c) for c in codes],
-            "override": override,
-            "override_note": note,
-        },
-        index=communities.index,
-    )
+    def text(values: list[str | None] | np.ndarray) -> pd.Series:
+        return pd.Series(list(values), index=communities.index, dtype=object)
+
+    return pd.DataFrame({
+        "eligible": pd.Series(eligible, index=communities.index, dtype=bool),
+        "excluded_reason": text(["；".join(r) if r else None for r in zh]),
+        "excluded_reason_en": text(["; ".join(r) if r else None for r in en]),
+        "reason_codes": text([";".join(c) for c in codes]),
+        "override": text(override),
+        "override_note": text(note),
+    })

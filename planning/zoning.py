@@ -17,9 +17,10 @@
    nearest zone within ``island_join_distance_m`` (not across a barrier) or stays a zone of its
    own marked ``within_bounds = False`` with the reason. Nothing is dropped.
 
-Zone geometry is the union of the members closed by half the gap tolerance (buffer out, then in),
-so a zone reads as one patch across its internal streets. Compactness is the Polsby–Popper score
-``4πA / P²`` of that geometry (1 for a disc, lower for stretched or ragged zones).
+Zone geometry is the union of the members closed by half the gap tolerance (buffer out, then in,
+mitred joins so square corners stay square), so a zone reads as one patch across its internal
+streets. Compactness is the Polsby–Popper score ``4πA / P²`` of that geometry (1 for a disc,
+π/4 for a square, lower for stretched or ragged zones).
 
 Examples
 --------
@@ -357,8 +358,8 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
             elif zh:
                 note[pos[q]] = f"{zh} / {en}"
         union = shapely.union_all(geoms[m])
-        closed = shapely.buffer(shapely.buffer(union, half + 0.5), -half - 0.5) if half > 0 \
-            else union
+        closed = shapely.buffer(shapely.buffer(union, half + 0.5, join_style="mitre"),
+                                -half - 0.5, join_style="mitre") if half > 0 else union
         closed = _as_multipolygon(shapely.union_all([closed, union]))
         area = float(shapely.area(closed))
         perim = float(shapely.length(closed))

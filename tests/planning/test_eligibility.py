@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.errors import LayerValidationError
+from planning.eligibility import assess_eligibility, read_overrides
+from planning.standards import EligibilityPolicy
+from tests.factories import block_grid
+
+XUCHANG = EligibilityPolicy(built_before_year=2001, min_consent_rate=2 / 3)
+XINXIANG = EligibilityPolicy(built_before_year=2001, min_consent_rate=0.8)
+
+
+def _layer(years: list[float | None], consent: list[float | None]) -> pd.DataFrame:
+    n = len(years)
+    return pd.DataFrame({"built_year": years, "consent_rate": consent},
+                        index=pd.Index([f"C{i}" for i in range(n)], name="community_id"))
+
+
+def test_year_cutoff_is_end_of_2000_and_a_parameter() -> None:
+    df = _layer([1999, 2000, 2001, 2005], [0.9] * 4)
+    t = assess_eligibility(df, XUCHANG)
+    assert t["eligible"].tolist() == [True, True, False, False]
+    assert t.loc["C2", "reason_codes"] == "built_after"
+    assert "2001" in t.loc["C2", "excluded_reason"]
+    later = assess_eligibility(df, EligibilityPolicy(built_before_year=2006))
+    assert later["eligible"].all()
+
+
+def test_consent_threshold_differs_by_city() -> None:
+    df = _layer([1990] * 4, [0.6, 2 / 3, 0.75, 0.8])
+    assert assess_eligibility(df, XUCHANG)["eligible"].tolist() == [False, True, True, True]
+    x = assess_eligibility(df, XINXIANG)
+    assert x["eligible"].tolist() == [False, False, False, True]  # exactly 80% qualifies
+    assert x.loc["C2", "reason_codes"] == "consent_low"
+    assert x.loc["C2", "excluded_reason_en"] == "consent 75.0% below 80.0%"
+
+
+def test_missing_values_are_excluded_with_their_reason_and_all_reasons_kept() -> None:
+    df = _layer([None, 1990, None, 2010], [0.9, None, None, 0.1])
+    t = assess_eligibility(df, XUCHANG)
+    assert not t["eligible"].any()
+    assert t["reason_codes"].tolist() == [
+        "built_year_missing", "consent_missing", "built_year_missing;consent_missing",
+        "built_after;consent_low"]
+    assert t.loc["C0", "excluded_reason"] == "建成年代未知"
+    assert t["excluded_reason"].notna().all()
+
+
+def test_eligible_rows_have_no_reason_and_index_is_kept() -> None:
+    df = _layer([1990, 1995], [0.9, 0.95])
+    df.index = pd.Index(["b", "a"], name="community_id")
+    t = assess_eligibility(df, XUCHANG)
+    assert t.index.tolist() == ["b", "a"]
+    assert t["excluded_reason"].isna().all()
+    assert t["reason_codes"].tolist() == ["", ""]
+
+
+def test_overrides_force_in_and_out_keep_the_note() -> None:
+    df = _layer([2005, 1990, 1990], [0.9, 0.9, 0.2])
+    ov = pd.DataFrame({"community_id": ["C0", "C1"], "action": ["纳入", "force_out"],
+                       "note": ["区政府同意纳入", "已列入拆迁计划"]})
+    t = assess_eligibility(df, XUCHANG, overrides=ov)
+    assert t["eligible"].tolist() == [True, False, False]
+    assert pd.isna(t.loc["C0", "excluded_reason"])
+    assert t.loc["C0", "override"] == "force_in"
+    assert t.loc["C0", "override_note"] == "区政府同意纳入"
+    assert t.loc["C1", "excluded_reason"] == "规划人员排除：已列入拆迁计划"
+    assert t.loc["C1", "reason_codes"] == "forced_out"
+    assert t.loc["C2", "override"] is None
+
+
+def test_overrides_csv_with_bom_and_chinese_headers(tmp_path) -> None:
+    path = tmp_path / "overrides.csv"
+    path.write_text("小区编号,操作,备注\nC1,排除,产权纠纷\n", encoding="utf-8-sig")
+    o = read_overrides(path)
+    assert o.to_dict("index") == {"C1": {"action": "force_out", "note": "产权纠纷"}}
+    t = assess_eligibility(_layer([1990, 1990], [0.9, 0.9]), XUCHANG, overrides=path)
+    assert t["eligible"].tolist() == [True, False]
+
+
+def test_bad_overrides_list_every_problem_at_once() -> None:
+    ov = pd.DataFrame({"community_id": ["C0", "C0", "C1"], "action": ["纳入", "纳入", "maybe"],
+                       "note": ["", "ok", "x"]})
+    with pytest.raises(LayerValidationError) as err:
+        read_overrides(ov)
+    text = str(err.value)
+    assert "maybe" in text and "note" in text and "more than once" in text
+    assert len(err.value.problems) == 3
+
+
+def test_override_of_unknown_compound_and_bad_consent_are_reported_together() -> None:
+    df = _layer([1990, 1990], [1.5, 0.9])
+    ov = pd.DataFrame({"community_id": ["ZZZ"], "action": ["force_in"], "note": ["typo"]})
+    with pytest.raises(LayerValidationError) as err:
+        assess_eligibility(df, XUCHANG, overrides=ov)
+    cols = {p.column: p.rows for p in err.value.problems}
+    assert cols == {"consent_rate": ("C0",), "community_id": ("ZZZ",)}
+
+
+def test_missing_column_is_an_error() -> None:
+    with pytest.raises(LayerValidationError, match="built_year"):
+        assess_eligibility(pd.DataFrame({"consent_rate": [0.9]}), XUCHANG)
+
+
+def test_grid_factory_is_all_eligible(grid4) -> None:
+    t = assess_eligibility(grid4, XINXIANG)
+    assert t["eligible"].all() and len(t) == 16
+
+
+def test_sample_district_matches_an_independent_count(sample_layers) -> None:
+    c = sample_layers["communities"]
+    t = assess_eligibility(c, XINXIANG)
+    year = pd.to_numeric(c["built_year"], errors="coerce")
+    consent = pd.to_numeric(c["consent_rate"], errors="coerce")
+    expected = (year <= 2000) & (consent >= 0.8)
+    assert (t["eligible"] == expected).all()
+    assert t.index.equals(c.index)
+    assert t.loc[~t["eligible"], "excluded_reason"].notna().all()
+    assert np.isin(t["reason_codes"].str.split(";").explode().replace("", np.nan).dropna(),
+                   ["built_after", "consent_low", "built_year_missing",
+                    "consent_missing"]).all()
+
+
+def test_grid_with_one_late_compound() -> None:
+    g = block_grid(2)
+    g.loc["C01", "built_year"] = 2003
+    t = assess_eligibility(g, XUCHANG)
+    assert t["eligible"].tolist() == [True, False, True, True]
