@@ -1,7 +1,8 @@
 """``pianqu coverage``: walking minutes, life-circle coverage, service areas and gaps.
 
-Reads compounds, facilities and streets (or an OSM PBF) — the bundled sample district by
-default — and writes into ``--out``:
+Reads compounds, facilities and streets (or an OSM PBF, whose compounds and facilities are
+used when none are given) — the bundled sample district by default — and writes into
+``--out``:
 
 - ``coverage_table.csv``: one row per compound (UTF-8 with BOM, so Excel shows Chinese);
 - ``coverage.gpkg``: layers ``communities`` (the compounds with their results),
@@ -41,9 +42,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--facilities", help="existing facilities layer (points with a kind)")
     net = p.add_mutually_exclusive_group()
     net.add_argument("--streets", help="road centre lines (crossing lines are joined)")
-    net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf) for the walking network")
+    net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf): the walking network, and "
+                                   "the compounds and facilities unless given")
     net.add_argument("--no-network", action="store_true",
                      help="straight-line distance × detour factor (labelled as such)")
+    p.add_argument("--crs", help="metric CRS for the analysis (default: the local CGCS2000 "
+                                 "Gauss-Kruger zone when the data are in degrees)")
     p.add_argument("--standards", help="standards TOML (default: data/standards.toml)")
     p.add_argument("--buffer-m", type=float, default=None,
                    help="half-width of the service-area corridor in metres "
@@ -72,23 +76,28 @@ def _run(args: argparse.Namespace) -> int:
 
 def _inputs(args: argparse.Namespace
             ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    sample: dict[str, gpd.GeoDataFrame] | None = None
+    """Layers given on the command line; the rest from the OSM extract or the bundled sample."""
+    fallback: dict[str, gpd.GeoDataFrame] = {}
     if not (args.communities and args.facilities):
-        from planning.sample import load_sample
+        if args.osm:  # compounds and facilities of the same extract
+            from geo.osm import read_osm
 
-        sample = load_sample()
+            fallback = read_osm(args.osm)
+        else:
+            from planning.sample import load_sample
+
+            fallback = load_sample()
     communities = _read(args.communities, "communities") if args.communities else \
-        sample["communities"] if sample else None
+        fallback["communities"]
     facilities = _read(args.facilities, "facilities") if args.facilities else \
-        sample["facilities"] if sample else None
-    assert communities is not None and facilities is not None
+        fallback["facilities"]
     streets: gpd.GeoDataFrame | None = None
     if args.streets:
         streets = _read(args.streets, "streets")
-    elif not args.osm and sample is not None and not args.communities:
-        streets = sample["streets"]
-    if is_geographic(communities.crs):
-        communities = to_metric(communities)
+    elif not args.osm and not args.communities and "streets" in fallback:
+        streets = fallback["streets"]
+    if args.crs or is_geographic(communities.crs):
+        communities = to_metric(communities, crs=args.crs)
     facilities = facilities.to_crs(communities.crs)
     if streets is not None:
         streets = streets.to_crs(communities.crs)

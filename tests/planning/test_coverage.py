@@ -342,3 +342,19 @@ def test_pianqu_coverage_writes_table_and_layers_for_the_sample(tmp_path, capsys
     assert main(["coverage", "--no-network", "--out", str(tmp_path / "flat")]) == 0
     flat = pd.read_csv(tmp_path / "flat" / "coverage_table.csv", encoding="utf-8-sig")
     assert flat["distance_method"].str.startswith("straight_line_x1.3").all()
+
+
+@pytest.mark.slow
+def test_pianqu_coverage_on_an_osm_extract(tmp_path, helsinki_pbf):
+    """Compounds, facilities and streets all from one PBF (Helsinki, so an explicit CRS)."""
+    from planning.cli import main
+
+    out = tmp_path / "hel"
+    assert main(["coverage", "--osm", helsinki_pbf, "--crs", "EPSG:3067", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "coverage_table.csv", encoding="utf-8-sig")
+    assert len(table) > 0 and table["distance_method"].eq("network").all()
+    comps = gpd.read_file(out / "coverage.gpkg", layer="network_components")
+    assert comps["fragment"].iloc[1:].all() and not comps["fragment"].iloc[0]
+    # every compound has minutes or a reason, for every kind
+    for kind in ("parking", "kindergarten"):
+        assert (table[f"walk_minutes_{kind}"].notna() ^ table[f"reason_{kind}"].notna()).all()
