@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui.i18n import t
 from ui.state import lang
+from ui.widgets import choice
 
 # No page or navigation icons: Streamlit turns the current page's icon into the favicon and
 # fetches Material icons from Google's font server; the default favicon is served locally.
@@ -19,8 +20,8 @@ with st.sidebar:
     st.radio(t("language", "zh"), options=["zh", "en"], key="lang", horizontal=True,
              format_func=lambda v: "中文" if v == "zh" else "English")
     L = lang()
-    st.selectbox(t("basemap", L), options=["none", "osm", "tianditu", "amap"], key="basemap",
-                 format_func=lambda v: t(f"basemap_{v}", L))
+    choice("selectbox", t("basemap", L), ["none", "osm", "tianditu", "amap"], key="basemap",
+           format_func=lambda v: t(f"basemap_{v}", L))
     if st.session_state.get("basemap", "none") != "none":
         st.caption(t("basemap_online_note", L))
     if st.session_state.get("basemap") == "tianditu":

@@ -76,13 +76,13 @@ def test_data_page_shows_the_layers_in_chinese_then_english() -> None:
 def test_basemaps_offline_by_default_and_tianditu_needs_a_key() -> None:
     at = _app(_grid_layers())
     at.run()
-    assert at.selectbox(key="basemap").value == "none"
-    at.selectbox(key="basemap").set_value("tianditu").run()
+    assert at.selectbox(key="basemap_zh").value == "none"
+    at.selectbox(key="basemap_zh").set_value("tianditu").run()
     assert not at.exception
     assert any("密钥" in w.value for w in at.warning)  # no key: told, and no basemap drawn
     at.text_input(key="tianditu_key").set_value("abc").run()
     assert not at.exception and not at.warning
-    at.selectbox(key="basemap").set_value("amap").run()  # GCJ-02: layers shifted, no error
+    at.selectbox(key="basemap_zh").set_value("amap").run()  # GCJ-02: layers shifted, no error
     assert not at.exception
     assert any("联网" in c.value for c in at.caption)
 
@@ -142,7 +142,7 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
     at.switch_page("ui/pages/coverage.py").run()
     assert not at.exception, [e.value for e in at.exception]
     for minutes in (5, 15):
-        at.radio(key="coverage_minutes_elderly_care").set_value(minutes).run()
+        at.radio(key="coverage_minutes_elderly_care_zh").set_value(minutes).run()
         covered = plan.communities[f"covered_elderly_care_{minutes}min"].fillna(False)
         expected = int((~covered.astype(bool)).sum())
         assert f"{minutes} 分钟内未覆盖的小区：{expected} 个" in _texts(at)
@@ -177,7 +177,7 @@ def test_upload_with_problems_shows_a_table_naming_rows_and_columns() -> None:
     data = g.to_json().encode()  # ids as GeoJSON feature ids
     at = _app()
     at.run()
-    at.radio(key="data_source").set_value("upload").run()
+    at.radio(key="data_source_zh").set_value("upload").run()
     at.file_uploader[0].set_value(("小区.geojson", data, "application/geo+json"))
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -197,7 +197,7 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
     data = g.to_json().encode()
     at = _app()
     at.run()
-    at.radio(key="data_source").set_value("upload").run()
+    at.radio(key="data_source_zh").set_value("upload").run()
     at.file_uploader[0].set_value(("小区.geojson", data, "application/geo+json"))
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -209,7 +209,7 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
 def test_upload_of_a_wrong_file_type_is_refused_clearly() -> None:
     at = _app()
     at.run()
-    at.radio(key="data_source").set_value("upload").run()
+    at.radio(key="data_source_zh").set_value("upload").run()
     at.file_uploader[0].set_value(("小区.zip", b"this is not a zip", "application/zip"))
     at.button[0].click().run()
     assert not at.exception

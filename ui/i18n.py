@@ -207,14 +207,24 @@ _EXTRA: dict[str, tuple[str, str]] = {
     "elderly_total": ("老年人口", "Elderly"),
     "share": ("覆盖率", "Share"),
     "completeness": ("达标设施类数", "Kinds covered"),
+    "compounds_served": ("服务小区数", "Compounds served"),
+    "households_served": ("服务户数", "Households served"),
+    "over_capacity": ("超出容量", "Over capacity"),
+    "generated_from": ("生成依据", "Generated from"),
+    "threshold": ("达标时间", "Threshold level"),
+    "walk_minutes": ("步行时间（分钟）", "Walking minutes"),
     "column": ("字段", "Column"),
     "rows": ("行", "Rows"),
     "message": ("问题", "Problem"),
 }
 
 
-def column_label(column: str, lang: Lang) -> str:
-    """Display label of a canonical column (geo.schema aliases first)."""
+def column_label(column: str, lang: Lang, *, layer: str | None = None) -> str:
+    """Display label of a canonical column (geo.schema aliases first, ``layer``'s before others).
+
+    >>> column_label("name", "zh"), column_label("name", "zh", layer="sites")
+    ('小区名称', '候选点名称')
+    """
     if column.startswith("walk_minutes_"):
         kind = column.removeprefix("walk_minutes_")
         return (f"{kind_label(kind, lang)}（分钟）" if lang == "zh"
@@ -223,7 +233,10 @@ def column_label(column: str, lang: Lang) -> str:
         return _EXTRA[column][0 if lang == "zh" else 1]
     if column in ("kind", "minutes"):
         return t(column, lang)
-    for schema in LAYERS.values():
+    schemas = list(LAYERS.values())
+    if layer in LAYERS:
+        schemas.insert(0, LAYERS[layer])
+    for schema in schemas:
         if column == schema.id_column:
             return "编号" if lang == "zh" else "ID"
         for col in schema.columns:
@@ -232,6 +245,6 @@ def column_label(column: str, lang: Lang) -> str:
     return column
 
 
-def column_labels(columns: list[str], lang: Lang) -> dict[str, str]:
+def column_labels(columns: list[str], lang: Lang, *, layer: str | None = None) -> dict[str, str]:
     """Mapping for ``DataFrame.rename(columns=...)``."""
-    return {c: column_label(str(c), lang) for c in columns}
+    return {c: column_label(str(c), lang, layer=layer) for c in columns}

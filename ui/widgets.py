@@ -13,7 +13,7 @@ from geo.webmap import Basemap
 from ui.i18n import column_labels, t
 from ui.state import assets_ok, lang
 
-__all__ = ["basemap_choice", "labelled", "problems_table", "show_map"]
+__all__ = ["basemap_choice", "choice", "labelled", "problems_table", "show_map"]
 
 MAP_HEIGHT = 640
 
@@ -27,6 +27,24 @@ def basemap_choice() -> tuple[Basemap, str | None]:
     if choice not in ("none", "osm", "tianditu", "amap"):
         return "none", None
     return choice, key
+
+
+def choice(widget: str, label: str, options: Sequence[Any], *, key: str,
+           format_func: Any = str, default: Any = None, container: Any = None,
+           **kwargs: Any) -> Any:
+    """A radio or selectbox whose value survives a language switch.
+
+    Streamlit keeps a keyed widget's option labels when only ``format_func`` changes, so the
+    widget is keyed per language (``<key>_<lang>``) and its value is kept under ``key``.
+    """
+    where = container if container is not None else st
+    current = st.session_state.get(key, default if default is not None else options[0])
+    index = list(options).index(current) if current in options else 0
+    make = where.radio if widget == "radio" else where.selectbox
+    value = make(label, options, index=index, key=f"{key}_{lang()}", format_func=format_func,
+                 **kwargs)
+    st.session_state[key] = value
+    return value
 
 
 def show_map(m: folium.Map, *, key: str,
@@ -55,9 +73,10 @@ def problems_table(problems: Iterable[Any]) -> None:
                  hide_index=True)
 
 
-def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """The same table with Chinese/English column headers (geo.schema labels)."""
-    out = df.rename(columns=column_labels([str(c) for c in df.columns], lang()))
+def labelled(df: pd.DataFrame, *, layer: str | None = None) -> pd.DataFrame:
+    """The same table with Chinese/English column headers (geo.schema labels of ``layer``)."""
+    out = df.rename(columns=column_labels([str(c) for c in df.columns], lang(), layer=layer))
     if out.index.name:
-        out.index.name = column_labels([str(out.index.name)], lang())[str(out.index.name)]
+        name = str(out.index.name)
+        out.index.name = column_labels([name], lang(), layer=layer)[name]
     return out

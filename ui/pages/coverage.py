@@ -14,7 +14,7 @@ from geo.webmap import build_map
 from ui.i18n import kind_label, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
-from ui.widgets import basemap_choice, labelled, show_map
+from ui.widgets import basemap_choice, choice, labelled, show_map
 
 L = lang()
 st.title(t("page_coverage", L))
@@ -31,11 +31,11 @@ com = plan.communities
 kinds = [k for k in FACILITY_KINDS if f"walk_minutes_{k}" in com.columns]
 levels = [lv.minutes for lv in std.life_circle]
 c1, c2 = st.columns(2)
-kind = c1.selectbox(t("kind", L), kinds, format_func=lambda k: kind_label(k, L),
-                    key="coverage_kind")
+kind = choice("selectbox", t("kind", L), kinds, key="coverage_kind", container=c1,
+              format_func=lambda k: kind_label(k, L))
 default_level = std.kinds[kind].threshold_minutes if kind in std.kinds else levels[-1]
-minutes = c2.radio(t("minutes", L), levels, index=levels.index(default_level), horizontal=True,
-                   key=f"coverage_minutes_{kind}")
+minutes = choice("radio", t("minutes", L), levels, key=f"coverage_minutes_{kind}",
+                 default=default_level, container=c2, horizontal=True)
 
 covered_col = f"covered_{kind}_{minutes}min"
 uncovered = (~com[covered_col].fillna(False).astype(bool) if covered_col in com.columns

@@ -14,7 +14,7 @@ from geo.webmap import build_map
 from ui.i18n import md, t
 from ui.state import current_layers, digest, lang, load_sample_layers, set_layers
 from ui.uploads import MAX_UPLOAD_MB, save_upload
-from ui.widgets import basemap_choice, problems_table, show_map
+from ui.widgets import basemap_choice, choice, problems_table, show_map
 
 L = lang()
 st.title(t("page_data", L))
@@ -37,10 +37,10 @@ def _read_upload(name: str, data: bytes, schema: str, tmp: Path) -> dict[str, gp
     return {schema: result.gdf}
 
 
-source = st.radio(t("data_source", L), ["sample", "upload"], horizontal=True,
-                  format_func=lambda v: t(f"source_{v}", L),
-                  index=0 if st.session_state.get("data_key", "sample") == "sample" else 1,
-                  key="data_source")
+source = choice("radio", t("data_source", L), ["sample", "upload"], key="data_source",
+                format_func=lambda v: t(f"source_{v}", L), horizontal=True,
+                default="sample" if st.session_state.get("data_key", "sample") == "sample"
+                else "upload")
 
 if source == "sample":
     if st.session_state.get("data_key", "sample") != "sample":

@@ -95,7 +95,7 @@ planned = plan.planned_facilities
 if len(planned):
     table = planned.drop(columns=planned.geometry.name).copy()
     table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
-    st.dataframe(labelled(table), hide_index=True)
+    st.dataframe(labelled(table, layer="sites"), hide_index=True)
 
 st.subheader(t("before_after", L))
 
