@@ -10,8 +10,7 @@ Examples
 >>> from planning.sample import load_sample
 >>> from planning.scenario import Scenario, run_plan
 >>> from planning.standards import load_standards
->>> compounds = load_sample()["communities"]
->>> plan = run_plan(Scenario(layers={"communities": compounds}, standards=load_standards()))
+>>> plan = run_plan(Scenario(layers=load_sample(), standards=load_standards()))
 >>> tables = summary_tables(plan, lang="zh")
 >>> list(tables)
 ['zones', 'compounds', 'facilities', 'coverage', 'cost', 'run']

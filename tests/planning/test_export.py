@@ -1,0 +1,295 @@
+"""Bureau exports of a plan: every file opened with GDAL, figures checked against the plan."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geo.schema import FACILITY_KINDS
+from planning.cli import main
+from planning.export import (
+    BUREAU_LAYERS,
+    ExportResult,
+    bureau_layers,
+    export_plan,
+    field_label,
+    field_schema,
+    print_maps,
+)
+from planning.export_tables import SHEETS, summary_tables
+from planning.scenario import Plan, Scenario, load_plan, run_plan
+from planning.standards import load_standards
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
+from tests.planning.test_scenario import assert_plans_equal
+
+OGRINFO = shutil.which("ogrinfo")
+PDFTOPPM = shutil.which("pdftoppm")
+needs_ogrinfo = pytest.mark.skipif(OGRINFO is None, reason="GDAL's ogrinfo is not installed "
+                                                           "(apt-get install gdal-bin)")
+
+
+def ogrinfo(path: str | Path) -> str:
+    assert OGRINFO is not None
+    return subprocess.run([OGRINFO, "-ro", "-so", "-al", str(path)], check=True,
+                          capture_output=True, text=True, encoding="utf-8").stdout
+
+
+def _layers() -> dict[str, gpd.GeoDataFrame]:
+    grid = block_grid(4, households=lambda r, c: 240 + 10 * r + 3 * c)
+    grid.loc["C03", "built_year"] = 2008  # excluded: built after 2000
+    facilities = pd.concat([points([(50, 50)], kind="elderly_care", prefix="FE"),
+                            points([(400, 60)], kind="parking", prefix="FP"),
+                            points([(60, 400)], kind="market", prefix="FM")])
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["S1", "S2", "S3"], "kinds": ["parking,ev_charger", "elderly_care",
+                                                  "ev_charger"],
+         "name": ["空地1号", "空地2号", "院内空地"], "capacity": [80.0, 400.0, 20.0],
+         "cost": [120.0, 160.0, 10.0],
+         "geometry": [Point(ORIGIN_X + 110, ORIGIN_Y + 230), Point(ORIGIN_X + 350,
+                                                                   ORIGIN_Y + 350),
+                      Point(ORIGIN_X + 230, ORIGIN_Y + 110)]},
+        crs=CRS_GK).set_index("site_id")
+    return {"communities": grid, "facilities": facilities, "sites": sites,
+            "streets": lattice_streets(5)}
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return run_plan(Scenario(layers=_layers(), standards=load_standards(), seed=2,
+                             name="测试片区"))
+
+
+@pytest.fixture(scope="module")
+def exported(plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
+    return export_plan(plan, tmp_path_factory.mktemp("export"), lang="zh")
+
+
+def test_every_file_is_written(exported: ExportResult) -> None:
+    assert set(exported.geojson) == set(BUREAU_LAYERS) == set(exported.shapefiles)
+    for path in exported.paths:
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert exported.tables[0].name == "summary.xlsx"
+    assert [p.stem for p in exported.tables[1:]] == list(SHEETS)
+
+
+@needs_ogrinfo
+def test_gdal_opens_every_geojson_in_wgs84_with_the_plan_counts(plan: Plan,
+                                                                exported: ExportResult) -> None:
+    layers = bureau_layers(plan)
+    for name, path in exported.geojson.items():
+        text = ogrinfo(path)
+        assert f"Layer name: {name}" in text
+        assert f"Feature Count: {len(layers[name])}" in text
+        assert 'ID["EPSG",4326]' in text
+        doc = json.loads(path.read_text("utf-8"))
+        assert "crs" not in doc
+        fields = set(re.findall(r"^(\w+): (?:String|Integer|Integer64|Real)", text, re.M))
+        keys = {k for f in doc["features"] for k in f["properties"]}
+        assert keys <= fields | {"geometry"}
+
+
+@needs_ogrinfo
+def test_gdal_opens_every_shapefile_zip_with_short_names_and_the_analysis_crs(
+        plan: Plan, exported: ExportResult) -> None:
+    layers = bureau_layers(plan)
+    for name, path in exported.shapefiles.items():
+        text = ogrinfo(f"/vsizip/{path}")
+        assert f"Layer name: {name}" in text
+        assert f"Feature Count: {len(layers[name])}" in text
+        assert "CGCS2000" in text and "114E" in text
+        schema = pd.read_csv(exported.schemas[name], encoding="utf-8-sig")
+        fields = re.findall(r"^(\w+): \w+ \(", text, re.M)
+        assert fields == schema["shapefile_name"].tolist()
+        assert all(len(f) <= 10 and f.isascii() for f in fields)
+        with zipfile.ZipFile(path) as zf:
+            assert zf.read(f"{name}.cpg") == b"GBK"
+            aliases = list(csv.DictReader(zf.read(f"{name}_fields.csv")
+                                          .decode("utf-8-sig").splitlines()))
+        assert [a["short_name"] for a in aliases] == fields
+        assert [a["中文名"] for a in aliases] == schema["label_zh"].tolist()
+
+
+@needs_ogrinfo
+def test_gdal_opens_the_project_geopackage_and_it_reloads_into_the_same_plan(
+        plan: Plan, exported: ExportResult) -> None:
+    text = ogrinfo(exported.project)
+    for layer in ("communities", "facilities", "sites", "streets", "plan_communities",
+                  "zones", "planned_facilities", "parameters"):
+        assert f"Layer name: {layer}" in text
+    n = len(plan.communities)
+    assert re.search(rf"Layer name: plan_communities\n(?:.*\n)*?Feature Count: {n}\n", text)
+    assert 'ID["EPSG",4547]' in text
+    assert_plans_equal(plan, load_plan(exported.project))
+
+
+def test_geojson_properties_are_the_plan_values(plan: Plan, exported: ExportResult) -> None:
+    doc = json.loads(exported.geojson["compounds"].read_text("utf-8"))
+    assert [f["id"] for f in doc["features"]] == list(plan.communities.index)
+    props = pd.DataFrame([f["properties"] for f in doc["features"]]).set_index("community_id")
+    c = plan.communities
+    assert props["households"].tolist() == c["households"].tolist()
+    zone_ids = [f["properties"]["zone_id"] for f in doc["features"]]
+    assert zone_ids == [None if pd.isna(v) else v for v in c["zone_id"]]
+    assert props.loc["C03", "excluded_reason"] == c.loc["C03", "excluded_reason"]
+    assert "建成" in exported.geojson["compounds"].read_text("utf-8") or \
+        c.loc["C03", "excluded_reason"] in exported.geojson["compounds"].read_text("utf-8")
+
+
+def test_field_schema_gives_every_property_a_chinese_and_english_alias(
+        plan: Plan, exported: ExportResult) -> None:
+    for name, path in exported.geojson.items():
+        schema = pd.read_csv(exported.schemas[name], encoding="utf-8-sig", keep_default_na=False)
+        doc = json.loads(path.read_text("utf-8"))
+        keys = [k for f in doc["features"][:1] for k in f["properties"]]
+        assert keys == schema["field"].tolist()[: len(keys)]
+        assert (schema["label_zh"] != "").all() and (schema["label_en"] != "").all()
+    schema = field_schema(plan.communities)
+    labels = dict(zip(schema["field"], schema["label_zh"], strict=True))
+    assert labels["community_id"] == "小区编号"
+    assert labels["households"] == "户数"
+    assert labels["zone_id"] == "片区编号"
+    assert labels["excluded_reason"] == "未纳入原因"
+    # every per-kind column the coverage step wrote is named in Chinese, not left raw
+    for col in plan.communities.columns:
+        if col.startswith(("walk_minutes_", "covered_", "reason_")):
+            assert labels[col] != col and re.search(r"[\u4e00-\u9fff]", labels[col]), col
+
+
+def test_field_labels_of_per_kind_columns() -> None:
+    assert field_label("walk_minutes_kindergarten") == ("步行至幼儿园时间（分钟）",
+                                                        "Walking minutes to kindergarten")
+    assert field_label("covered_market_10min")[0] == "10分钟内可达菜市场"
+    assert field_label("covered_clinic_before")[0] == "现状社区卫生服务站达标"
+    assert field_label("floor_area_m2") == ("建筑面积", "Floor area (m²)")
+    assert field_label("something_new") == ("something_new", "something_new")
+
+
+def test_tables_match_the_plan(plan: Plan, exported: ExportResult) -> None:
+    book = openpyxl.load_workbook(exported.tables[0])
+    assert book.sheetnames == list(SHEETS)
+    for path in exported.tables[1:]:
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel opens Chinese right
+        header = next(csv.reader([raw.decode("utf-8-sig").splitlines()[0]]))
+        assert header == [c.value for c in book[path.stem][1]]
+    compounds = pd.read_csv(exported.tables[1 + SHEETS.index("compounds")],
+                            encoding="utf-8-sig")
+    assert len(compounds) == len(plan.communities)
+    assert compounds["户数"].sum() == plan.communities["households"].sum()
+    # cost: households of zoned compounds × 万元 per household + every planned facility's cost
+    cost = pd.read_csv(exported.tables[1 + SHEETS.index("cost")], encoding="utf-8-sig")
+    total = cost.iloc[-1]
+    assert total["片区编号"] == "合计"
+    zoned = plan.communities["zone_id"].notna()
+    per_hh = plan.scenario.standards.cost.per_household_wan
+    expected = (plan.communities.loc[zoned, "households"].sum() * per_hh
+                + pd.to_numeric(plan.planned_facilities["cost"]).sum())
+    assert total["总投资（万元）"] == pytest.approx(expected, abs=0.05)
+    facilities = pd.read_csv(exported.tables[1 + SHEETS.index("facilities")],
+                             encoding="utf-8-sig")
+    assert (facilities["状态"] == "规划").sum() == len(plan.planned_facilities)
+    assert (facilities["状态"] == "现有").sum() == len(plan.scenario.layers["facilities"])
+
+
+def test_coverage_sheet_compares_before_and_after(plan: Plan) -> None:
+    table = summary_tables(plan, lang="en")["coverage"]
+    if plan.steps["coverage"] != "done":
+        assert len(table) == 0
+        return
+    before = plan.coverage_before.set_index(["kind", "minutes"])
+    after = plan.coverage_after.set_index(["kind", "minutes"])
+    assert len(table) == len(before)
+    labels = {v.label_en: k for k, v in FACILITY_KINDS.items()}
+    for row in table.itertuples(index=False):
+        kind, minutes = labels[row[0]], row[1]
+        assert row[4] == before.loc[(kind, minutes), "households_covered"]
+        assert row[5] == after.loc[(kind, minutes), "households_covered"]
+        assert row[5] >= row[4]  # adding facilities never lowers coverage
+
+
+def test_english_tables_have_english_headers(plan: Plan) -> None:
+    for name, table in summary_tables(plan, lang="en").items():
+        for col in table.columns:
+            assert not re.search(r"[\u4e00-\u9fff]", str(col)), (name, col)
+
+
+def test_utf8_shapefiles_and_unknown_language(plan: Plan, tmp_path: Path) -> None:
+    result = export_plan(plan, tmp_path, lang="en", shapefile_encoding="utf-8")
+    with zipfile.ZipFile(result.shapefiles["compounds"]) as zf:
+        assert zf.read("compounds.cpg") == b"UTF-8"
+        assert "小区00".encode() in zf.read("compounds.dbf")
+    with pytest.raises(ValueError, match="lang"):
+        export_plan(plan, tmp_path, lang="fr")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_printed_maps_render_when_there_are_zones(plan: Plan, tmp_path: Path) -> None:
+    maps = print_maps(plan, tmp_path / "maps", lang="zh", date="2026-11-23")
+    if len(plan.zones) == 0:
+        assert maps is None
+        pytest.skip("zoning has not landed: no zones to print")
+    assert maps is not None and maps.pdf.is_file()
+    assert maps.pages[0] == "overview" and len(maps.pages) == len(plan.zones) + 1
+    if PDFTOPPM is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    subprocess.run([PDFTOPPM, "-r", "30", "-png", str(maps.pdf), str(tmp_path / "page")],
+                   check=True)
+    from PIL import Image
+
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == len(maps.pages)
+    for page in pages:
+        grey = np.asarray(Image.open(page).convert("L"), dtype=float)
+        assert grey.std() > 5, f"{page.name} looks blank"
+
+
+def _write_inputs(tmp: Path) -> dict[str, Path]:
+    paths = {}
+    for name, gdf in _layers().items():
+        paths[name] = tmp / f"{name}.gpkg"
+        gdf.reset_index().to_file(paths[name], layer=name)
+    return paths
+
+
+@pytest.mark.slow
+def test_pianqu_plan_writes_everything_and_reruns_a_saved_scenario(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inputs = _write_inputs(tmp_path)
+    args = ["plan", "--out", str(tmp_path / "a"), "--seed", "2", "--no-maps"]
+    for name, path in inputs.items():
+        args += [f"--{name}", str(path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "项目文件 project" in out
+    first = load_plan(tmp_path / "a" / "plan.gpkg")
+    assert len(first.communities) == 16 and first.scenario.seed == 2
+    for sub in ("geojson/compounds.geojson", "shapefile/zones.zip", "tables/summary.xlsx",
+                "tables/cost.csv"):
+        assert (tmp_path / "a" / sub).is_file(), sub
+    assert main(["plan", "--scenario", str(tmp_path / "a" / "plan.gpkg"), "--out",
+                 str(tmp_path / "b"), "--no-maps"]) == 0
+    assert_plans_equal(first, load_plan(tmp_path / "b" / "plan.gpkg"))
+
+
+def test_pianqu_plan_reports_bad_input_with_exit_code_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = block_grid(2).drop(columns="households").reset_index()
+    bad.to_file(tmp_path / "bad.gpkg", layer="communities")
+    code = main(["plan", "--out", str(tmp_path / "o"), "--communities",
+                 str(tmp_path / "bad.gpkg")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "households" in err
+    assert not (tmp_path / "o" / "plan.gpkg").exists()
