@@ -221,7 +221,7 @@ def zone_communities(communities: gpd.GeoDataFrame, *, standards: Standards,
                      streets: gpd.GeoDataFrame | None = None,
                      seed: int = 0, n_zones: int | None = None,
                      attributes: tuple[str, ...] = DEFAULT_ATTRIBUTES,
-                     restarts: int = 6) -> ZoningResult:
+                     restarts: int | None = None) -> ZoningResult:
     """Group eligible neighbouring compounds into contiguous renovation zones.
 
     Parameters
@@ -248,7 +248,7 @@ def zone_communities(communities: gpd.GeoDataFrame, *, standards: Standards,
         Renovation-need attributes the zones are made homogeneous in (see
         :func:`need_attributes`).
     restarts
-        Seeded restarts of the construction.
+        Seeded restarts of the construction (None: the solver's default for the layer's size).
 
     Returns
     -------

@@ -98,7 +98,8 @@ class RenovationZoner:
     compactness_weight
         Weight of the compactness term ``S`` in the objective (0 ignores compactness).
     restarts
-        Seeded restarts of the construction; the best is kept.
+        Seeded restarts of the construction; the best is kept. None: ``20000 // n`` clipped to
+        6–64 (many for a small district, where they are cheap; 6 for a province).
     local_search
         Run the boundary-move improvement after construction.
     join
@@ -133,7 +134,7 @@ class RenovationZoner:
                  attributes: np.ndarray, xy: np.ndarray, *, min_households: float,
                  max_households: float | None = None, max_diameter_m: float | None = None,
                  detour_factor: float = 1.0, n_zones: int | None = None,
-                 compactness_weight: float = 0.25, restarts: int = 6,
+                 compactness_weight: float = 0.25, restarts: int | None = None,
                  local_search: bool = True,
                  join: sparse.sparray | sparse.spmatrix | None = None, seed: int = 0) -> None:
         self.adjacency = adjacency
@@ -159,7 +160,9 @@ class RenovationZoner:
         rng = np.random.default_rng(self.seed)
         best: _State | None = None
         best_key: tuple[float, float] | None = None
-        for r in range(max(1, self.restarts)):
+        restarts = (int(np.clip(20_000 // max(self._n, 1), 6, 64)) if self.restarts is None
+                    else max(1, int(self.restarts)))
+        for r in range(restarts):
             state = self._construct(rng, jitter=0.0 if r == 0 else 1.5)
             self._absorb_leftovers(state)
             count = float(self._count_feasible(state))
