@@ -38,7 +38,8 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from geo.errors import CRSError, LayerValidationError, Problem
+from geo.crs import require_metric
+from geo.errors import LayerValidationError, Problem
 
 __all__ = [
     "Adjacency",
@@ -139,7 +140,7 @@ def adjacency(gdf: gpd.GeoDataFrame, *, gap_tolerance_m: float,
     Raises
     ------
     CRSError
-        When ``gdf`` has no CRS or one in degrees.
+        When ``gdf`` is not in a projected CRS in metres (geo.crs.require_metric).
     LayerValidationError
         Listing empty or non-polygon geometries and missing group labels.
     """
@@ -192,11 +193,7 @@ def links_within(gdf: gpd.GeoDataFrame, sources: pd.Index | list[str], *, max_di
 
 def _validate(gdf: gpd.GeoDataFrame, distance: float,
               group: pd.Series | np.ndarray | str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    if gdf.crs is None or gdf.crs.is_geographic:
-        msg = ("adjacency needs a metric CRS (metres), got "
-               f"{'none' if gdf.crs is None else gdf.crs.name}; project the layer first "
-               "(geo.crs.to_metric)")
-        raise CRSError(msg)
+    require_metric(gdf, "gaps between neighbouring polygons")
     problems: list[Problem] = []
     if not np.isfinite(distance) or distance < 0:
         problems.append(Problem("gap_tolerance_m", (), f"must be a distance >= 0, got {distance}"))
