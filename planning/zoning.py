@@ -442,10 +442,12 @@ def _bounds_note(codes: str, hh: float, diam: float, size: int, all_islands: boo
             else:
                 what_zh, what_en = "与其他片区不相连的组团", "group cut off from other zones"
             zh.append(f"{what_zh}，户数{hh:.0f}低于下限{norms.min_households}，"
-                      f"{norms.island_join_distance_m:.0f} m内无可并入片区")
+                      f"{norms.island_join_distance_m:.0f} m内无可并入的片区"
+                      "（不跨阻隔、不超上限与直径）")
             en.append(f"{what_en}: {hh:.0f} households below the minimum "
-                      f"{norms.min_households}, no zone to join within "
-                      f"{norms.island_join_distance_m:.0f} m")
+                      f"{norms.min_households}, no zone it can join within "
+                      f"{norms.island_join_distance_m:.0f} m without crossing a barrier or "
+                      "breaking the cap or diameter")
         elif code == "above_max":
             if size == 1:
                 zh.append(f"单个小区户数{hh:.0f}超过上限{norms.max_households}（小区不拆分）")
