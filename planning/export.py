@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ import shapely
 
 from geo.errors import PlanningInputError
 from geo.io.write import shapefile_field_names, write_geojson, write_shapefile_zip
+from geo.printmap import PrintedMaps, print_zone_maps
 from geo.schema import FACILITY_KINDS, LAYERS
 from planning.demand import SITED_KINDS
 from planning.export_tables import summary_tables, write_tables
@@ -45,6 +45,7 @@ from planning.scenario import Plan, save_plan
 
 __all__ = [
     "BUREAU_LAYERS",
+    "SHAPEFILE_OMITTED",
     "ExportResult",
     "bureau_layers",
     "export_plan",
@@ -97,18 +98,42 @@ _RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "generated": ("自动生成候选点", "Generated site", "generated"),
     "generated_from": ("生成来源", "Generated from", "gen_from"),
     "share": ("占小区面积比例", "Share of the compound's area", "share"),
+    "community_ids": ("所含小区编号", "Compound IDs", "comm_ids"),
+    "heterogeneity": ("组内差异度", "Heterogeneity", "heterog"),
+    "bounds_note": ("户数范围说明", "Bounds note (Chinese)", "bound_note"),
+    "bounds_note_en": ("户数范围说明（英文）", "Bounds note", "bound_no_e"),
+    "planned_id": ("规划设施编号", "Planned facility ID", "planned_id"),
     "minutes": ("步行时间（分钟）", "Walking minutes", "minutes"),
 }
 
+# Shorter Shapefile names for input columns whose generic short name reads badly
+_INPUT_SHORT = {"subdistrict": "subdist", "floor_area_m2": "floor_area",
+                "consent_rate": "consent", "elderly_share": "elderly_sh",
+                "parking_spaces": "parking_sp", "ev_chargers": "ev_charger",
+                "road_class": "road_class", "barrier_kind": "barr_kind"}
 
-def field_label(column: str) -> tuple[str, str]:
+# Bureau layer -> the input schema whose labels its columns take first
+_LAYER_SCHEMA = {"compounds": "communities", "planned_facilities": "sites",
+                 "facilities": "facilities", "sites": "sites", "communities": "communities"}
+
+# Fields left out of the Shapefile (text that outgrows a 254-byte DBF field; the GeoJSON and
+# GeoPackage keep them): a zone's compound list (compounds.zip carries zone_id instead).
+SHAPEFILE_OMITTED: dict[str, tuple[str, ...]] = {"zones": ("community_ids",)}
+
+
+def field_label(column: str, *, layer: str | None = None) -> tuple[str, str]:
     """The Chinese and English alias of a column of any exported layer.
 
-    Input columns take their ``geo.schema`` labels; result columns the table of this module;
+    Input columns take their ``geo.schema`` labels (those of ``layer``'s input schema first,
+    so ``name`` is 小区名称 in ``compounds`` and 候选点名称 in ``planned_facilities``); result
+    columns the table of this module;
     per-kind columns (``walk_minutes_<kind>``, ``reason_<kind>``, ``covered_<kind>_<m>min``,
     ``covered_<kind>``, ``covered_<kind>_before``) are built from the kind's labels. An unknown
     column is its own alias.
     """
+    own = LAYERS.get(_LAYER_SCHEMA.get(layer or "", ""))
+    if own is not None and column in own.column_names and column != own.id_column:
+        return own.aliases_zh()[column], own.aliases_en()[column]
     if column in _RESULT_FIELDS:
         zh, en, _ = _RESULT_FIELDS[column]
         return zh, en
@@ -126,6 +151,8 @@ def shapefile_name(column: str) -> str | None:
     """The chosen Shapefile field name of a known column (None: the generic rule applies)."""
     if column in _RESULT_FIELDS:
         return _RESULT_FIELDS[column][2]
+    if column in _INPUT_SHORT:
+        return _INPUT_SHORT[column]
     per_kind = _per_kind(column)
     return per_kind[2] if per_kind is not None else None
 
@@ -156,24 +183,34 @@ def _per_kind(column: str) -> tuple[str, str, str] | None:
     return None
 
 
-def field_schema(frame: pd.DataFrame) -> pd.DataFrame:
+def field_schema(frame: pd.DataFrame, *, layer: str | None = None) -> pd.DataFrame:
     """The field schema of one exported layer (its index first, geometry left out).
+
+    Parameters
+    ----------
+    frame
+        The layer.
+    layer
+        Its bureau layer name (:data:`BUREAU_LAYERS`), which picks labels and omitted fields.
 
     Returns
     -------
     DataFrame
         One row per field: ``field``, ``label_zh``, ``label_en``, ``type`` (string, integer,
-        real, boolean), ``shapefile_name`` (the ≤ 10-character name used in the Shapefile zip).
+        real, boolean), ``shapefile_name`` (the ≤ 10-character name used in the Shapefile zip;
+        empty for a field the Shapefile leaves out, see :data:`SHAPEFILE_OMITTED`).
     """
     table = frame.reset_index() if frame.index.name is not None else frame
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     columns = [str(c) for c in table.columns if c != geometry]
-    short = shapefile_field_names(columns, fixed=_fixed_names(columns))
+    omitted = SHAPEFILE_OMITTED.get(layer or "", ())
+    kept = [c for c in columns if c not in omitted]
+    short = shapefile_field_names(kept, fixed=_fixed_names(kept))
     rows = []
     for col in columns:
-        zh, en = field_label(col)
+        zh, en = field_label(col, layer=layer)
         rows.append({"field": col, "label_zh": zh, "label_en": en,
-                     "type": _field_type(table[col]), "shapefile_name": short[col]})
+                     "type": _field_type(table[col]), "shapefile_name": short.get(col, "")})
     return pd.DataFrame(rows, columns=["field", "label_zh", "label_en", "type",
                                        "shapefile_name"])
 
@@ -277,14 +314,15 @@ def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
     schemas: dict[str, Path] = {}
     shapefiles: dict[str, Path] = {}
     for name, layer in bureau_layers(plan).items():
-        schema = field_schema(layer)
+        schema = field_schema(layer, layer=name)
         geojson[name] = write_geojson(layer, out / "geojson" / f"{name}.geojson",
                                       precision=precision, name=name,
                                       id_field=layer.index.name is not None)
         schemas[name] = out / "geojson" / f"{name}_fields.csv"
         schema.to_csv(schemas[name], index=False, encoding="utf-8-sig")
-        aliases = {r.field: (r.label_zh, r.label_en) for r in schema.itertuples()}
-        names = dict(zip(schema["field"], schema["shapefile_name"], strict=True))
+        in_shp = schema[schema["shapefile_name"] != ""]
+        aliases = {r.field: (r.label_zh, r.label_en) for r in in_shp.itertuples()}
+        names = dict(zip(in_shp["field"], in_shp["shapefile_name"], strict=True))
         shapefiles[name] = write_shapefile_zip(
             _shapefile_ready(layer, name), out / "shapefile" / f"{name}.zip", layer=name,
             encoding=shapefile_encoding, field_names=names, aliases=aliases,
@@ -304,7 +342,7 @@ def _shapefile_ready(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     Sites become a point inside them; polygon layers keep the polygon parts of any geometry
     collection an overlay left.
     """
-    out = layer.copy()
+    out = layer.drop(columns=[c for c in SHAPEFILE_OMITTED.get(name, ()) if c in layer.columns])
     if _SHAPE_TYPES[name] == "Point":
         present = out.geometry.notna() & ~out.geometry.is_empty
         out.loc[present, out.geometry.name] = out.geometry[present].representative_point()
@@ -352,28 +390,24 @@ def zone_table(plan: Plan, *, lang: Lang = "zh") -> tuple[pd.DataFrame, dict[str
 
 
 def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
-               paper: str = "A3", date: Any = None) -> Any:
+               paper: str = "A3", date: Any = None, dpi: int = 300) -> PrintedMaps | None:
     """Print the zone maps (overview + one page per zone) as PDF and PNGs via geo.printmap.
+
+    ``dpi`` is the PNGs' resolution (300 for print; the PDF is vector either way).
 
     Returns
     -------
     geo.printmap.PrintedMaps or None
-        None when the plan has no zones or ``geo.printmap`` is not available.
+        None when the plan has no zones.
     """
-    try:
-        printmap = importlib.import_module("geo.printmap")
-    except ModuleNotFoundError as exc:
-        if exc.name != "geo.printmap":
-            raise
-        return None
     if len(plan.zones) == 0:
         return None
     out = Path(out_dir)
     table, labels = zone_table(plan, lang=lang)
     title = plan.scenario.name or None
     streets = plan.scenario.layers.get("streets")
-    return printmap.print_zone_maps(
+    return print_zone_maps(
         plan.zones, plan.communities, out_pdf=out / "zone_maps.pdf",
         facilities=plan.scenario.layers.get("facilities"), planned=plan.planned_facilities,
         streets=streets, zone_table=table, column_labels=labels, png_dir=out, paper=paper,
-        lang=lang, title=title, source="Pianqu 片区", date=date)
+        lang=lang, title=title, source="Pianqu 片区", date=date, dpi=dpi)

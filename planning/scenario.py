@@ -5,9 +5,10 @@
 ``to_metric`` → eligibility → walking network → zoning → siting → coverage (before: existing
 facilities; after: existing + planned).
 
-A step whose module is not available is not run, and the plan says so in :attr:`Plan.steps`;
-its output is left empty, never guessed. Nothing is lost: every input compound comes out of the
-plan, in a zone or with the reason it is not (:func:`run_plan` asserts it).
+A step that cannot run (no streets: straight-line distances; no compound in a zone: nothing
+to site) is recorded as not run in :attr:`Plan.steps`; its output is left empty, never
+guessed. Nothing is lost: every input compound comes out of the plan, in a zone or with the
+reason it is not (:func:`run_plan` asserts it).
 
 :func:`save_plan` writes a plan to one GeoPackage (every input and result layer in the analysis
 CRS, plus a ``parameters`` table); :func:`load_plan` and :func:`load_scenario` read it back
@@ -46,8 +47,13 @@ import pyproj
 from geo.crs import local_metric_crs, to_metric
 from geo.errors import LayerValidationError, Problem, ScenarioError
 from geo.io.write import write_geopackage
+from geo.network import WalkNetwork, network_from_lines
 from geo.schema import LAYERS
+from planning.coverage import compute_coverage
+from planning.eligibility import assess_eligibility
+from planning.siting import plan_facilities
 from planning.standards import Standards, load_standards
+from planning.zoning import zone_communities
 
 __all__ = [
     "INPUT_LAYERS",
@@ -78,7 +84,6 @@ _ELIGIBILITY_EXTRA = ("excluded_reason_en", "reason_codes", "override", "overrid
 ProgressCallback = Callable[[str, float], None]
 """``progress(step_name, fraction_done)``; fraction in 0–1 over the whole run."""
 
-NOT_ZONED_REASON = "未分区：分区步骤未运行 / not zoned: the zoning step was not run"
 
 
 @dataclass(frozen=True)
@@ -254,14 +259,12 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
 
     table_after, service_areas, gaps, before, after, before_columns = coverage
     out = communities.copy()
-    out["eligible"] = (eligibility["eligible"] if eligibility is not None
-                       else pd.Series(pd.NA, index=out.index, dtype="boolean"))
+    out["eligible"] = eligibility["eligible"]
     out["zone_id"] = assignments["zone_id"]
     out["excluded_reason"] = assignments["excluded_reason"]
-    if eligibility is not None:
-        for col in _ELIGIBILITY_EXTRA:
-            if col in eligibility.columns:
-                out[col] = eligibility[col]
+    for col in _ELIGIBILITY_EXTRA:
+        if col in eligibility.columns:
+            out[col] = eligibility[col]
     for col in table_after.columns:
         out[col] = table_after[col]
     for col in before_columns.columns:
@@ -278,18 +281,6 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
 
 def _no_progress(step: str, fraction: float) -> None:
     """Progress callback that does nothing."""
-
-
-def _step_function(module: str, name: str) -> Callable[..., Any] | None:
-    """``module.name`` if that module exists, else None (the step is then not run)."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
 
 
 def _validate(scenario: Scenario) -> None:
@@ -328,102 +319,61 @@ def _validate(scenario: Scenario) -> None:
 
 
 def _run_eligibility(communities: gpd.GeoDataFrame, scenario: Scenario,
-                     steps: dict[str, str]) -> pd.DataFrame | None:
-    assess = _step_function("planning.eligibility", "assess_eligibility")
-    if assess is None:
-        steps["eligibility"] = "not run: planning.eligibility is not available"
-        return None
-    result: pd.DataFrame = assess(communities, scenario.standards.eligibility,
-                                  overrides=scenario.overrides)
+                     steps: dict[str, str]) -> pd.DataFrame:
+    result = assess_eligibility(communities, scenario.standards.eligibility,
+                                overrides=scenario.overrides)
     steps["eligibility"] = "done"
     return result
 
 
 def _run_network(layers: Mapping[str, gpd.GeoDataFrame], scenario: Scenario,
-                 steps: dict[str, str]) -> Any:
+                 steps: dict[str, str]) -> WalkNetwork | None:
     streets = layers.get("streets")
     if streets is None or len(streets) == 0:
         steps["network"] = "not run: no streets layer (straight-line distances × detour factor)"
         return None
-    build = _step_function("geo.network", "network_from_lines")
-    if build is None:
-        steps["network"] = ("not run: geo.network is not available (straight-line distances × "
-                            "detour factor)")
-        return None
-    network = build(streets)
+    network = network_from_lines(streets)
     steps["network"] = "done"
     return network
 
 
 def _run_zoning(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
-                eligibility: pd.DataFrame | None, scenario: Scenario,
+                eligibility: pd.DataFrame, scenario: Scenario,
                 steps: dict[str, str]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    zone = _step_function("planning.zoning", "zone_communities")
-    if zone is None:
-        steps["zoning"] = "not run: planning.zoning is not available"
-        reason = pd.Series(NOT_ZONED_REASON, index=communities.index, dtype=object)
-        if eligibility is not None:
-            excluded = eligibility["excluded_reason"].notna()
-            reason[excluded] = eligibility.loc[excluded, "excluded_reason"]
-        assignments = pd.DataFrame({"zone_id": pd.Series(None, index=communities.index,
-                                                         dtype=object),
-                                    "excluded_reason": reason})
-        return assignments, _empty_zones(communities.crs)
-    result = zone(communities, standards=scenario.standards, eligibility=eligibility,
-                  barriers=layers.get("barriers"), seed=int(scenario.seed))
+    result = zone_communities(communities, standards=scenario.standards,
+                              eligibility=eligibility, barriers=layers.get("barriers"),
+                              streets=layers.get("streets"), seed=int(scenario.seed))
     steps["zoning"] = "done"
     return result.assignments, result.zones
 
 
 def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
-                assignments: pd.DataFrame, zones: gpd.GeoDataFrame, network: Any,
-                scenario: Scenario, steps: dict[str, str],
+                assignments: pd.DataFrame, zones: gpd.GeoDataFrame,
+                network: WalkNetwork | None, scenario: Scenario, steps: dict[str, str],
                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    plan_facilities = _step_function("planning.siting", "plan_facilities")
-    empty = _empty_planned(communities.crs), pd.DataFrame()
-    if plan_facilities is None:
-        steps["siting"] = "not run: planning.siting is not available"
-        return empty
     zoned = assignments["zone_id"].notna()
-    if steps.get("zoning") == "done" and not zoned.any():
+    if not zoned.any():
         steps["siting"] = "not run: no compound is in a zone"
-        return empty
-    if zoned.any():  # the compounds of the renovation zones share the facilities
-        demand = communities.loc[zoned].assign(zone_id=assignments.loc[zoned, "zone_id"])
-    elif "eligible" in assignments.columns or steps.get("eligibility") == "done":
-        eligible = assignments["excluded_reason"].isna() | (
-            assignments["excluded_reason"] == NOT_ZONED_REASON)
-        demand = communities.loc[eligible]
-    else:
-        demand = communities
-    sites = layers.get("sites")
-    if sites is None:
-        sites = gpd.GeoDataFrame({"kinds": pd.Series([], dtype=object)},
-                                 geometry=gpd.GeoSeries([], crs=communities.crs))
-    kwargs = scenario.siting.as_kwargs()
-    result = plan_facilities(demand, sites, standards=scenario.standards,
-                             zones=zones if len(zones) else None,
-                             facilities=layers.get("facilities"), network=network, **kwargs)
-    steps["siting"] = f"done ({getattr(result, 'status', 'ok')})"
+        return _empty_planned(communities.crs), pd.DataFrame()
+    # the compounds of the renovation zones share the facilities
+    demand = communities.loc[zoned].assign(zone_id=assignments.loc[zoned, "zone_id"])
+    result = plan_facilities(demand, layers.get("sites"), standards=scenario.standards,
+                             zones=zones, facilities=layers.get("facilities"),
+                             network=network, **scenario.siting.as_kwargs())
+    steps["siting"] = f"done ({result.status})"
     return result.planned, result.unserved
 
 
 def _run_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,
-                  planned: gpd.GeoDataFrame, network: Any, scenario: Scenario,
+                  planned: gpd.GeoDataFrame, network: WalkNetwork | None, scenario: Scenario,
                   steps: dict[str, str], crs: pyproj.CRS,
                   ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame,
                              pd.DataFrame, pd.DataFrame]:
-    compute = _step_function("planning.coverage", "compute_coverage")
-    if compute is None:
-        steps["coverage"] = "not run: planning.coverage is not available"
-        empty = gpd.GeoDataFrame({"kind": pd.Series([], dtype=object)},
-                                 geometry=gpd.GeoSeries([], crs=crs))
-        return (pd.DataFrame(index=communities.index), empty, empty.copy(), pd.DataFrame(),
-                pd.DataFrame(), pd.DataFrame(index=communities.index))
     existing = facilities if facilities is not None else _empty_facilities(crs)
-    before = compute(communities, existing, standards=scenario.standards, network=network)
-    after_facilities = _facilities_after(existing, planned)
-    after = compute(communities, after_facilities, standards=scenario.standards, network=network)
+    before = compute_coverage(communities, existing, standards=scenario.standards,
+                              network=network)
+    after = compute_coverage(communities, _facilities_after(existing, planned),
+                             standards=scenario.standards, network=network)
     steps["coverage"] = "done"
     covered = [f"covered_{k}" for k in scenario.standards.kinds
                if f"covered_{k}" in before.table.columns]

@@ -88,6 +88,9 @@ def register(subparsers: Any) -> None:
     out.add_argument("--shapefile-encoding", choices=["gbk", "utf-8"], default="gbk",
                      help="text encoding of the Shapefiles' .dbf (default gbk; .cpg says it)")
     out.add_argument("--no-maps", action="store_true", help="do not print the zone maps")
+    out.add_argument("--dpi", type=int, default=300,
+                     help="resolution of the map PNGs (default 300 for print; the PDF is "
+                          "vector)")
     p.set_defaults(func=_run)
 
 
@@ -148,7 +151,10 @@ def _run(args: argparse.Namespace) -> int:
 
         plan = run_plan(scenario, progress=progress)
     result = export_plan(plan, out, lang=args.lang, shapefile_encoding=args.shapefile_encoding)
-    maps = None if args.no_maps else print_maps(plan, out / "maps", lang=args.lang)
+    maps = None
+    if not args.no_maps and len(plan.zones):
+        print("打印图纸 printing zone maps …" if zh else "printing zone maps …", file=sys.stderr)
+        maps = print_maps(plan, out / "maps", lang=args.lang, dpi=args.dpi)
     c = plan.communities
     zoned = int(c["zone_id"].notna().sum())
     print(f"小区 compounds: {len(c)}  入片区 zoned: {zoned}  未纳入 excluded: {len(c) - zoned}")
@@ -162,5 +168,5 @@ def _run(args: argparse.Namespace) -> int:
     if maps is not None:
         print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages)")
     elif not args.no_maps:
-        print("图纸 maps: not printed (no zones, or geo.printmap is not available)")
+        print("图纸 maps: not printed (no zones)")
     return 0

@@ -21,6 +21,7 @@ from geo.schema import FACILITY_KINDS
 from planning.cli import main
 from planning.export import (
     BUREAU_LAYERS,
+    SHAPEFILE_OMITTED,
     ExportResult,
     bureau_layers,
     export_plan,
@@ -109,7 +110,12 @@ def test_gdal_opens_every_shapefile_zip_with_short_names_and_the_analysis_crs(
         assert f"Layer name: {name}" in text
         assert f"Feature Count: {len(layers[name])}" in text
         assert "CGCS2000" in text and "114E" in text
-        schema = pd.read_csv(exported.schemas[name], encoding="utf-8-sig")
+        schema = pd.read_csv(exported.schemas[name], encoding="utf-8-sig",
+                             keep_default_na=False)
+        omitted = schema["shapefile_name"] == ""
+        assert schema.loc[omitted, "field"].tolist() == [
+            f for f in SHAPEFILE_OMITTED.get(name, ()) if f in schema["field"].tolist()]
+        schema = schema[~omitted]
         fields = re.findall(r"^(\w+): \w+ \(", text, re.M)
         assert fields == schema["shapefile_name"].tolist()
         assert all(len(f) <= 10 and f.isascii() for f in fields)
@@ -155,7 +161,7 @@ def test_field_schema_gives_every_property_a_chinese_and_english_alias(
         keys = [k for f in doc["features"][:1] for k in f["properties"]]
         assert keys == schema["field"].tolist()[: len(keys)]
         assert (schema["label_zh"] != "").all() and (schema["label_en"] != "").all()
-    schema = field_schema(plan.communities)
+    schema = field_schema(plan.communities, layer="compounds")
     labels = dict(zip(schema["field"], schema["label_zh"], strict=True))
     assert labels["community_id"] == "小区编号"
     assert labels["households"] == "户数"
@@ -174,6 +180,9 @@ def test_field_labels_of_per_kind_columns() -> None:
     assert field_label("covered_clinic_before")[0] == "现状社区卫生服务站达标"
     assert field_label("floor_area_m2") == ("建筑面积", "Floor area (m²)")
     assert field_label("something_new") == ("something_new", "something_new")
+    assert field_label("name", layer="compounds")[0] == "小区名称"
+    assert field_label("name", layer="planned_facilities")[0] == "候选点名称"
+    assert field_label("community_ids")[0] == "所含小区编号"
 
 
 def test_tables_match_the_plan(plan: Plan, exported: ExportResult) -> None:

@@ -42,7 +42,8 @@ def _grid_scenario(**kwargs: object) -> Scenario:
     grid.loc["C00", "built_year"] = 2005  # not eligible: built after 2000
     grid.loc["C33", "consent_rate"] = 0.3  # not eligible: residents not willing
     grid.loc["C12", "name"] = None  # a missing name must survive the round trip
-    facilities = points([(50, 50), (400, 400)], kind="elderly_care")
+    facilities = pd.concat([points([(50, 50), (400, 400)], kind="elderly_care"),
+                            points([(230, 170)], kind="parking", prefix="P")])
     layers = {"communities": grid, "facilities": facilities, "streets": lattice_streets(5)}
     return Scenario(layers=layers, standards=load_standards(), seed=11, name="测试片区",
                     **kwargs)  # type: ignore[arg-type]
@@ -78,18 +79,32 @@ def test_input_columns_are_kept_unchanged(grid_plan: Plan) -> None:
     assert out.crs == given.crs  # the grid is already in the local GK zone
 
 
-def test_every_step_is_recorded_and_steps_not_run_leave_outputs_empty(grid_plan: Plan) -> None:
+def test_every_step_runs_on_a_district_with_streets(grid_plan: Plan) -> None:
     assert list(grid_plan.steps) == list(STEPS)
-    for step, status in grid_plan.steps.items():
-        assert status == "done" or status.startswith(("done (", "not run: ")), (step, status)
-    if grid_plan.steps["zoning"].startswith("not run"):
-        assert len(grid_plan.zones) == 0
-        assert grid_plan.communities["zone_id"].isna().all()
-    if grid_plan.steps["siting"].startswith("not run"):
-        assert len(grid_plan.planned_facilities) == 0
-    if grid_plan.steps["coverage"].startswith("not run"):
-        assert len(grid_plan.coverage_after) == 0
-        assert not any(c.startswith("walk_minutes_") for c in grid_plan.communities.columns)
+    assert all(v.startswith("done") for v in grid_plan.steps.values()), grid_plan.steps
+    out = grid_plan.communities
+    assert out["zone_id"].notna().sum() == 14  # every eligible compound is zoned here
+    assert set(out["zone_id"].dropna()) == set(grid_plan.zones["zone_id"])
+    assert (out["distance_method"] == "network").all()
+    # a zone's households are the sum of its compounds' (independent of the zoning module)
+    hh = out.groupby("zone_id")["households"].sum()
+    zones = grid_plan.zones.set_index("zone_id")
+    assert (zones["households"].sort_index() == hh.sort_index()).all()
+    # planned facilities only add coverage: no compound loses a covered kind
+    for kind in grid_plan.scenario.standards.kinds:
+        assert not (out[f"covered_{kind}_before"] & ~out[f"covered_{kind}"]).any(), kind
+    assert (out["completeness"] >= out["completeness_before"]).all()
+
+
+def test_steps_that_cannot_run_say_why_and_leave_outputs_empty() -> None:
+    late = block_grid(3, built_year=2010)  # nothing eligible, no streets
+    plan = run_plan(Scenario(layers={"communities": late}, standards=load_standards()))
+    assert plan.steps["network"].startswith("not run: no streets")
+    assert plan.steps["siting"] == "not run: no compound is in a zone"
+    assert len(plan.zones) == 0 and len(plan.planned_facilities) == 0
+    assert plan.communities["zone_id"].isna().all()
+    assert plan.communities["excluded_reason"].str.contains("2010").all()
+    assert plan.communities["distance_method"].str.startswith("straight_line").all()
 
 
 def test_progress_is_reported_in_order_and_ends_at_one() -> None:
@@ -191,6 +206,7 @@ def test_loading_a_file_that_is_not_a_plan_says_so(tmp_path: object) -> None:
         load_scenario(tmp_path / "missing.gpkg")  # type: ignore[operator]
 
 
+@pytest.mark.slow
 def test_sample_district_runs_and_round_trips(sample_layers: dict[str, gpd.GeoDataFrame],
                                               tmp_path: object) -> None:
     plan = run_plan(Scenario(layers=sample_layers, standards=load_standards(), seed=1))
