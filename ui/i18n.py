@@ -135,6 +135,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "clicked": ("{name}：到各类设施的步行时间", "{name}: walking minutes to every kind"),
     "minutes": ("分钟", "minutes"),
     "no_facility": ("无可达设施", "none reachable"),
+    "share_axis": ("覆盖户数占比", "Share of households"),
     "coverage_table": ("覆盖统计", "Coverage summary"),
     # export page
     "downloads": ("下载", "Downloads"),
@@ -207,6 +208,9 @@ _EXTRA: dict[str, tuple[str, str]] = {
     "elderly_total": ("老年人口", "Elderly"),
     "share": ("覆盖率", "Share"),
     "completeness": ("达标设施类数", "Kinds covered"),
+    "community_ids": ("所含小区", "Compounds (ids)"),
+    "heterogeneity": ("内部差异", "Heterogeneity"),
+    "bounds_note": ("户数说明", "Bounds note"),
     "compounds_served": ("服务小区数", "Compounds served"),
     "households_served": ("服务户数", "Households served"),
     "over_capacity": ("超出容量", "Over capacity"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from shapely.geometry import Point
 from geo.crs import gcj02_to_wgs84
 from geo.schema import FACILITY_KINDS
 from geo.webmap import build_map
-from ui.i18n import kind_label, md, t
+from ui.i18n import column_label, kind_label, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
 from ui.widgets import basemap_choice, choice, labelled, show_map
@@ -86,11 +87,23 @@ if clicked and clicked.get("lat") is not None:
 st.subheader(t("coverage_chart", L))
 summary = plan.coverage_after
 if summary is not None and len(summary):
-    pivot = summary.pivot_table(index="kind", columns="minutes", values="share")
-    pivot.index = [kind_label(str(k), L) for k in pivot.index]
-    pivot.columns = [f"{c} {t('minutes', L)}" for c in pivot.columns]
-    st.bar_chart(pivot, stack=False)
+    data = summary.assign(
+        kind_label=summary["kind"].map(lambda k: kind_label(str(k), L)),
+        level=summary["minutes"].map(lambda v: f"{int(v)} {t('minutes', L)}"))
+    order = [f"{lv} {t('minutes', L)}" for lv in levels]
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("kind_label:N", title=None, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("level:N", sort=order),
+        y=alt.Y("share:Q", title=t("share_axis", L), axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("level:N", sort=order, title=None,
+                        scale=alt.Scale(range=["#1a9850", "#91cf60", "#d9ef8b"])),
+        tooltip=[alt.Tooltip("kind_label:N", title=t("kind", L)),
+                 alt.Tooltip("level:N", title=t("minutes", L)),
+                 alt.Tooltip("share:Q", format=".1%", title=t("share_axis", L))])
+    st.altair_chart(chart, width="stretch")
     st.subheader(t("coverage_table", L))
     table = summary.copy()
     table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
-    st.dataframe(labelled(table), hide_index=True)
+    st.dataframe(labelled(table), hide_index=True, column_config={
+        column_label("share", L): st.column_config.NumberColumn(format="percent")})

@@ -64,6 +64,9 @@ st.subheader(t("zones_table", L))
 if len(plan.zones):
     zt = plan.zones.drop(columns=plan.zones.geometry.name)
     zt = zt.set_index("zone_id") if "zone_id" in zt.columns else zt
+    if L == "en" and "bounds_note_en" in zt.columns:
+        zt["bounds_note"] = zt["bounds_note_en"]
+    zt = zt.drop(columns=[c for c in ("bounds_note_en",) if c in zt.columns])
     st.dataframe(labelled(zt), column_config={
         c: st.column_config.NumberColumn(format="%.0f") for c in ("面积（m²）", "Area (m²)",
                                                                  "直径（米）", "Diameter (m)")})
