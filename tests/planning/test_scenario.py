@@ -214,3 +214,28 @@ def test_sample_district_runs_and_round_trips(sample_layers: dict[str, gpd.GeoDa
     assert len(out) == len(sample_layers["communities"])
     assert (out["zone_id"].notna() | out["excluded_reason"].notna()).all()
     assert_plans_equal(plan, load_plan(save_plan(plan, tmp_path / "s.gpkg")))  # type: ignore
+
+
+def test_planner_overrides_apply_and_survive_the_round_trip(tmp_path: object) -> None:
+    from planning.eligibility import read_overrides
+
+    overrides = read_overrides(pd.DataFrame({"编号": ["C00", "C11"], "操作": ["纳入", "排除"],
+                                             "备注": ["街道申请纳入", "已列入拆迁计划"]}))
+    scenario = _grid_scenario(overrides=overrides)
+    plan = run_plan(scenario)
+    out = plan.communities
+    assert out.loc["C00", "override"] == "force_in" and bool(out.loc["C00", "eligible"])
+    assert out.loc["C11", "zone_id"] is None and out.loc["C11", "override"] == "force_out"
+    assert "已列入拆迁计划" in str(out.loc["C11", "override_note"])
+    path = save_plan(plan, tmp_path / "o.gpkg")  # type: ignore[operator]
+    back = load_scenario(path)
+    assert back.overrides is not None
+    assert_frame_equal(back.overrides, overrides)
+    assert_plans_equal(plan, run_plan(back))
+
+
+def test_saving_the_same_plan_twice_gives_the_same_bytes(grid_plan: Plan,
+                                                         tmp_path: object) -> None:
+    a = save_plan(grid_plan, tmp_path / "a.gpkg").read_bytes()  # type: ignore[operator]
+    b = save_plan(grid_plan, tmp_path / "b.gpkg").read_bytes()  # type: ignore[operator]
+    assert a == b
