@@ -143,7 +143,10 @@ class _SitingSolver:
 
     def __init__(self, *, max_sites: int | ArrayLike | None = None, budget: float | None = None,
                  capacitated: bool = False, time_limit_s: float = 30.0,
-                 mip_rel_gap: float = 1e-4, method: Method = "auto") -> None:
+                 mip_rel_gap: float = 1e-4, method: Method = "auto", iterations: int = 300,
+                 seed: int = 0) -> None:
+        self.iterations = iterations
+        self.seed = seed
         self.max_sites = max_sites
         self.budget = budget
         self.capacitated = capacitated
@@ -237,6 +240,12 @@ class MaximalCoverage(_SitingSolver):
         ``"milp"``, ``"heuristic"`` (greedy + 1-swap, gap against the LP relaxation), or
         ``"auto"`` (heuristic and LP bound; the MILP too when the gap is above
         ``mip_rel_gap``).
+    iterations
+        Rounds of the perturbation search (uncapacitated heuristic) when greedy + swap is not
+        yet within ``mip_rel_gap``; 0 switches it off.
+    seed
+        Seed of the perturbation search: the same inputs and seed give the same plan (unless
+        the time limit cuts the search short).
 
     Attributes
     ----------
@@ -291,6 +300,13 @@ class MaximalCoverage(_SitingSolver):
             lp_bound, lp_y = _lp_bound_max(inst, self.capacitated)
             raw = _heuristic_max(inst, self.capacitated, deadline, lp_y)
             raw.bound = max(lp_bound, raw.value)
+            if _gap(raw.value, raw.bound, minimise=False) > self.mip_rel_gap and \
+                    not self.capacitated and self.iterations > 0:
+                # leave the MILP half of what is left of the time limit
+                stop = deadline if self.method == "heuristic" else \
+                    time.perf_counter() + (deadline - time.perf_counter()) / 2
+                raw = _perturbation_search(inst, raw, stop, self.iterations, self.seed,
+                                           self.mip_rel_gap)
             if _gap(raw.value, raw.bound, minimise=False) <= self.mip_rel_gap:
                 raw.status = "optimal"
         if self.method == "milp" or (self.method == "auto" and raw is not None
@@ -590,6 +606,43 @@ def _heuristic_max(inst: _Instance, capacitated: bool, deadline: float,
         alloc = _nearest_allocation(inst, y)
         method = "greedy+swap"
     return _Raw(y, alloc, _value(inst, alloc), np.inf, "heuristic", method)
+
+
+def _perturbation_search(inst: _Instance, raw: _Raw, deadline: float, iterations: int,
+                         seed: int, tol: float) -> _Raw:
+    """Iterated local search: close a tenth of the open sites at random, refill greedily, swap.
+
+    A move is kept when it serves at least as much (sideways moves let the search drift along
+    plateaus). ``iterations`` bounds the work so that the same seed gives the same plan; the
+    deadline is only a safety stop. Stops early once within ``tol`` of the bound.
+    """
+    a = inst.pattern
+    at = sp.csr_array(a.T)
+    val = inst.weight * inst.demand
+    rng = np.random.default_rng(seed)
+    cur, cur_v = raw.y.copy(), raw.value
+    best, best_v = cur.copy(), cur_v
+    for _ in range(iterations):
+        if time.perf_counter() >= deadline or _gap(best_v, raw.bound, minimise=False) <= tol:
+            break
+        open_ = np.flatnonzero(cur)
+        if open_.size == 0:
+            break
+        trial = cur.copy()
+        k = max(1, min(open_.size, int(np.ceil(open_.size / 10))))
+        trial[rng.choice(open_, size=k, replace=False)] = False
+        trial = _greedy(inst, a, at, val, ratio=np.isfinite(inst.budget), start=trial)
+        trial = _swap(inst, at, val, trial, deadline)
+        value = _covered_value(a, trial, val)
+        if value >= cur_v - _TOL:
+            cur, cur_v = trial, value
+            if value > best_v + _TOL:
+                best, best_v = trial.copy(), value
+    if best_v <= raw.value + _TOL:
+        return raw
+    alloc = _nearest_allocation(inst, best)
+    return _Raw(best, alloc, _value(inst, alloc), raw.bound, "heuristic",
+                "greedy+swap+perturbation")
 
 
 def _rounded(inst: _Instance, lp_y: NDArray[np.float64]) -> NDArray[np.bool_]:

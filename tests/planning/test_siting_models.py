@@ -211,3 +211,36 @@ def test_bad_parameters_are_listed_together():
                                                           cost=np.array([1.0, 1.0]))
     text = str(info.value)
     assert "budget" in text and "demand" in text and "capacity" in text
+
+
+def _hard_instance(seed=7, n=300, m=60, radius=0.12):
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 1, (n, 2))
+    s = rng.uniform(0, 1, (m, 2))
+    dist = np.linalg.norm(p[:, None, :] - s[None, :, :], axis=2)
+    reach = sp.csr_array(np.where(dist <= radius, dist + 1e-3, 0.0))
+    return reach, rng.integers(1, 50, n).astype(float)
+
+
+def test_perturbation_search_is_seeded_and_never_worse():
+    reach, demand = _hard_instance()
+    plain = MaximalCoverage(max_sites=8, method="heuristic", iterations=0,
+                            mip_rel_gap=0.0).solve(reach, demand)
+    a = MaximalCoverage(max_sites=8, method="heuristic", iterations=40, seed=3,
+                        mip_rel_gap=0.0).solve(reach, demand)
+    b = MaximalCoverage(max_sites=8, method="heuristic", iterations=40, seed=3,
+                        mip_rel_gap=0.0).solve(reach, demand)
+    assert a.objective_ >= plain.objective_ - 1e-9
+    assert a.selected_.tolist() == b.selected_.tolist()
+    assert a.selected_.sum() <= 8
+    exact = MaximalCoverage(max_sites=8, method="milp", mip_rel_gap=0.0).solve(reach, demand)
+    assert a.objective_ <= exact.objective_ + 1e-9
+    assert exact.bound_ <= a.bound_ + 1e-6  # the LP bound is never below the optimum
+
+
+def test_auto_reaches_the_milp_optimum_on_a_harder_instance():
+    reach, demand = _hard_instance(seed=11)
+    exact = MaximalCoverage(max_sites=6, method="milp", mip_rel_gap=0.0).solve(reach, demand)
+    auto = MaximalCoverage(max_sites=6, mip_rel_gap=0.0).solve(reach, demand)
+    assert auto.objective_ == pytest.approx(exact.objective_)
+    assert auto.status_ == "optimal"
