@@ -35,8 +35,13 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.errors import PlanningInputError
-from geo.io.write import shapefile_field_names, write_geojson, write_shapefile_zip
+from geo.errors import LayerValidationError, PlanningInputError
+from geo.io.write import (
+    shapefile_field_names,
+    shapefile_text_problems,
+    write_geojson,
+    write_shapefile_zip,
+)
 from geo.printmap import PrintedMaps, print_zone_maps
 from geo.schema import FACILITY_KINDS, LAYERS
 from planning.demand import SITED_KINDS
@@ -307,13 +312,19 @@ def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
     if lang not in ("zh", "en"):
         msg = f"lang must be 'zh' or 'en', got {lang!r}"
         raise PlanningInputError(msg)
+    layers = bureau_layers(plan)
+    problems = [p for name, layer in layers.items()
+                for p in shapefile_text_problems(_shapefile_ready(layer, name),
+                                                 encoding=shapefile_encoding, layer=name)]
+    if problems:  # before any file is written
+        raise LayerValidationError("Shapefile export", problems)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     project = save_plan(plan, out / "plan.gpkg")
     geojson: dict[str, Path] = {}
     schemas: dict[str, Path] = {}
     shapefiles: dict[str, Path] = {}
-    for name, layer in bureau_layers(plan).items():
+    for name, layer in layers.items():
         schema = field_schema(layer, layer=name)
         geojson[name] = write_geojson(layer, out / "geojson" / f"{name}.geojson",
                                       precision=precision, name=name,

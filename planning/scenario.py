@@ -126,6 +126,9 @@ class Scenario:
         (``planning.eligibility.read_overrides`` reads and checks one).
     name
         A label for the scenario (shown in exports).
+    crs
+        The analysis CRS (projected, metres), e.g. ``"EPSG:32635"`` for data outside China; by
+        default the CGCS2000 3-degree Gauss-Kruger zone nearest the data.
     """
 
     layers: Mapping[str, gpd.GeoDataFrame]
@@ -134,6 +137,7 @@ class Scenario:
     seed: int = 0
     overrides: pd.DataFrame | None = None
     name: str = ""
+    crs: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,7 +232,8 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
 
     _validate(scenario)
     start("metric")
-    crs = local_metric_crs(scenario.layers["communities"])
+    crs = (pyproj.CRS.from_user_input(scenario.crs) if scenario.crs
+           else local_metric_crs(scenario.layers["communities"]))
     layers = {name: to_metric(gdf, crs=crs) for name, gdf in scenario.layers.items()
               if gdf is not None}
     communities = layers["communities"]
@@ -497,6 +502,7 @@ def save_plan(plan: Plan, path: str | Path) -> Path:
         "pianqu_version": _version(),
         "name": scenario.name,
         "seed": str(int(scenario.seed)),
+        "analysis_crs": scenario.crs or "",
         "siting": json.dumps(dataclasses.asdict(scenario.siting), ensure_ascii=False),
         "standards_toml": standards_to_toml(scenario.standards),
         "standards_source": scenario.standards.source,
@@ -527,7 +533,8 @@ def load_scenario(path: str | Path) -> Scenario:
                  if "overrides" in manifest else None)
     standards = standards_from_toml(params["standards_toml"], source=params["standards_source"])
     return Scenario(layers=layers, standards=standards, siting=siting, seed=int(params["seed"]),
-                    overrides=overrides, name=params["name"])
+                    overrides=overrides, name=params["name"],
+                    crs=params.get("analysis_crs") or None)
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -49,6 +49,7 @@ __all__ = [
     "SHAPEFILE_ENCODINGS",
     "geojson_dict",
     "shapefile_field_names",
+    "shapefile_text_problems",
     "write_geojson",
     "write_geopackage",
     "write_shapefile_zip",
@@ -388,12 +389,7 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
         When text cannot be encoded in ``encoding`` or is longer than a DBF field holds (254
         bytes); every column and row is listed.
     """
-    enc_key = encoding.lower().replace("_", "-")
-    if enc_key == "utf8":
-        enc_key = "utf-8"
-    if enc_key not in SHAPEFILE_ENCODINGS:
-        msg = f"Shapefile encoding must be one of {sorted(SHAPEFILE_ENCODINGS)}, got {encoding!r}"
-        raise PlanningInputError(msg)
+    enc_key = _encoding_key(encoding)
     if not layer.isascii() or not re.fullmatch(r"[A-Za-z0-9_\-]+", layer):
         msg = f"Shapefile layer name must be ASCII letters, digits, _ or -, got {layer!r}"
         raise PlanningInputError(msg)
@@ -404,8 +400,10 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
     geom = gdf.geometry.name
     columns = [c for c in table.columns if c != geom]
     names = shapefile_field_names(columns, fixed=field_names)
-    table = _dbf_ready(gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs), columns,
-                       enc_key, layer, [str(i) for i in gdf.index])
+    problems = shapefile_text_problems(gdf, encoding=enc_key, layer=layer)
+    if problems:
+        raise LayerValidationError(f"{layer}.shp", problems)
+    table = gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs)
     table = table.rename(columns=names)
     codec = SHAPEFILE_ENCODINGS[enc_key]
     out = Path(path)
@@ -439,33 +437,53 @@ def _zip_write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(info, data)
 
 
-def _dbf_ready(gdf: gpd.GeoDataFrame, columns: list[str], encoding: str, layer: str,
-               ids: list[str]) -> gpd.GeoDataFrame:
-    """The layer if every text fits a DBF field in ``encoding``; else raise naming the rows."""
-    out = gdf
+def shapefile_text_problems(gdf: pd.DataFrame, *, encoding: str = "gbk",
+                           layer: str = "layer") -> list[Problem]:
+    """Text values a Shapefile ``.dbf`` in ``encoding`` cannot hold, by column and row id.
+
+    Check every layer of an export with this before writing any file. The index counts as a
+    column.
+
+    >>> g = pd.DataFrame({"name": ["小区", "Töölö"]}, index=pd.Index(["a", "b"], name="id"))
+    >>> [str(p) for p in shapefile_text_problems(g, encoding="gbk", layer="c")]
+    ["c: name: text cannot be written in GBK; choose encoding='utf-8' (rows: b)"]
+    """
+    enc = _encoding_key(encoding)
+    ids = [str(i) for i in gdf.index]
+    table = gdf.reset_index() if gdf.index.name is not None else gdf
+    geometry = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     problems: list[Problem] = []
-    for col in columns:
-        s = out[col]
-        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            bad_enc, too_long = [], []
-            for rid, v in zip(ids, s, strict=True):
-                if not isinstance(v, str):
-                    continue
-                try:
-                    n = len(v.encode(encoding))
-                except UnicodeEncodeError:
-                    bad_enc.append(rid)
-                    continue
-                if n > _DBF_MAX_BYTES:
-                    too_long.append(rid)
-            if bad_enc:
-                problems.append(Problem(col, tuple(bad_enc),
-                                        f"text cannot be written in {encoding.upper()}; "
-                                        "choose encoding='utf-8'"))
-            if too_long:
-                problems.append(Problem(col, tuple(too_long),
-                                        f"text longer than {_DBF_MAX_BYTES} bytes does not fit "
-                                        "a Shapefile field; use the GeoPackage export"))
-    if problems:
-        raise LayerValidationError(f"{layer}.shp", problems)
-    return out
+    for col in table.columns:
+        s = table[col]
+        if col == geometry or not (pd.api.types.is_object_dtype(s)
+                                   or pd.api.types.is_string_dtype(s)):
+            continue
+        bad_enc, too_long = [], []
+        for rid, v in zip(ids, s, strict=True):
+            if not isinstance(v, str):
+                continue
+            try:
+                n = len(v.encode(enc))
+            except UnicodeEncodeError:
+                bad_enc.append(rid)
+                continue
+            if n > _DBF_MAX_BYTES:
+                too_long.append(rid)
+        if bad_enc:
+            problems.append(Problem(f"{layer}: {col}", tuple(bad_enc),
+                                    f"text cannot be written in {enc.upper()}; "
+                                    "choose encoding='utf-8'"))
+        if too_long:
+            problems.append(Problem(f"{layer}: {col}", tuple(too_long),
+                                    f"text longer than {_DBF_MAX_BYTES} bytes does not fit "
+                                    "a Shapefile field; use the GeoPackage export"))
+    return problems
+
+
+def _encoding_key(encoding: str) -> str:
+    key = encoding.lower().replace("_", "-")
+    key = "utf-8" if key == "utf8" else key
+    if key not in SHAPEFILE_ENCODINGS:
+        msg = f"Shapefile encoding must be one of {sorted(SHAPEFILE_ENCODINGS)}, got {encoding!r}"
+        raise PlanningInputError(msg)
+    return key

@@ -78,6 +78,9 @@ def register(subparsers: Any) -> None:
                      help="standards and policy (a copy of data/standards.toml, edited)")
     par.add_argument("--seed", type=int, default=None, help="seed of every random choice "
                                                              "(default 0, or the saved one)")
+    par.add_argument("--analysis-crs", metavar="EPSG:XXXX",
+                     help="projected CRS in metres for the analysis (default: the CGCS2000 "
+                          "3-degree Gauss-Kruger zone nearest the data; needed outside China)")
     par.add_argument("--model", choices=["mclp", "capacitated", "min_sites"],
                      help="siting model (default: the siting module's, mclp)")
     par.add_argument("--budget", type=float, metavar="WAN", help="facility budget in 万元")
@@ -133,8 +136,9 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         overrides = read_overrides(args.overrides)
     seed = args.seed if args.seed is not None else base.seed if base is not None else 0
     name = base.name if base is not None else ""
+    crs = args.analysis_crs or (base.crs if base is not None else None)
     return Scenario(layers=layers, standards=standards, siting=siting, seed=seed,
-                    overrides=overrides, name=name)
+                    overrides=overrides, name=name, crs=crs)
 
 
 def _run(args: argparse.Namespace) -> int:

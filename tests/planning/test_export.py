@@ -243,6 +243,24 @@ def test_utf8_shapefiles_and_unknown_language(plan: Plan, tmp_path: Path) -> Non
         export_plan(plan, tmp_path, lang="fr")  # type: ignore[arg-type]
 
 
+def test_text_gbk_cannot_hold_stops_the_export_before_any_file(plan: Plan,
+                                                                 tmp_path: Path) -> None:
+    import dataclasses
+
+    from geo.errors import LayerValidationError
+
+    compounds = plan.communities.copy()
+    compounds.loc["C12", "name"] = "Töölö 小区 🏠"
+    odd = dataclasses.replace(plan, communities=compounds)
+    with pytest.raises(LayerValidationError) as err:
+        export_plan(odd, tmp_path / "x", shapefile_encoding="gbk")
+    assert "compounds: name" in str(err.value) and "C12" in str(err.value)
+    assert not (tmp_path / "x").exists()
+    result = export_plan(odd, tmp_path / "y", shapefile_encoding="utf-8")
+    with zipfile.ZipFile(result.shapefiles["compounds"]) as zf:
+        assert "Töölö 小区 🏠".encode() in zf.read("compounds.dbf")
+
+
 @pytest.mark.slow
 def test_printed_maps_render_when_there_are_zones(plan: Plan, tmp_path: Path) -> None:
     maps = print_maps(plan, tmp_path / "maps", lang="zh", date="2026-11-23")

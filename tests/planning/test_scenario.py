@@ -8,7 +8,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
 
-from geo.errors import LayerValidationError, ScenarioError
+from geo.errors import CRSError, LayerValidationError, ScenarioError
 from planning.scenario import (
     STEPS,
     Plan,
@@ -239,3 +239,17 @@ def test_saving_the_same_plan_twice_gives_the_same_bytes(grid_plan: Plan,
     a = save_plan(grid_plan, tmp_path / "a.gpkg").read_bytes()  # type: ignore[operator]
     b = save_plan(grid_plan, tmp_path / "b.gpkg").read_bytes()  # type: ignore[operator]
     assert a == b
+
+
+def test_an_explicit_analysis_crs_is_used_and_saved(tmp_path: object) -> None:
+    grid = block_grid(2)
+    scenario = Scenario(layers={"communities": grid}, standards=load_standards(),
+                        crs="EPSG:32649")  # UTM 49N: metres, as for data outside China
+    plan = run_plan(scenario)
+    assert plan.crs.to_epsg() == 32649 and plan.communities.crs.to_epsg() == 32649
+    path = save_plan(plan, tmp_path / "u.gpkg")  # type: ignore[operator]
+    assert load_scenario(path).crs == "EPSG:32649"
+    assert_plans_equal(plan, load_plan(path))
+    with pytest.raises(CRSError, match="degree"):
+        run_plan(Scenario(layers={"communities": grid}, standards=load_standards(),
+                          crs="EPSG:4326"))
