@@ -129,6 +129,7 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
                     kinds: Sequence[str] = SITED_KINDS, budget_wan: float | None = None,
                     max_sites: int | None = None, time_limit_s: float = 30.0,
                     method: Method = "auto", mip_rel_gap: float = 1e-4,
+                    per_zone: bool = False, generate: str = "missing", seed: int = 0,
                     coverage: bool = True) -> SitingResult:
     """Site the shared facilities of each kind and report what they serve.
 
@@ -167,6 +168,13 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
         ``"auto"``, ``"milp"`` or ``"heuristic"`` (see :class:`MaximalCoverage`).
     mip_rel_gap
         Relative gap at which the MILP may stop.
+    per_zone
+        ``max_sites`` counts per kind in each zone instead of per kind in the district.
+    generate
+        Generated candidates: ``"missing"`` (for kinds without any site), ``"always"``
+        (added to the planner's sites), ``"never"``.
+    seed
+        Seed of the heuristic's perturbation search.
     coverage
         Compute ``before_after`` (two coverage runs); False leaves it empty.
 
@@ -190,7 +198,8 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
     demand["zone_id"] = zone_of if zone_of is not None else None
 
     candidates, gen_notes = build_candidates(communities.loc[zoned], sites, facilities,
-                                             standards=standards, kinds=kinds)
+                                             standards=standards, kinds=kinds,
+                                             generate=generate)
     notes += gen_notes
     if zone_of is not None:
         candidates["zone_id"] = site_zones(candidates, communities.loc[zoned],
@@ -226,7 +235,8 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
     solves, selected, allocation = _solve(blocks, candidates, model=model,
                                           capacitated=capacitated, budget_wan=budget_wan,
                                           max_sites=max_sites, time_limit_s=time_limit_s,
-                                          method=method, mip_rel_gap=mip_rel_gap)
+                                          method=method, mip_rel_gap=mip_rel_gap,
+                                          per_zone=per_zone, seed=seed)
 
     candidates["selected"] = candidates.index.isin(selected)
     served = {b.kind: np.asarray(allocation[b.kind].sum(axis=1)).reshape(-1) for b in blocks}
@@ -236,7 +246,7 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
 
     planned = _planned_layer(candidates, blocks, allocation, demand.loc[rows_idx])
     unserved = _unserved(demand, blocks, rows_idx, zoned, planned, budget_wan=budget_wan,
-                         max_sites=max_sites, model=model, solves=solves,
+                         max_sites=max_sites, per_zone=per_zone, model=model, solves=solves,
                          thresholds={k: standards.kinds[k].threshold_minutes for k in kinds})
     if coverage:
         before_after = coverage_before_after(communities, facilities, planned,
@@ -334,8 +344,8 @@ def _zone_filter(reach: sp.csr_array, row_zone: np.ndarray, col_zone: np.ndarray
 
 def _solve(blocks: list[_Block], candidates: gpd.GeoDataFrame, *, model: str,
            capacitated: bool, budget_wan: float | None, max_sites: int | None,
-           time_limit_s: float, method: Method, mip_rel_gap: float
-           ) -> tuple[pd.DataFrame, list[Any], dict[str, sp.csr_array]]:
+           time_limit_s: float, method: Method, mip_rel_gap: float, per_zone: bool,
+           seed: int) -> tuple[pd.DataFrame, list[Any], dict[str, sp.csr_array]]:
     """Solve kind by kind, or all kinds at once when they share a budget."""
     records = []
     selected: list[Any] = []
@@ -354,8 +364,9 @@ def _solve(blocks: list[_Block], candidates: gpd.GeoDataFrame, *, model: str,
             if len(group) > 1 else np.ones(demand.size)
         ids = np.concatenate([b.candidate_ids for b in group])
         cand = candidates.loc[ids]
-        site_group = np.concatenate([np.full(b.candidate_ids.size, i)
-                                     for i, b in enumerate(group)])
+        labels = [f"{b.kind}@{z}" if per_zone else b.kind for b in group
+                  for z in candidates.loc[b.candidate_ids, "zone_id"]]
+        site_group = pd.factorize(pd.Series(labels, dtype=object))[0].astype(np.int64)
         solver: MaximalCoverage | MinimumSites
         if model == "min_sites":
             solver = MinimumSites(capacitated=True, time_limit_s=time_limit_s,
@@ -363,7 +374,7 @@ def _solve(blocks: list[_Block], candidates: gpd.GeoDataFrame, *, model: str,
         else:
             solver = MaximalCoverage(max_sites=max_sites, budget=budget_wan,
                                      capacitated=capacitated, time_limit_s=time_limit_s,
-                                     mip_rel_gap=mip_rel_gap, method=method)
+                                     mip_rel_gap=mip_rel_gap, method=method, seed=seed)
         solver.solve(reach, demand, cost=cand["cost"].to_numpy(float),
                      capacity=cand["capacity"].to_numpy(float), weight=weight, group=site_group)
         selected += list(ids[solver.selected_])
@@ -420,6 +431,7 @@ _REASONS = {
                    "{t} min walk (zone rule)"),
     "budget": "预算已用尽 / the budget ({b} 万元) is spent",
     "limit": "选址数量已达上限 / the site limit ({p} per kind) is reached",
+    "limit_zone": "本片区选址数量已达上限 / the zone's site limit ({p} per kind) is reached",
     "limit_budget": "选址数量或预算已用尽 / the site limit or the budget is used up",
     "capacity": "可达设施容量已满 / the open sites within reach are full",
     "solver": "求解未完成 / the solver stopped before serving it ({s})",
@@ -428,7 +440,7 @@ _REASONS = {
 
 def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
               zoned: pd.Series, planned: gpd.GeoDataFrame, *, budget_wan: float | None,
-              max_sites: int | None, model: str, solves: pd.DataFrame,
+              max_sites: int | None, per_zone: bool, model: str, solves: pd.DataFrame,
               thresholds: dict[str, int]) -> pd.DataFrame:
     records = []
     solve_status = {k: s for ks, s in zip(solves.get("kinds", []), solves.get("status", []),
@@ -465,6 +477,8 @@ def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
                     reason = _REASONS["budget"].format(b=f"{budget_wan:g}")
                 elif max_sites is not None:
                     reason = _REASONS["limit"].format(p=max_sites)
+                    if per_zone:
+                        reason = _REASONS["limit_zone"].format(p=max_sites)
                 else:
                     reason = _REASONS["capacity"]
             records.append({"community_id": cid, "kind": b.kind,

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geo.errors import LayerValidationError, Problem
+from geo.errors import LayerValidationError, Problem, ScenarioError
 from geo.schema import FACILITY_KINDS, normalise_header
 from planning.demand import SITED_KINDS
 from planning.standards import Standards
@@ -101,7 +101,7 @@ _KIND_LOOKUP = {normalise_header(alias): k.key for k in FACILITY_KINDS.values()
 
 def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None,
                      facilities: gpd.GeoDataFrame | None, *, standards: Standards,
-                     kinds: Sequence[str] = SITED_KINDS
+                     kinds: Sequence[str] = SITED_KINDS, generate: str = "missing"
                      ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """One row per (candidate site, kind), indexed ``<site_id>:<kind>``.
 
@@ -117,6 +117,9 @@ def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | No
         Default capacities, unit costs and the minimum area of a generated site.
     kinds
         Kinds to produce candidates for.
+    generate
+        ``"missing"``: generate candidates only for kinds the layer has no site for;
+        ``"always"``: add generated candidates for every kind; ``"never"``.
 
     Returns
     -------
@@ -134,13 +137,17 @@ def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | No
     notes: list[str] = []
     if sites is not None and len(sites):
         rows += _from_layer(sites, kinds, standards)
+    if generate not in ("missing", "always", "never"):
+        msg = f"generate must be 'missing', 'always' or 'never', not {generate!r}"
+        raise ScenarioError(msg)
     have = {r["kind"] for r in rows}
     for kind in kinds:
-        if kind in have:
+        if generate == "never" or (generate == "missing" and kind in have):
             continue
         generated = _generated(kind, communities, facilities, standards)
-        notes.append(f"{FACILITY_KINDS[kind].label_zh}无候选点，自动生成{len(generated)}处 / "
-                     f"no candidate site for {kind}: {len(generated)} generated "
+        why = "无候选点，" if kind not in have else ""
+        notes.append(f"{FACILITY_KINDS[kind].label_zh}{why}自动生成候选点{len(generated)}处 / "
+                     f"{kind}: {len(generated)} candidates generated "
                      "(compound grounds, existing parking lots)")
         rows += generated
     if not rows:

@@ -73,9 +73,16 @@ def register(subparsers: Any) -> None:
                    help="time limit per solve, seconds (default 30)")
     p.add_argument("--method", choices=["auto", "milp", "heuristic"], default="auto",
                    help="auto: MILP, plus greedy+swap if the time limit stops it")
+    p.add_argument("--per-zone", action="store_true",
+                   help="--max-sites counts per kind in each zone (default: in the district)")
+    p.add_argument("--generate", choices=["missing", "always", "never"], default="missing",
+                   help="generated candidates (compound grounds, existing parking lots): for "
+                        "kinds without a site (missing, default), added to the planner's sites "
+                        "(always), or never")
     p.add_argument("--no-zones", action="store_true",
                    help="do not run zoning (no zone rule: any site serves any compound)")
-    p.add_argument("--seed", type=int, default=0, help="seed of zoning (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of zoning and of the siting heuristic (default 0)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=_run)
 
@@ -110,7 +117,8 @@ def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standar
                model: str = "mclp", kinds: list[str] | None = None,
                budget_wan: float | None = None, max_sites: int | None = None,
                time_limit_s: float = 30.0, method: str = "auto", zoning: bool = True,
-               seed: int = 0) -> tuple[SitingResult, list[str]]:
+               per_zone: bool = False, generate: str = "missing", seed: int = 0
+               ) -> tuple[SitingResult, list[str]]:
     """Eligibility, zoning, network, then siting; returns the result and what was done."""
     from planning.eligibility import assess_eligibility
 
@@ -124,7 +132,8 @@ def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standar
     zone_fn = _optional("planning.zoning", "zone_communities") if zoning else None
     if zone_fn is not None:
         zres = zone_fn(communities, standards=standards, eligibility=eligibility,
-                       barriers=layers.get("barriers"), seed=seed)
+                       barriers=layers.get("barriers"), streets=layers.get("streets"),
+                       seed=seed)
         planned_for = communities.assign(zone_id=zres.assignments["zone_id"])
         zones = zres.zones
         steps.append(f"分区 zoning: {len(zones)} zones")
@@ -144,7 +153,8 @@ def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standar
                              zones=zones, facilities=layers.get("facilities"), network=network,
                              model=model, kinds=kinds or list(SITED_KINDS),
                              budget_wan=budget_wan, max_sites=max_sites,
-                             time_limit_s=time_limit_s, method=method)  # type: ignore[arg-type]
+                             time_limit_s=time_limit_s, method=method,  # type: ignore[arg-type]
+                             per_zone=per_zone, generate=generate, seed=seed)
     return result, steps
 
 
@@ -183,7 +193,8 @@ def _run(args: argparse.Namespace) -> int:
     result, steps = run_siting(layers, standards=standards, model=args.model, kinds=kinds,
                                budget_wan=args.budget, max_sites=args.max_sites,
                                time_limit_s=args.time_limit, method=args.method,
-                               zoning=not args.no_zones, seed=args.seed)
+                               zoning=not args.no_zones, per_zone=args.per_zone,
+                               generate=args.generate, seed=args.seed)
     paths = write_outputs(result, args.out)
     for line in steps:
         print(line)

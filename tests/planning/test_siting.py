@@ -299,3 +299,33 @@ def test_sample_district_from_the_command_line(tmp_path, sample_layers):
     assert len(ba) == 9 and (ba["households_after"] >= ba["households_before"]).all()
     solves = pd.read_csv(tmp_path / "solves.csv", encoding="utf-8-sig")
     assert (solves["status"] == "optimal").all()
+
+
+def test_site_limit_per_zone(std):
+    grid = _zoned(block_grid(4))
+    sites = _sites([("A", 110, 50, "ev_charger", 1000.0, 1.0),
+                    ("B", 110, 410, "ev_charger", 1000.0, 1.0),
+                    ("C", 350, 50, "ev_charger", 1000.0, 1.0),
+                    ("D", 350, 410, "ev_charger", 1000.0, 1.0)])
+    district = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], max_sites=1,
+                               coverage=False)
+    assert len(district.planned) == 1
+    zoned = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], max_sites=1,
+                            per_zone=True, coverage=False)
+    assert sorted(zoned.planned["zone_id"]) == ["Z1", "Z2"]
+    assert any("zone's site limit" in r for r in zoned.unserved["reason"])
+
+
+def test_generate_always_adds_to_the_planners_sites(std):
+    grid = block_grid(2)
+    sites = _sites([("S1", 110, 110, "parking", 10.0, 1.0)])
+    only, _ = build_candidates(grid, sites, None, standards=std, kinds=["parking"])
+    assert only.index.tolist() == ["S1:parking"]
+    both, notes = build_candidates(grid, sites, None, standards=std, kinds=["parking"],
+                                   generate="always")
+    assert len(both) == 5 and both["generated"].sum() == 4 and notes
+    never, _ = build_candidates(grid, None, None, standards=std, kinds=["parking"],
+                                generate="never")
+    assert len(never) == 0
+    with pytest.raises(ScenarioError):
+        build_candidates(grid, sites, None, standards=std, generate="sometimes")
