@@ -88,11 +88,12 @@ def coverage_before_after(communities: gpd.GeoDataFrame, facilities: gpd.GeoData
         return pd.DataFrame({c: pd.Series([], dtype=object if c == "kind" else float)
                              for c in _COLUMNS})
     existing = facilities if facilities is not None else _empty(communities.crs)
-    before = compute_coverage(communities, existing, standards=standards,
-                              network=network).summary
+    # minutes only: service-area polygons are the slow part and are not needed here
+    before = compute_coverage(communities, existing, standards=standards, network=network,
+                              areas=False).summary
     after = compute_coverage(communities, planned_as_facilities(existing, planned,
                                                                 communities.crs),
-                             standards=standards, network=network).summary
+                             standards=standards, network=network, areas=False).summary
     keys = ["kind", "minutes"]
     merged = before[before["kind"].isin(kinds)].merge(
         after[keys + ["households_covered", "elderly_covered"]], on=keys,
