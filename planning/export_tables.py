@@ -114,7 +114,19 @@ def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
         "cost": _cost(plan, zones, i),
         "run": _run(plan),
     }
-    return {name: _headers(t, i) for name, t in tables.items()}
+    return {name: _headers(_yes_no(t, i), i) for name, t in tables.items()}
+
+
+def _yes_no(table: pd.DataFrame, i: int) -> pd.DataFrame:
+    """True/False as 是/否 (yes/no) for people; missing stays empty."""
+    out = table.copy()
+    words = (("是", "否"), ("yes", "no"))[i]
+    for col in out.columns:
+        values = out[col].dropna()
+        if len(values) and all(isinstance(v, (bool, np.bool_)) for v in values):
+            out[col] = [None if pd.isna(v) else words[0] if v else words[1]
+                        for v in out[col]]
+    return out
 
 
 def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple[Path, ...]:
@@ -341,7 +353,7 @@ def _cost(plan: Plan, zones: pd.DataFrame, i: int) -> pd.DataFrame:
 def _run(plan: Plan) -> pd.DataFrame:
     s = plan.scenario
     std = s.standards
-    rows = [("scenario", s.name), ("seed", str(s.seed)), ("standards", std.source),
+    rows = [("scenario", s.name or "-"), ("seed", str(s.seed)), ("standards", std.source),
             ("crs", f"EPSG:{plan.crs.to_epsg()} {plan.crs.name}"),
             ("cost.per_household_wan", f"{std.cost.per_household_wan:g}"),
             ("eligibility.built_before_year", str(std.eligibility.built_before_year)),

@@ -197,6 +197,8 @@ def test_tables_match_the_plan(plan: Plan, exported: ExportResult) -> None:
                             encoding="utf-8-sig")
     assert len(compounds) == len(plan.communities)
     assert compounds["户数"].sum() == plan.communities["households"].sum()
+    expected_yes = plan.communities["eligible"].map({True: "是", False: "否"})
+    assert compounds["符合改造条件"].tolist() == expected_yes.tolist()
     # cost: households of zoned compounds × 万元 per household + every planned facility's cost
     cost = pd.read_csv(exported.tables[1 + SHEETS.index("cost")], encoding="utf-8-sig")
     total = cost.iloc[-1]
