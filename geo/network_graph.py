@@ -199,20 +199,38 @@ class WalkNetwork:
 
 
 def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sparse.csr_array:
-    """CSR with both directions of every edge, keeping the shortest of parallel edges."""
+    """CSR with both directions of every edge, keeping the shortest of parallel edges.
+
+    One sort of a single integer key per direction (``row * n + col``), then the rows are
+    counted into ``indptr`` directly: no three-key lexsort and no COO round trip, which were
+    most of the time on a 100,000-node network.
+
+    >>> g = _symmetric_csr(np.r_[0, 1, 1], np.r_[1, 0, 2], np.r_[5.0, 3.0, 2.0], 3)
+    >>> g.toarray().tolist()
+    [[0.0, 3.0, 0.0], [3.0, 0.0, 2.0], [0.0, 2.0, 0.0]]
+    """
     keep = u != v
     a = np.minimum(u[keep], v[keep])
     b = np.maximum(u[keep], v[keep])
     w = w[keep]
-    order = np.lexsort((w, b, a))
-    a, b, w = a[order], b[order], w[order]
-    first = np.ones(a.size, dtype=bool)
-    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    a, b, w = a[first], b[first], w[first]
-    rows = np.concatenate([a, b])
-    cols = np.concatenate([b, a])
+    key = a * np.int64(n) + b
+    order = np.argsort(key, kind="stable")
+    key, w = key[order], w[order]
+    first = np.r_[True, key[1:] != key[:-1]] if key.size else np.empty(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    if starts.size < key.size:  # parallel edges: keep the shortest
+        w = np.minimum.reduceat(w, starts)
+    key = key[starts]
+    a, b = np.divmod(key, np.int64(n)) if n else (key, key)
+    # both directions, sorted by (row, col)
+    full = np.concatenate([key, b * np.int64(n) + a])
     data = np.concatenate([w, w])
-    return sparse.csr_array((data, (rows, cols)), shape=(n, n))
+    order = np.argsort(full, kind="stable")
+    full, data = full[order], data[order]
+    rows, cols = np.divmod(full, np.int64(max(n, 1)))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sparse.csr_array((data, cols, indptr), shape=(n, n))
 
 
 def network_from_arrays(xy: npt.ArrayLike, edge_u: npt.ArrayLike, edge_v: npt.ArrayLike, *,

@@ -326,6 +326,7 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
         np.empty(0, dtype=np.int64)
     poly_reason = [None if has_access[i] else _not_connected(tol, float(ps.fragment_m[i]))
                    for i in range(n_poly)]
+    poly_reason_arr = np.array(poly_reason, dtype=object)
 
     dist: dict[str, FloatArray] = {}
     reasons: dict[str, list[str | None]] = {}
@@ -351,9 +352,9 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
             best = np.minimum.reduceat(via, starts)
             d[ps.owner[starts]] = best
         d[~np.isfinite(d)] = np.nan
-        reasons[kind] = [poly_reason[i] if not has_access[i]
-                         else (_UNREACHABLE if np.isnan(d[i]) else None)
-                         for i in range(n_poly)]
+        why_not = np.where(np.isnan(d), _UNREACHABLE, None)
+        why_not[~has_access] = poly_reason_arr[~has_access]
+        reasons[kind] = why_not.tolist()
         dist[kind] = d
 
     fac_reason = [None if f_ok[i] else _not_connected(tol, float(fs.fragment_m[i]))
