@@ -352,7 +352,8 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
             best = np.minimum.reduceat(via, starts)
             d[ps.owner[starts]] = best
         d[~np.isfinite(d)] = np.nan
-        why_not = np.where(np.isnan(d), _UNREACHABLE, None)
+        why_not = np.full(n_poly, None, dtype=object)
+        why_not[np.isnan(d)] = _UNREACHABLE
         why_not[~has_access] = poly_reason_arr[~has_access]
         reasons[kind] = why_not.tolist()
         dist[kind] = d
