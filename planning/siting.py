@@ -23,7 +23,8 @@ site; ``min_sites`` is used instead and the plan says so.
 The zone rule: when compounds carry a ``zone_id`` (from zoning), a compound is served only by
 sites of its own zone; a site takes the zone of the zone polygon that contains it, else of its
 nearest zoned compound. Compounds without a zone are not planned for and are listed as unserved
-with the reason.
+with the reason. ``max_sites`` counts per kind in the district, or per kind in each zone with
+``per_zone=True``.
 
 Kinds share one budget: the joint objective weighs each kind's demand by one over the kind's
 total demand, so a charger and a square metre of elderly care count by the share of their kind's
@@ -337,8 +338,9 @@ def _method_name(network: Any, standards: Standards) -> str:
 def _zone_filter(reach: sp.csr_array, row_zone: np.ndarray, col_zone: np.ndarray
                  ) -> sp.csr_array:
     rows = np.repeat(np.arange(reach.shape[0]), np.diff(reach.indptr))
-    keep = np.array([a is not None and a == b for a, b in
-                     zip(row_zone[rows], col_zone[reach.indices], strict=True)], dtype=bool)
+    codes, _ = pd.factorize(pd.Series(np.concatenate([row_zone, col_zone]), dtype=object))
+    row_code, col_code = codes[: row_zone.size], codes[row_zone.size:]  # -1 = no zone
+    keep = (row_code[rows] >= 0) & (row_code[rows] == col_code[reach.indices])
     return sp.csr_array((reach.data[keep], (rows[keep], reach.indices[keep])), shape=reach.shape)
 
 
