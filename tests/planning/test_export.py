@@ -277,6 +277,14 @@ def test_printed_maps_render_when_there_are_zones(plan: Plan, tmp_path: Path) ->
                    check=True)
     from PIL import Image
 
+    # a missing glyph would have failed this test already: matplotlib warns "Glyph ... missing
+    # from font(s)" and pytest turns warnings into errors; and every font must be embedded
+    # (offline desktops have no CJK fonts to substitute)
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is not None:
+        fonts = subprocess.run([pdffonts, str(maps.pdf)], check=True, capture_output=True,
+                               text=True).stdout.splitlines()[2:]
+        assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) == len(maps.pages)
     for page in pages:
