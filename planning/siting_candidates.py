@@ -40,11 +40,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.errors import LayerValidationError, Problem, ScenarioError
-from geo.schema import FACILITY_KINDS, normalise_header
+from geo.schema import FACILITY_KINDS, SITES, normalise_header
 from planning.demand import SITED_KINDS
 from planning.standards import Standards
 
-__all__ = ["build_candidates", "default_capacity", "parse_kinds", "site_zones",
+__all__ = ["add_site", "build_candidates", "default_capacity", "parse_kinds", "site_zones",
            "unit_cost", "walk_distances"]
 
 _COLUMNS = ["site_id", "kind", "name", "capacity", "cost", "generated", "generated_from",
@@ -97,6 +97,69 @@ def parse_kinds(value: Any) -> tuple[list[str], list[str]]:
 
 _KIND_LOOKUP = {normalise_header(alias): k.key for k in FACILITY_KINDS.values()
                 for alias in (k.key, k.label_zh, k.label_en, *k.aliases)}
+
+
+def add_site(sites: gpd.GeoDataFrame | None, geometry: Any, *, kinds: str | Sequence[str],
+             capacity: float | None = None, cost: float | None = None,
+             name: str | None = None, crs: Any = None) -> gpd.GeoDataFrame:
+    """A copy of the sites layer with one more candidate site (e.g. drawn on the map).
+
+    Parameters
+    ----------
+    sites
+        The planner's sites layer, or None to start one.
+    geometry
+        A point or polygon in the layer's CRS.
+    kinds
+        Kinds the site may take (``"parking,ev_charger"``, Chinese labels allowed).
+    capacity, cost
+        In the kind's unit and 万元; None takes the defaults when siting.
+    name
+        A label; defaults to ``新增候选点 <id>``.
+    crs
+        CRS of a new layer (when ``sites`` is None).
+
+    Returns
+    -------
+    GeoDataFrame
+        The sites with the new row, id ``S<n>`` (the next free number).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> new = add_site(None, Point(483000, 3766000), kinds="停车场", crs="EPSG:4547")
+    >>> new.index.tolist(), new["kinds"].tolist()
+    (['S001'], ['parking'])
+    >>> add_site(new, Point(483100, 3766000), kinds=["ev_charger"]).index.tolist()
+    ['S001', 'S002']
+    """
+    found, unknown = parse_kinds(kinds)
+    problems = []
+    if unknown or not found:
+        problems.append(Problem("kinds", (), f"unknown or no kinds {unknown}; allowed: "
+                                             f"{', '.join(FACILITY_KINDS)}"))
+    for label, value in (("capacity", capacity), ("cost", cost)):
+        if value is not None and not value >= 0:
+            problems.append(Problem(label, (), f"must be >= 0, not {value}"))
+    if problems:
+        raise LayerValidationError("new site", problems)
+    base = sites if sites is not None else gpd.GeoDataFrame(
+        {"kinds": pd.Series([], dtype=object)}, geometry=gpd.GeoSeries([], crs=crs),
+        index=pd.Index([], name=SITES.id_column, dtype=object))
+    taken = {str(i) for i in base.index}
+    k = len(base) + 1
+    while f"{SITES.id_prefix}{k:03d}" in taken:
+        k += 1
+    sid = f"{SITES.id_prefix}{k:03d}"
+    row = gpd.GeoDataFrame(
+        {"kinds": [",".join(found)], "name": [name or f"新增候选点 {sid}"],
+         "capacity": [np.nan if capacity is None else float(capacity)],
+         "cost": [np.nan if cost is None else float(cost)]},
+        geometry=[geometry], crs=base.crs, index=pd.Index([sid], name=base.index.name or
+                                                          SITES.id_column))
+    if len(base) == 0:
+        return row
+    return gpd.GeoDataFrame(pd.concat([base, row]), geometry=base.geometry.name, crs=base.crs)
 
 
 def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None,

@@ -329,3 +329,33 @@ def test_generate_always_adds_to_the_planners_sites(std):
     assert len(never) == 0
     with pytest.raises(ScenarioError):
         build_candidates(grid, sites, None, standards=std, generate="sometimes")
+
+
+def test_a_planner_adds_a_site_and_reruns(std):
+    from planning.siting_candidates import add_site
+
+    grid = block_grid(4)
+    sites = _sites([("S1", 110, 50, "ev_charger", 1000.0, 1.0)])
+    first = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], max_sites=2,
+                            coverage=False)
+    assert "5 min walk" in _reason(first, "C33")
+    more = add_site(sites, Point(ORIGIN_X + 350, ORIGIN_Y + 410), kinds="充电桩", capacity=500)
+    assert more.index.tolist() == ["S1", "S002"]
+    assert more.loc["S002", "kinds"] == "ev_charger" and np.isnan(more.loc["S002", "cost"])
+    second = plan_facilities(grid, more, standards=std, kinds=["ev_charger"], max_sites=2,
+                             coverage=False)
+    assert set(second.planned["site_id"]) == {"S1", "S002"}
+    assert second.demand.loc["C33", "served_ev_charger"] == pytest.approx(30.0)
+    # the drawn site has no cost: capacity x the charger unit cost
+    assert second.planned.loc["S002:ev_charger", "cost"] == pytest.approx(500 * 0.5)
+    with pytest.raises(LayerValidationError):
+        add_site(sites, Point(0, 0), kinds="spa", cost=-1)
+
+
+def test_add_site_to_the_sample_layer(sample_layers):
+    from planning.siting_candidates import add_site
+
+    sites = sample_layers["sites"]
+    out = add_site(sites, sites.geometry.iloc[0], kinds="parking,ev_charger", cost=12.0)
+    assert len(out) == len(sites) + 1 and out.index.is_unique
+    assert out.crs == sites.crs and out.iloc[-1]["cost"] == 12.0
