@@ -104,7 +104,9 @@ class SitingResult:
         Every candidate site considered, one row per (site, kind), with ``selected``.
     solves
         One row per solve: ``kinds``, ``model``, ``method``, ``status``, ``objective``,
-        ``bound``, ``gap``, ``seconds``, ``sites_open``.
+        ``bound``, ``gap``, ``seconds``, ``sites_open``. The objective is demand served
+        (``mclp``, ``capacitated``; with a shared budget, the sum over kinds of the share of
+        each kind's demand served) or cost in 万元 (``min_sites``).
     status, gap
         The worst status of the solves (``optimal`` when all are) and the largest gap.
     distance_method, notes
