@@ -147,18 +147,25 @@ def _run(args: argparse.Namespace) -> int:
     scenario = build_scenario(args)
     out = Path(args.out)
     zh = args.lang == "zh"
+    maps_share = 0 if args.no_maps else 30  # printing dozens of A3 pages is the longest step
+    plan_share = (100 - maps_share) * 0.8
     with tqdm(total=100, unit="%", file=sys.stderr, bar_format="{l_bar}{bar}| {elapsed}",
               desc="规划" if zh else "plan") as bar:
         def progress(step: str, fraction: float) -> None:
             bar.set_description_str(step)
-            bar.update(max(0, round(fraction * 100) - bar.n))
+            bar.update(max(0, round(fraction * plan_share) - bar.n))
 
         plan = run_plan(scenario, progress=progress)
-    result = export_plan(plan, out, lang=args.lang, shapefile_encoding=args.shapefile_encoding)
-    maps = None
-    if not args.no_maps and len(plan.zones):
-        print("打印图纸 printing zone maps …" if zh else "printing zone maps …", file=sys.stderr)
-        maps = print_maps(plan, out / "maps", lang=args.lang, dpi=args.dpi)
+        progress("export", 1.0)
+        result = export_plan(plan, out, lang=args.lang,
+                             shapefile_encoding=args.shapefile_encoding)
+        bar.update(100 - maps_share - bar.n)
+        maps = None
+        if maps_share and len(plan.zones):
+            bar.set_description_str("maps")
+            maps = print_maps(plan, out / "maps", lang=args.lang, dpi=args.dpi)
+        bar.set_description_str("done")
+        bar.update(100 - bar.n)
     c = plan.communities
     zoned = int(c["zone_id"].notna().sum())
     print(f"小区 compounds: {len(c)}  入片区 zoned: {zoned}  未纳入 excluded: {len(c) - zoned}")
