@@ -317,6 +317,12 @@ def _validate(scenario: Scenario) -> None:
                    if c.required and c.name not in gdf.columns]
         if missing:
             problems.append(Problem(", ".join(missing), (), f"{name}: required column missing"))
+    if scenario.crs:
+        try:
+            pyproj.CRS.from_user_input(scenario.crs)
+        except pyproj.exceptions.CRSError:
+            problems.append(Problem("crs", (), f"analysis CRS {scenario.crs!r} is not a CRS "
+                                               "pyproj knows; give e.g. 'EPSG:4547'"))
     if not isinstance(scenario.seed, (int, np.integer)) or isinstance(scenario.seed, bool):
         problems.append(Problem("seed", (), f"must be an integer, got {scenario.seed!r}"))
     if problems:

@@ -250,6 +250,9 @@ def test_an_explicit_analysis_crs_is_used_and_saved(tmp_path: object) -> None:
     path = save_plan(plan, tmp_path / "u.gpkg")  # type: ignore[operator]
     assert load_scenario(path).crs == "EPSG:32649"
     assert_plans_equal(plan, load_plan(path))
+    with pytest.raises(LayerValidationError, match="not a CRS"):
+        run_plan(Scenario(layers={"communities": grid}, standards=load_standards(),
+                          crs="EPSG:999999"))
     with pytest.raises(CRSError, match="degree"):
         run_plan(Scenario(layers={"communities": grid}, standards=load_standards(),
                           crs="EPSG:4326"))
