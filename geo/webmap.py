@@ -367,7 +367,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
               minutes_columns: Sequence[str] | None = None,
               lang: Lang = "zh", basemap: Basemap = "none", tianditu_key: str | None = None,
               asset_url: str = DEFAULT_ASSET_URL, draw: bool = False,
-              color_by_zone: bool = True, tolerance_m: float = 1.0) -> folium.Map:
+              color_by_zone: bool = True, show_sites: bool = False,
+              tolerance_m: float = 1.0) -> folium.Map:
     """A folium map of a plan's layers with toggles, legend, scale, measure and fullscreen.
 
     Parameters
@@ -402,6 +403,9 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         Base URL of the vendored assets (``data/web``).
     draw
         Add a draw toolbar (a point or a polygon) so the planner can add a candidate site.
+    show_sites
+        Show the candidate sites layer when the map opens (otherwise it is only in the layer
+        control).
     color_by_zone
         Fill compounds with their zone's colour (grey when excluded); otherwise one neutral
         colour, so that uncovered compounds and service areas stand out.
@@ -506,7 +510,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         folium.GeoJson(fc, name=_t("sites", lang), marker=folium.CircleMarker(
             radius=5, color="#555555", weight=1.5, fill=True, fill_color="#ffffff",
             fill_opacity=0.9), tooltip=folium.GeoJsonTooltip(
-            ["site_id", "name"], aliases=["ID", _label("name", lang)]), show=False).add_to(m)
+            ["site_id", "name"], aliases=["ID", _label("name", lang)]),
+            show=show_sites).add_to(m)
 
     for gdf, planned_flag, key in ((facilities, False, "facilities"), (planned, True, "planned")):
         if gdf is None or not len(gdf):

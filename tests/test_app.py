@@ -307,6 +307,30 @@ def test_drawn_sites_join_the_candidate_sites(tmp_path: Path) -> None:
     assert sites.geometry.iloc[0].distance(centre) < 0.01  # back in metres, same place
 
 
+def test_run_pipeline_adds_drawn_sites_to_the_candidates() -> None:
+    layers = _grid_layers()
+    g = layers["communities"]
+    lonlat = gpd.GeoSeries([g.geometry.loc["C12"].centroid], crs=g.crs).to_crs(4326).iloc[0]
+    feature = {"type": "Feature",
+               "geometry": {"type": "Point", "coordinates": [lonlat.x, lonlat.y]},
+               "properties": {"site_id": "U001", "kinds": ["parking"], "cost": 10.0}}
+    plan = ui.pipeline.run_pipeline(layers, {"standards": {}, "seed": 0}, [feature])
+    sites = plan.scenario.layers["sites"]
+    assert "U001" in sites.index and sites.loc["U001", "kinds"] == "parking"
+    assert sites.crs == g.crs
+    # Added to the planner's own candidate sites, which stay as they were.
+    own = points([(110, 110)], kind="parking", prefix="S").rename_axis("site_id").rename(
+        columns={"kind": "kinds"}).assign(cost=5.0)
+    plan = ui.pipeline.run_pipeline({**layers, "sites": own}, {"standards": {}, "seed": 0},
+                                    [feature])
+    sites = plan.scenario.layers["sites"]
+    assert sites.index.tolist() == ["S0", "U001"] and sites.index.is_unique
+    assert sites.loc["S0", "cost"] == 5.0 and sites.loc["U001", "cost"] == 10.0
+    assert sites.geometry.loc["U001"].distance(g.geometry.loc["C12"].centroid) < 0.01
+    plain = ui.pipeline.run_pipeline(layers, {"standards": {}, "seed": 0})
+    assert "sites" not in plain.scenario.layers  # nothing drawn, nothing added
+
+
 @pytest.mark.parametrize("module", [ui.uploads, ui.i18n, ui.pipeline])
 def test_ui_doctests(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]

@@ -153,6 +153,16 @@ def _wait_title(page: Any, title: str) -> None:
     page.locator("h1", has_text=title).first.wait_for()
 
 
+def _wait_idle(page: Any, *, timeout_s: float = 240) -> None:
+    """Wait until the script has finished (no progress bar twice in a row, 1 s apart)."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        busy = page.locator('[data-testid="stProgress"]').count() > 0
+        quiet = 0 if busy else quiet + 1
+        page.wait_for_timeout(1000)
+
+
 def _shot(page: Any, name: str) -> None:
     page.wait_for_timeout(800)  # let tiles of the vector layers and the legend settle
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -203,6 +213,17 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     _wait_title(page, "设施选址")
     assert frame.locator(".leaflet-draw").count() == 1  # the draw toolbar for new sites
     assert frame.locator(".pianqu-facility").count() > 0
+    # Draw a candidate site (a point) and re-run siting with it.
+    frame.locator(".leaflet-draw-draw-marker").click()
+    box = frame.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
+    page.get_by_text("新画的候选点").first.wait_for()
+    page.get_by_role("button", name="加入候选点并重新选址").click()
+    page.get_by_text("已添加的候选点：1 个").first.wait_for()
+    _wait_idle(page)
+    frame = _map_frame(page, selector="path.pianqu-zone")
+    assert page.get_by_text("新画的候选点").count() == 0  # the same drawing is not offered twice
+    assert frame.locator(".leaflet-tooltip-pane").count() == 1
     _shot(page, "3_siting")
 
     page.goto(f"{app_url}/coverage")

@@ -82,10 +82,21 @@ def run_pipeline(layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, An
         crs = work["communities"].crs
         extra = drawn_sites(user_sites, crs)
         base = work.get("sites")
-        work["sites"] = extra if base is None else gpd.GeoDataFrame(
-            pd.concat([base, extra[[c for c in extra.columns if c in base.columns]
-                                   + [extra.geometry.name]]]), crs=crs)
-        work["sites"].index.name = "site_id"
+        if base is None or len(base) == 0:
+            work["sites"] = extra
+        else:
+            base = base.to_crs(crs)
+            keep = [c for c in extra.columns if c in base.columns and c != extra.geometry.name]
+            clash = sorted(set(extra.index) & set(base.index))
+            if clash:
+                from geo.errors import ScenarioError
+
+                msg = f"drawn site ids {clash} already exist among the candidate sites"
+                raise ScenarioError(msg)
+            extra = extra[keep].set_geometry(extra.geometry.rename(base.geometry.name))
+            work["sites"] = gpd.GeoDataFrame(pd.concat([base, extra]),
+                                             geometry=base.geometry.name, crs=crs)
+            work["sites"].index.name = base.index.name or "site_id"
     budget = params.get("budget_wan")
     max_sites = params.get("max_sites")
     siting = SitingParameters(budget_wan=float(budget) if budget else None,

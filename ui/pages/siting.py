@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import geopandas as gpd
@@ -46,6 +47,14 @@ with st.form("siting_params"):
         set_params(standards=overrides, budget_wan=float(budget) or None,
                    max_sites=int(max_sites) or None)
 
+user_sites: list[dict[str, Any]] = list(st.session_state.get("user_sites", []))
+if user_sites:  # before the run, so the planner can always take drawn sites back out
+    c1, c2 = st.columns([3, 1])
+    c1.info(t("user_sites", L, n=len(user_sites)))
+    if c2.button(t("clear_sites", L)):
+        st.session_state["user_sites"] = []
+        st.rerun()
+
 plan = plan_or_notice()
 if plan is None:
     st.stop()
@@ -55,17 +64,19 @@ if not status.startswith("done"):
 else:
     st.caption(f"{t('status', L)}: {status}")
 
-user_sites: list[dict[str, Any]] = list(st.session_state.get("user_sites", []))
 basemap, tkey = basemap_choice()
 _, layers = current_layers()
 m = build_map(plan.communities, zones=plan.zones, facilities=layers.get("facilities"),
-              planned=plan.planned_facilities, sites=layers.get("sites"), minutes_columns=[],
-              lang=L, basemap=basemap, tianditu_key=tkey, draw=True)
+              planned=plan.planned_facilities, sites=plan.scenario.layers.get("sites"),
+              minutes_columns=[], lang=L, basemap=basemap, tianditu_key=tkey, draw=True,
+              show_sites=True)
 st.caption(t("draw_hint", L))
 result = show_map(m, key="map_siting", returned_objects=["last_active_drawing"])
 
 drawing = (result or {}).get("last_active_drawing")
-if drawing and drawing.get("geometry", {}).get("type") in ("Point", "Polygon"):
+added = {json.dumps(f.get("drawn"), sort_keys=True) for f in user_sites}
+if drawing and drawing.get("geometry", {}).get("type") in ("Point", "Polygon") and \
+        json.dumps(drawing["geometry"], sort_keys=True) not in added:
     geometry = dict(drawing["geometry"])
     if basemap == "amap":  # drawn on GCJ-02 tiles: back to WGS84
         g = gpd.GeoDataFrame(geometry=[shape(geometry)], crs="EPSG:4326")
@@ -78,17 +89,12 @@ if drawing and drawing.get("geometry", {}).get("type") in ("Point", "Polygon"):
         cost = st.number_input(t("drawn_cost", L), min_value=0.0, value=50.0, step=10.0)
         if st.form_submit_button(t("add_site", L)) and kinds:
             site_id = f"U{len(user_sites) + 1:03d}"
-            user_sites.append({"type": "Feature", "geometry": geometry,
+            user_sites.append({"type": "Feature", "geometry": json.loads(json.dumps(geometry)),
+                               "drawn": drawing["geometry"],
                                "properties": {"site_id": site_id, "kinds": kinds,
                                               "cost": float(cost), "name": site_id}})
             st.session_state["user_sites"] = user_sites
             st.rerun()
-if user_sites:
-    c1, c2 = st.columns([3, 1])
-    c1.info(t("user_sites", L, n=len(user_sites)))
-    if c2.button(t("clear_sites", L)):
-        st.session_state["user_sites"] = []
-        st.rerun()
 
 st.subheader(t("planned_table", L))
 planned = plan.planned_facilities
