@@ -65,10 +65,11 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import linprog
 
 from geo.errors import ScenarioError
 from planning.siting_heuristics import (
@@ -78,6 +79,7 @@ from planning.siting_heuristics import (
     lp_rounding,
     perturbation_search,
 )
+from planning.siting_reduction import CoverageReduction, reduce_coverage
 
 __all__ = [
     "MaximalCoverage",
@@ -89,6 +91,9 @@ __all__ = [
 Method = Literal["auto", "milp", "heuristic"]
 
 _STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
+_HIGHS_STATUS = {"Optimal": "optimal", "Time limit reached": "time_limit",
+                 "Infeasible": "infeasible", "Unbounded": "unbounded",
+                 "Primal infeasible or unbounded": "infeasible"}
 
 
 def reach_from_distances(distances: sp.sparray | sp.spmatrix, threshold_m: float) -> sp.csr_array:
@@ -300,10 +305,13 @@ class MaximalCoverage(_SitingSolver):
             self._finish(inst, trivial, started)
             return self
         deadline = started + self.time_limit_s
+        # uncapacitated: the exact reduction (dominated sites, merged compounds) for the LP
+        # bound and the MILP; the heuristics and the final allocation use the full instance
+        red = None if self.capacitated else _reduce(inst)
         raw: _Raw | None = None
         if self.method in ("auto", "heuristic"):
             # heuristic first: often within the gap already, proven by the LP relaxation
-            lp_bound, lp_y = _lp_bound_max(inst, self.capacitated)
+            lp_bound, lp_y = _lp_bound_max(inst, self.capacitated, red)
             raw = _heuristic_max(inst, self.capacitated, deadline, lp_y)
             raw.bound = max(lp_bound, raw.value)
             if _gap(raw.value, raw.bound, minimise=False) > self.mip_rel_gap and \
@@ -319,10 +327,11 @@ class MaximalCoverage(_SitingSolver):
                                      and raw.status != "optimal"):
             left = max(1.0, deadline - time.perf_counter()) if self.method == "auto" \
                 else self.time_limit_s
-            exact = _milp_max(inst, self.capacitated, left, self.mip_rel_gap)
+            exact = _milp_max(inst, self.capacitated, left, self.mip_rel_gap, red=red,
+                              start=None if raw is None else raw.y)
             if raw is None:
                 if exact is None:
-                    lp_bound, lp_y = _lp_bound_max(inst, self.capacitated)
+                    lp_bound, lp_y = _lp_bound_max(inst, self.capacitated, red)
                     raw = _heuristic_max(inst, self.capacitated,
                                          time.perf_counter() + self.time_limit_s, lp_y)
                     raw.bound = max(lp_bound, raw.value)
@@ -515,25 +524,76 @@ def _max_model(inst: _Instance, capacitated: bool
 
 def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
               hi: NDArray[np.float64], ub: NDArray[np.float64], n_int: int, *,
-              time_limit_s: float, mip_rel_gap: float
+              time_limit_s: float, mip_rel_gap: float,
+              start: NDArray[np.float64] | None = None
               ) -> tuple[NDArray[np.float64] | None, str, float]:
-    """HiGHS through scipy; returns x (or None), status, dual bound (minimisation form)."""
-    integrality = np.zeros(c.size)
-    integrality[:n_int] = 1
-    res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(c.size), ub),
-               constraints=[LinearConstraint(a, lo, hi)] if a.shape[0] else None,
-               options={"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_rel_gap),
-                        "disp": False})
-    status = _STATUS.get(int(res.status), "error")
-    x = None if res.x is None else np.asarray(res.x)
-    bound = getattr(res, "mip_dual_bound", None)
-    if bound is None or not np.isfinite(bound):
-        bound = float(res.fun) if (res.fun is not None and status == "optimal") else -np.inf
-    return x, status, float(bound)
+    """HiGHS through highspy; returns x (or None), status, dual bound (minimisation form).
+
+    highspy rather than :func:`scipy.optimize.milp` (the same HiGHS) because it takes a
+    starting solution: the heuristic's plan is the incumbent from the first node, so the time
+    goes to the bound and the MILP never returns a plan worse than the heuristic's.
+    """
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(c.size), int(a.shape[0])
+    lp.col_cost_ = np.asarray(c, float)
+    lp.col_lower_ = np.zeros(c.size)
+    lp.col_upper_ = np.where(np.isfinite(ub), ub, inf)
+    lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
+    csc = sp.csc_array(a)
+    csc.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_int + \
+        [highspy.HighsVarType.kContinuous] * (c.size - n_int)
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, float).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = _HIGHS_STATUS.get(h.modelStatusToString(h.getModelStatus()), "error")
+    info = h.getInfo()
+    x = None
+    if info.primal_solution_status == 2:  # feasible
+        x = np.asarray(h.getSolution().col_value, float)
+    bound = float(info.mip_dual_bound)
+    if not np.isfinite(bound):
+        bound = float(info.objective_function_value) if status == "optimal" else -np.inf
+    return x, status, bound
 
 
 def _milp_max(inst: _Instance, capacitated: bool, time_limit_s: float,
-              mip_rel_gap: float) -> _Raw | None:
+              mip_rel_gap: float, *, red: CoverageReduction | None = None,
+              start: NDArray[np.bool_] | None = None) -> _Raw | None:
+    """The exact model, uncapacitated on the reduced instance; ``start`` is a plan to begin from."""
+    if not capacitated and red is not None:
+        if red.sites.size == 0:  # nothing of value within any site's reach
+            return _Raw(np.zeros(inst.m, bool), _empty_allocation(inst), 0.0, 0.0, "optimal",
+                        "milp")
+        model_inst = _reduced_instance(inst, red)
+        c, a, lo, hi, ub, _ = _max_model(model_inst, False)
+        x0 = None
+        if start is not None:
+            y0 = red.to_reduced(start)
+            x0 = np.concatenate([y0, np.asarray(red.pattern @ y0.astype(float)) > 0])
+        x, status, bound = _run_milp(c, a, lo, hi, ub, model_inst.m, time_limit_s=time_limit_s,
+                                     mip_rel_gap=mip_rel_gap, start=x0)
+        if x is None:
+            return None if status == "time_limit" else _Raw(
+                np.zeros(inst.m, bool), _empty_allocation(inst), 0.0, 0.0, status, "milp")
+        y = red.to_original(x[: model_inst.m] > 0.5)
+        alloc = _nearest_allocation(inst, y)
+        value = _value(inst, alloc)
+        return _Raw(y, alloc, value, max(-bound, value), status, "milp")
     c, a, lo, hi, ub, parts = _max_model(inst, capacitated)
     x, status, bound = _run_milp(c, a, lo, hi, ub, inst.m, time_limit_s=time_limit_s,
                                  mip_rel_gap=mip_rel_gap)
@@ -552,14 +612,40 @@ def _milp_max(inst: _Instance, capacitated: bool, time_limit_s: float,
     return _Raw(y, alloc, value, max(-bound, value), status, "milp")
 
 
-def _lp_bound_max(inst: _Instance, capacitated: bool
+def _reduce(inst: _Instance) -> CoverageReduction:
+    """The exact reduction of an uncapacitated instance (see :mod:`planning.siting_reduction`)."""
+    return reduce_coverage(inst.pattern, inst.weight * inst.demand, cost=inst.cost,
+                           group=inst.group, budgeted=bool(np.isfinite(inst.budget)))
+
+
+def _reduced_instance(inst: _Instance, red: CoverageReduction) -> _Instance:
+    """The reduced rows and kept sites as an instance (weight 1, demand = the row's value)."""
+    k = red.sites
+    return _Instance(red.pattern, red.pattern, red.value, np.ones(red.value.size),
+                     inst.cost[k], inst.capacity[k], inst.group[k], inst.limit, inst.budget)
+
+
+def _lp_bound_max(inst: _Instance, capacitated: bool, red: CoverageReduction | None = None
                   ) -> tuple[float, NDArray[np.float64] | None]:
-    """The LP relaxation's optimum (an upper bound) and its site values."""
-    c, a, lo, hi, ub, _ = _max_model(inst, capacitated)
+    """The LP relaxation's optimum (an upper bound) and its site values.
+
+    With a reduction, the reduced LP (same optimum, smaller); dropped sites get LP value 0.
+    """
+    if capacitated or red is None:
+        c, a, lo, hi, ub, _ = _max_model(inst, capacitated)
+        x, status, fun = _run_lp(c, a, lo, hi, ub)
+        if status != "optimal" or x is None:
+            return np.inf, None
+        return -fun, x[: inst.m]
+    if red.sites.size == 0:
+        return 0.0, np.zeros(inst.m)
+    c, a, lo, hi, ub, _ = _max_model(_reduced_instance(inst, red), False)
     x, status, fun = _run_lp(c, a, lo, hi, ub)
     if status != "optimal" or x is None:
         return np.inf, None
-    return -fun, x[: inst.m]
+    lp_y = np.zeros(inst.m)
+    lp_y[red.sites] = x[: red.sites.size]
+    return -fun, lp_y
 
 
 def _run_lp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
