@@ -65,11 +65,13 @@ class _State:
     members: list[list[int]]
     hh: list[float]
 
-    def add_zone(self, units: list[int], hh: np.ndarray) -> int:
+    def add_zone(self, units: list[int], households: float) -> int:
         k = len(self.members)
         self.members.append(list(units))
-        self.hh.append(float(hh[units].sum()))
-        self.labels[units] = k
+        self.hh.append(float(households))
+        labels = self.labels
+        for u in units:
+            labels[u] = k
         return k
 
 
@@ -306,6 +308,7 @@ class RenovationZoner:
         n, hh, nbrs = self._n, self._hhl, self._nbrs
         zl, xyl = self._zl, self._xyl
         floor, cap, scale = self._floor - _EPS, self._cap + _EPS, self._scale
+        limited = self._dmax != math.inf
         state = _State(labels=np.full(n, -1, dtype=np.int64), members=[], hh=[])
         free = [True] * n
         udeg = [len(v) for v in nbrs]
@@ -322,7 +325,7 @@ class RenovationZoner:
         # A unit that meets the floor alone is a zone alone (never wastes a zone's worth).
         for i in range(n):
             if hh[i] >= floor:
-                state.add_zone([i], self._hh)
+                state.add_zone([i], hh[i])
                 take(i)
         heapq.heapify(heap)
         k = len(zl[0]) if zl else 0
@@ -338,8 +341,10 @@ class RenovationZoner:
             frontier = {j: None for j in nbrs[seed] if free[j]}
             ok = True
             while total < floor:
-                cands = [c for c in frontier if free[c] and total + hh[c] <= cap
-                         and self._fits_diameter(c, region)]
+                room = cap - total
+                cands = [c for c in frontier if free[c] and hh[c] <= room]
+                if limited:
+                    cands = [c for c in cands if self._fits_diameter(c, region)]
                 if not cands:
                     ok = False
                     break
@@ -375,7 +380,7 @@ class RenovationZoner:
                     if free[j]:
                         frontier[j] = None
             if ok:
-                state.add_zone(region, self._hh)
+                state.add_zone(region, total)
             # a failed region stays unassigned (label -1) and is absorbed later
         return state
 
@@ -409,7 +414,7 @@ class RenovationZoner:
                 if len(rest):
                     start = int(rest[0])
                     piece = self._piece(start, labels)
-                    state.add_zone(piece, hh)
+                    state.add_zone(piece, float(hh[piece].sum()))
                     changed = True
 
     def _piece(self, start: int, labels: np.ndarray) -> list[int]:
