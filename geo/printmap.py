@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -605,6 +605,7 @@ def print_zone_maps(
     source: str | None = None,
     date: dt.date | str | None = None,
     dpi: int = 300,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PrintedMaps:
     """Print an overview of all zones, then one page per zone, to a PDF (and PNGs).
 
@@ -651,6 +652,9 @@ def print_zone_maps(
         PDF's creation date, so the same inputs and date give the same PDF bytes.
     dpi
         PNG resolution (300 for print).
+    progress
+        Called as ``progress(done, pages)`` after each page, for a progress bar: a district
+        of 70 zones takes minutes at 300 dpi.
 
     Returns
     -------
@@ -708,6 +712,8 @@ def print_zone_maps(
                 png = png_folder / f"{out.stem}_p{k:02d}.png"
                 fig.savefig(png, dpi=dpi, format="png", facecolor="white")
                 pngs.append(png)
+            if progress is not None:
+                progress(k, len(focuses))
     pages = ("overview", *(str(i) for i in z.index))
     return PrintedMaps(pdf=out, pngs=tuple(pngs), pages=pages,
                        missing_glyphs=_unprintable(layers, page_title, source, column_labels))

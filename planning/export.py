@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -401,10 +402,13 @@ def zone_table(plan: Plan, *, lang: Lang = "zh") -> tuple[pd.DataFrame, dict[str
 
 
 def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
-               paper: str = "A3", date: Any = None, dpi: int = 300) -> PrintedMaps | None:
+               paper: str = "A3", date: Any = None, dpi: int = 300, pngs: bool = True,
+               progress: Callable[[int, int], None] | None = None) -> PrintedMaps | None:
     """Print the zone maps (overview + one page per zone) as PDF and PNGs via geo.printmap.
 
-    ``dpi`` is the PNGs' resolution (300 for print; the PDF is vector either way).
+    ``dpi`` is the PNGs' resolution (300 for print; the PDF is vector either way);
+    ``pngs=False`` writes the PDF alone (rendering 300 dpi PNGs is most of the time);
+    ``progress(done, pages)`` is called after each page.
 
     Returns
     -------
@@ -420,5 +424,6 @@ def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
     return print_zone_maps(
         plan.zones, plan.communities, out_pdf=out / "zone_maps.pdf",
         facilities=plan.scenario.layers.get("facilities"), planned=plan.planned_facilities,
-        streets=streets, zone_table=table, column_labels=labels, png_dir=out, paper=paper,
-        lang=lang, title=title, source="Pianqu 片区", date=date, dpi=dpi)
+        streets=streets, zone_table=table, column_labels=labels,
+        png_dir=out if pngs else None, paper=paper,
+        lang=lang, title=title, source="Pianqu 片区", date=date, dpi=dpi, progress=progress)

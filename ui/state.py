@@ -214,7 +214,8 @@ def printed_maps(plan_key: str, lang_: str, paper: str, _plan: Any) -> bytes | N
     from planning.export import print_maps
 
     with tempfile.TemporaryDirectory(prefix="pianqu_print_") as tmp:
-        out = print_maps(_plan, tmp, lang="en" if lang_ == "en" else "zh", paper=paper)
+        out = print_maps(_plan, tmp, lang="en" if lang_ == "en" else "zh", paper=paper,
+                         pngs=False)  # the download is the PDF; PNGs would triple the wait
         if out is None:
             return None
         return Path(out.pdf).read_bytes()

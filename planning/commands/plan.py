@@ -163,7 +163,14 @@ def _run(args: argparse.Namespace) -> int:
         maps = None
         if maps_share and len(plan.zones):
             bar.set_description_str("maps")
-            maps = print_maps(plan, out / "maps", lang=args.lang, dpi=args.dpi)
+            start = bar.n
+
+            def page_done(done: int, pages: int) -> None:
+                bar.set_description_str(f"maps {done}/{pages}")
+                bar.update(start + round(done / pages * maps_share) - bar.n)
+
+            maps = print_maps(plan, out / "maps", lang=args.lang, dpi=args.dpi,
+                              progress=page_done)
         bar.set_description_str("done")
         bar.update(100 - bar.n)
     c = plan.communities

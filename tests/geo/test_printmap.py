@@ -213,8 +213,11 @@ def test_same_inputs_same_bytes(tmp_path):
     zones, grid = _synthetic()
     zones, grid = zones.loc[["Z001"]], grid[grid["zone_id"] == "Z001"]
     a = print_zone_maps(zones, grid, out_pdf=tmp_path / "a.pdf", paper="A4", date=DATE)
-    b = print_zone_maps(zones, grid, out_pdf=tmp_path / "b.pdf", paper="A4", date=DATE)
+    calls: list[tuple[int, int]] = []
+    b = print_zone_maps(zones, grid, out_pdf=tmp_path / "b.pdf", paper="A4", date=DATE,
+                        progress=lambda done, pages: calls.append((done, pages)))
     assert a.pdf.read_bytes() == b.pdf.read_bytes()
+    assert calls == [(1, 2), (2, 2)]  # the overview, then the one zone's page
     assert b"/CreationDate (D:20261123000000Z)" in a.pdf.read_bytes()
 
 

@@ -265,12 +265,16 @@ def test_text_gbk_cannot_hold_stops_the_export_before_any_file(plan: Plan,
 
 @pytest.mark.slow
 def test_printed_maps_render_when_there_are_zones(plan: Plan, tmp_path: Path) -> None:
-    maps = print_maps(plan, tmp_path / "maps", lang="zh", date="2026-11-23")
+    done: list[int] = []
+    maps = print_maps(plan, tmp_path / "maps", lang="zh", date="2026-11-23", pngs=False,
+                      progress=lambda k, n: done.append(k))
     if len(plan.zones) == 0:
         assert maps is None
         pytest.skip("zoning has not landed: no zones to print")
     assert maps is not None and maps.pdf.is_file()
     assert maps.pages[0] == "overview" and len(maps.pages) == len(plan.zones) + 1
+    assert done == list(range(1, len(maps.pages) + 1))  # one progress step per page
+    assert maps.pngs == () and not list((tmp_path / "maps").glob("*.png"))  # PDF only
     if PDFTOPPM is None:
         pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
     subprocess.run([PDFTOPPM, "-r", "30", "-png", str(maps.pdf), str(tmp_path / "page")],
