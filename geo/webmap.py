@@ -432,8 +432,10 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     def prep(gdf: gpd.GeoDataFrame, cols: Sequence[str]) -> gpd.GeoDataFrame:
         return prepare_layer(gdf, columns=cols, tolerance_m=tolerance_m, datum=datum)
 
+    # fractional zoom steps, so that fitting the district fills the map instead of snapping
+    # down to the next whole zoom level (which can leave it at half the map's width)
     m = folium.Map(location=[34.0, 113.8], zoom_start=14, tiles=None, control_scale=False,
-                   prefer_canvas=False, zoom_control=True)
+                   prefer_canvas=False, zoom_control=True, zoom_snap=0.25, zoom_delta=0.5)
     _MetricScale().add_to(m)
     _local(m, asset_url, _LEAFLET_JS, _LEAFLET_CSS)
     _add_basemap(m, basemap, tianditu_key)
@@ -550,7 +552,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     if bounds:
         arr = np.array(bounds, dtype=float)
         if np.isfinite(arr).all():
-            m.fit_bounds([[arr[:, 1].min(), arr[:, 0].min()], [arr[:, 3].max(), arr[:, 2].max()]])
+            m.fit_bounds([[arr[:, 1].min(), arr[:, 0].min()], [arr[:, 3].max(), arr[:, 2].max()]],
+                         padding=(16, 16))
     return m
 
 
