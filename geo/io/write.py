@@ -259,7 +259,11 @@ def write_geopackage(layers: Mapping[str, pd.DataFrame], path: str | Path, *,
             if isinstance(frame, gpd.GeoDataFrame):
                 table = _geometry_last(gpd.GeoDataFrame(table, geometry=frame.geometry.name,
                                                         crs=frame.crs))
-                kwargs: dict[str, Any] = {"promote_to_multi": False}
+                # a layer mixing Polygon and MultiPolygon (service areas, gaps) is written as
+                # MultiPolygon: a GEOMETRY-typed table is one ArcGIS will not open as one layer
+                types = set(table.geometry.dropna().geom_type)
+                mixed = len({t.removeprefix("Multi") for t in types}) == 1 and len(types) == 2
+                kwargs: dict[str, Any] = {"promote_to_multi": mixed}
                 if len(table) == 0 or table.geometry.isna().all():
                     kwargs["geometry_type"] = "Unknown"
                 pyogrio.write_dataframe(table, out, layer=name, driver="GPKG", **kwargs,

@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+import shapely.affinity
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -180,6 +181,20 @@ def test_geopackage_holds_layers_and_tables_as_written(tmp_path: Path) -> None:
     assert shapely.equals_exact(back.geometry.to_numpy()[:3], layer.geometry.to_numpy()[:3],
                                 tolerance=0).all()
     assert back["community_id"].tolist() == ["C1", "C2", "F1", "X9"]
+
+
+def test_geopackage_types_a_polygon_and_multipolygon_layer_as_multipolygon(tmp_path: Path
+                                                                          ) -> None:
+    # service areas and gaps mix the two; a GEOMETRY-typed table does not open as one layer in
+    # ArcGIS, so the layer is declared MultiPolygon and every feature keeps its shape
+    a = Polygon([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 50, ORIGIN_Y), (ORIGIN_X, ORIGIN_Y + 50)])
+    b = MultiPolygon([shapely.affinity.translate(a, 100), shapely.affinity.translate(a, 200)])
+    layer = gpd.GeoDataFrame({"kind": ["parking", "clinic"]}, geometry=[a, b], crs=CRS_GK)
+    path = write_geopackage({"gaps": layer}, tmp_path / "g.gpkg")
+    assert pyogrio.list_layers(path).tolist() == [["gaps", "MultiPolygon"]]
+    back = pyogrio.read_dataframe(path, layer="gaps")
+    assert back.geometry.geom_type.tolist() == ["MultiPolygon", "MultiPolygon"]
+    assert shapely.equals(back.geometry.to_numpy(), layer.geometry.to_numpy()).all()
 
 
 def test_geopackage_is_byte_identical_when_rewritten(tmp_path: Path) -> None:
