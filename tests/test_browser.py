@@ -220,9 +220,12 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     page.get_by_text("新画的候选点").first.wait_for()
     page.get_by_role("button", name="加入候选点并重新选址").click()
     page.get_by_text("已添加的候选点：1 个").first.wait_for()
+    # the same drawing is not offered twice: once the re-run has finished, the form is gone
+    # (Streamlit keeps the old page on screen while the plan re-runs, so wait for it)
+    page.get_by_text("新画的候选点").first.wait_for(state="detached")
     _wait_idle(page)
     frame = _map_frame(page, selector="path.pianqu-zone")
-    assert page.get_by_text("新画的候选点").count() == 0  # the same drawing is not offered twice
+    assert page.get_by_text("新画的候选点").count() == 0
     assert frame.locator(".leaflet-tooltip-pane").count() == 1
     _shot(page, "3_siting")
 
