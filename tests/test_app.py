@@ -206,6 +206,28 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
     assert layers["communities"].loc["C01", "name"] == XSS  # stored as typed, escaped on show
 
 
+def test_upload_of_an_excel_table_with_wkt_and_chinese_headers() -> None:
+    # planners keep compound lists in Excel: 小区名称 / 户数 / 建成年代 and a WKT column
+    g = block_grid(2).to_crs(4326)
+    table = g.assign(几何=g.geometry.to_wkt()).drop(columns=g.geometry.name)
+    table = table.rename(columns={"name": "小区名称", "households": "户数",
+                                  "built_year": "建成年代"})
+    table = table[["小区名称", "户数", "建成年代", "几何"]]
+    buf = io.BytesIO()
+    table.to_excel(buf, index=False)
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    at.file_uploader[0].set_value(("小区清单.xlsx", buf.getvalue(),
+                                   "application/vnd.openxmlformats-officedocument."
+                                   "spreadsheetml.sheet"))
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert _metric(at, "小区数") == "4"
+    assert _metric(at, "总户数") == f"{int(g['households'].sum()):,}"
+
+
 def test_upload_of_a_wrong_file_type_is_refused_clearly() -> None:
     at = _app()
     at.run()

@@ -60,10 +60,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_sample": ("示例片区（许昌老城，合成数据）",
                       "Sample district (Xuchang old town, synthetic)"),
     "source_upload": ("上传文件", "Upload files"),
-    "upload_help": ("支持 GeoPackage、GeoJSON、Shapefile（.zip）、CSV（WKT 几何）；"
-                    "道路可上传 .osm.pbf。单个文件不超过 {mb} MB。",
-                    "GeoPackage, GeoJSON, Shapefile (.zip), CSV (WKT geometry); streets may be an "
-                    ".osm.pbf. At most {mb} MB per file."),
+    "upload_help": ("支持 GeoPackage、GeoJSON、Shapefile（.zip）、CSV/TSV/Excel 表格（WKT 几何或"
+                    "经度/纬度列）；道路可上传 .osm.pbf。单个文件不超过 {mb} MB。",
+                    "GeoPackage, GeoJSON, Shapefile (.zip), CSV/TSV/Excel tables (WKT geometry or "
+                    "lon/lat columns); streets may be an .osm.pbf. At most {mb} MB per file."),
     "layer_communities": ("小区", "Compounds"),
     "layer_streets": ("道路（或 .osm.pbf）", "Streets (or .osm.pbf)"),
     "layer_facilities": ("现有设施", "Existing facilities"),

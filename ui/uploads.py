@@ -36,8 +36,9 @@ MAX_UPLOAD_MB = 200
 """Per-file limit; ``.streamlit/config.toml`` sets the same ``server.maxUploadSize``."""
 MAX_UNZIPPED_MB = 1024
 MAX_MEMBERS = 5000
-ALLOWED_SUFFIXES = (".csv", ".geojson", ".gpkg", ".json", ".osm.pbf", ".zip")
-_LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".csv")
+ALLOWED_SUFFIXES = (".csv", ".geojson", ".gpkg", ".json", ".osm.pbf", ".tsv", ".txt", ".xlsx",
+                    ".zip")
+_LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".csv", ".tsv", ".txt", ".xlsx")
 
 
 class UploadError(PlanningInputError):

@@ -51,7 +51,7 @@ else:
     cols = st.columns(len(_UPLOADS))
     for col, schema in zip(cols, _UPLOADS, strict=True):
         with col:
-            types = ["gpkg", "geojson", "json", "zip", "csv"]
+            types = ["gpkg", "geojson", "json", "zip", "csv", "tsv", "txt", "xlsx"]
             if schema == "streets":
                 types.append("pbf")
             files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
