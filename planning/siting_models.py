@@ -35,14 +35,17 @@ The zone rule (a zone's facilities serve its own compounds) is a property of the
 
 Solving
 -------
-Exact models go to HiGHS through :func:`scipy.optimize.milp` with a time limit and a relative
-gap; the result reports ``status_``, ``objective_``, ``bound_`` (the best proven bound) and
-``gap_``. :class:`MaximalCoverage` also has a heuristic, greedy then 1-swap local search
+Exact models go to HiGHS (through highspy, which takes a starting solution) with a time limit
+and a relative gap; the result reports ``status_``, ``objective_``, ``bound_`` (the best proven
+bound) and ``gap_``. The uncapacitated model is first reduced exactly
+(:mod:`planning.siting_reduction`: dominated sites and worthless compounds dropped, compounds
+with the same reach set merged); its LP bound and MILP are solved on the reduced model and the
+plan mapped back. :class:`MaximalCoverage` also has a heuristic, greedy then 1-swap local search
 (capacitated: greedy on residual demand, then an exact allocation LP for the chosen sites), whose
 gap is measured against the LP relaxation. ``method="auto"`` runs the heuristic and the LP
 relaxation first; when that already proves the plan within ``mip_rel_gap`` it stops (coverage
-LPs are often nearly integral), otherwise the MILP gets the rest of the time limit, and the
-better plan is kept with the tighter bound.
+LPs are often nearly integral), otherwise the MILP, started from the heuristic's plan, gets the
+rest of the time limit, and the better plan is kept with the tighter bound.
 
 Examples
 --------
