@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # shared helpers of the commands, not commands
+            continue
         module = importlib.import_module(f"planning.commands.{info.name}")
         module.register(sub)
     return parser

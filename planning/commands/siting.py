@@ -32,9 +32,9 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.crs import to_metric
 from geo.errors import ScenarioError
 from geo.io.write import write_geopackage
+from planning.commands._layers import command_layers
 from planning.demand import SITED_KINDS
 from planning.siting import MODELS, SitingResult, plan_facilities
 from planning.standards import Standards, load_standards
@@ -88,29 +88,8 @@ def register(subparsers: Any) -> None:
 
 
 def load_inputs(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame | None]:
-    """The input layers, in the communities' metric CRS (the sample when none is given)."""
-    if args.communities is None:
-        from planning.sample import load_sample
-
-        sample = load_sample()
-        layers: dict[str, gpd.GeoDataFrame | None] = {k: sample.get(k) for k in
-                                                       ("communities", "sites", "facilities",
-                                                        "streets", "barriers")}
-    else:
-        from geo.io import read_layer
-
-        layers = {}
-        for name in ("communities", "sites", "facilities", "streets", "barriers"):
-            path = getattr(args, name)
-            layers[name] = None if path is None else read_layer(path, name, crs=args.crs).gdf
-    communities = layers["communities"]
-    assert communities is not None
-    metric = to_metric(communities)
-    out: dict[str, gpd.GeoDataFrame | None] = {"communities": metric}
-    for name, gdf in layers.items():
-        if name != "communities":
-            out[name] = None if gdf is None else gdf.to_crs(metric.crs)
-    return out
+    """The input layers, in the communities' metric CRS (the sample's where none is given)."""
+    return command_layers(args, ("sites", "facilities", "streets", "barriers"))
 
 
 def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standards,

@@ -31,7 +31,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.crs import to_metric
+from planning.commands._layers import command_layers
 from planning.eligibility import assess_eligibility
 from planning.standards import Standards, load_standards
 from planning.zoning import ROAD_CLASS_RANK, ZoningResult, zone_communities
@@ -98,35 +98,7 @@ def _standards(args: argparse.Namespace) -> Standards:
 
 
 def _load(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame | None]:
-    if args.communities is None:
-        from planning.sample import load_sample
-
-        sample = load_sample()
-        layers: dict[str, gpd.GeoDataFrame | None] = {
-            "communities": sample["communities"],
-            "barriers": sample.get("barriers"), "streets": sample.get("streets")}
-        for name in ("barriers", "streets"):
-            path = getattr(args, name)
-            if path is not None:
-                from geo.io import read_layer
-
-                layers[name] = read_layer(path, name, crs=args.crs).gdf
-    else:
-        from geo.io import read_layer
-
-        layers = {"communities": read_layer(args.communities, "communities",
-                                            crs=args.crs).gdf}
-        for name in ("barriers", "streets"):
-            path = getattr(args, name)
-            layers[name] = None if path is None else read_layer(path, name, crs=args.crs).gdf
-    communities = layers["communities"]
-    assert communities is not None
-    metric = to_metric(communities)
-    out: dict[str, gpd.GeoDataFrame | None] = {"communities": metric}
-    for name in ("barriers", "streets"):
-        gdf = layers[name]
-        out[name] = None if gdf is None else gdf.to_crs(metric.crs)
-    return out
+    return command_layers(args, ("barriers", "streets"))
 
 
 def run_zoning(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standards,
