@@ -315,18 +315,29 @@ class RenovationZoner:
         noise = (rng.random(n) * jitter).tolist()
         heap = [(udeg[i] + noise[i], i) for i in range(n)]
 
+        # The heap picks the next seed (fewest free neighbours); seeds are only picked between
+        # regions, so a unit whose count drops is queued once, when the region closes.
+        touched: set[int] = set()
+
         def take(i: int) -> None:
             free[i] = False
             for j in nbrs[i]:
                 if free[j]:
                     udeg[j] -= 1
+                    touched.add(j)
+
+        def requeue() -> None:
+            for j in touched:
+                if free[j]:
                     heapq.heappush(heap, (udeg[j] + noise[j], j))
+            touched.clear()
 
         # A unit that meets the floor alone is a zone alone (never wastes a zone's worth).
         for i in range(n):
             if hh[i] >= floor:
                 state.add_zone([i], hh[i])
                 take(i)
+        requeue()
         heapq.heapify(heap)
         k = len(zl[0]) if zl else 0
         while heap:
@@ -381,6 +392,7 @@ class RenovationZoner:
                         frontier[j] = None
             if ok:
                 state.add_zone(region, total)
+            requeue()
             # a failed region stays unassigned (label -1) and is absorbed later
         return state
 
