@@ -77,6 +77,7 @@ _RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "eligible": ("符合改造条件", "Eligible", "eligible"),
     "excluded_reason": ("未纳入原因", "Excluded reason (Chinese)", "excl_rsn"),
     "excluded_reason_en": ("未纳入原因（英文）", "Excluded reason", "excl_rsn_e"),
+    "zone_note": ("片区说明", "Zone note", "zone_note"),
     "reason_codes": ("原因代码", "Reason codes", "rsn_codes"),
     "override": ("人工调整", "Planner override", "override"),
     "override_note": ("人工调整说明", "Override note", "ovr_note"),

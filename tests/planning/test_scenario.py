@@ -213,6 +213,10 @@ def test_sample_district_runs_and_round_trips(sample_layers: dict[str, gpd.GeoDa
     out = plan.communities
     assert len(out) == len(sample_layers["communities"])
     assert (out["zone_id"].notna() | out["excluded_reason"].notna()).all()
+    # a group that joined a zone across a gap says so, naming the zone it joined
+    joined = out[out["zone_note"].fillna("").str.contains("joined")]
+    for zone_id, note in zip(joined["zone_id"], joined["zone_note"], strict=True):
+        assert f"并入{zone_id}" in note and f"joined {zone_id}" in note
     assert_plans_equal(plan, load_plan(save_plan(plan, tmp_path / "s.gpkg")))  # type: ignore
 
 
