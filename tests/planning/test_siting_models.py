@@ -244,3 +244,20 @@ def test_auto_reaches_the_milp_optimum_on_a_harder_instance():
     auto = MaximalCoverage(max_sites=6, mip_rel_gap=0.0).solve(reach, demand)
     assert auto.objective_ == pytest.approx(exact.objective_)
     assert auto.status_ == "optimal"
+
+
+def test_milp_starts_from_the_given_plan():
+    # Stopped at once, the MILP still returns the plan it was started from (highspy's
+    # setSolution), never nothing and never a worse plan; without a start it has none.
+    from planning.siting_models import _milp_max, _reduce
+
+    reach, demand = _hard_instance(seed=5)
+    model = MaximalCoverage(max_sites=6)
+    inst = model._instance(reach, demand, cost=None, capacity=None, weight=None, group=None)
+    start = MaximalCoverage(max_sites=6, method="heuristic", iterations=0).solve(reach, demand)
+    raw = _milp_max(inst, False, 1e-6, 0.0, red=_reduce(inst), start=start.selected_)
+    assert raw is not None
+    assert raw.value >= start.objective_ - 1e-9
+    assert raw.y.sum() <= 6
+    cover = reach.toarray() > 0
+    assert raw.value == pytest.approx(float(demand[cover[:, raw.y].any(axis=1)].sum()))
