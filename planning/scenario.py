@@ -267,8 +267,9 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
     out["eligible"] = eligibility["eligible"]
     out["zone_id"] = assignments["zone_id"]
     out["excluded_reason"] = assignments["excluded_reason"]
-    if "zone_note" in assignments.columns:  # joined across a gap, or why the zone is off bounds
-        out["zone_note"] = assignments["zone_note"]
+    for col in ("zone_note", "zone_note_en"):  # joined across a gap, or why off bounds
+        if col in assignments.columns:
+            out[col] = assignments[col]
     for col in _ELIGIBILITY_EXTRA:
         if col in eligibility.columns:
             out[col] = eligibility[col]

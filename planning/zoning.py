@@ -87,7 +87,8 @@ class ZoningResult:
     assignments
         Indexed like the communities: ``eligible``, ``zone_id`` (None when excluded),
         ``excluded_reason`` (Chinese; None when zoned), ``excluded_reason_en``, ``zone_note``
-        (why a compound's zone is out of bounds, or that it joined across a gap), ``island``
+        (Chinese: why a compound's zone is out of bounds, or that it joined across a gap),
+        ``zone_note_en``, ``island``
         (an eligible compound with no eligible neighbour).
     zones
         One row per zone: ``zone_id``, ``community_ids``, ``households``, ``n_communities``,
@@ -339,6 +340,7 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
 
     zone_id = np.full(n_all, None, dtype=object)
     note = np.full(n_all, None, dtype=object)
+    note_en = np.full(n_all, None, dtype=object)
     pos = np.flatnonzero(eligible)
     rows = []
     half = norms.gap_tolerance_m / 2
@@ -354,9 +356,10 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
         joined = zoner.joined_[m]
         for q, gap in zip(m, joined, strict=True):
             if np.isfinite(gap):
-                note[pos[q]] = f"孤立组团，跨{gap:.0f} m并入{zid} / joined {zid} across {gap:.0f} m"
+                note[pos[q]] = f"孤立组团，跨{gap:.0f} m并入{zid}"
+                note_en[pos[q]] = f"joined {zid} across {gap:.0f} m"
             elif zh:
-                note[pos[q]] = f"{zh} / {en}"
+                note[pos[q]], note_en[pos[q]] = zh, en
         union = shapely.union_all(geoms[m])
         closed = shapely.buffer(shapely.buffer(union, half + 0.5, join_style="mitre"),
                                 -half - 0.5, join_style="mitre") if half > 0 else union
@@ -403,9 +406,10 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
         "excluded_reason": reason_zh,
         "excluded_reason_en": reason_en,
         "zone_note": note,
+        "zone_note_en": note_en,
         "island": island,
     }, index=communities.index)
-    for col in ("zone_id", "excluded_reason", "excluded_reason_en", "zone_note"):
+    for col in ("zone_id", "excluded_reason", "excluded_reason_en", "zone_note", "zone_note_en"):
         assignments[col] = assignments[col].astype(object).where(assignments[col].notna(), None)
     params: dict[str, object] = {
         "min_households": norms.min_households, "max_households": norms.max_households,
