@@ -64,6 +64,7 @@ reaches compounds 1 and 2. With one site, site 0 serves 8:
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -525,6 +526,12 @@ def _max_model(inst: _Instance, capacitated: bool
             np.concatenate([*hi, np.array(l_hi)]), ub, parts)
 
 
+_HIGHS_LOCK = threading.Lock()
+"""Serialises HiGHS solves in one process: the app serves several sessions from threads, and
+HiGHS instances running at the same time in different threads share its task scheduler, which
+has crashed (HiGHS issues #810, #3141). A solve waits for the one before it instead."""
+
+
 def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
               hi: NDArray[np.float64], ub: NDArray[np.float64], n_int: int, *,
               time_limit_s: float, mip_rel_gap: float,
@@ -562,7 +569,8 @@ def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
         sol.col_value = np.asarray(start, float).tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    with _HIGHS_LOCK:  # one solve at a time per process (see _HIGHS_LOCK)
+        h.run()
     status = _HIGHS_STATUS.get(h.modelStatusToString(h.getModelStatus()), "error")
     info = h.getInfo()
     x = None
