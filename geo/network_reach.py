@@ -1,5 +1,8 @@
 """What a walking budget reaches: street pieces cut at the exact distance, and service areas.
 
+Service areas buffer the reached streets with one Clipper offset (pyclipper): the offset of
+thousands of open paths and their union happen in one sweep, about twice as fast as GEOS
+buffering every piece and unioning the overlapping polygons, which was most of a coverage run.
 Re-exported by :mod:`geo.network`.
 """
 
@@ -10,11 +13,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyclipper
 import shapely
 
 from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, _substrings
 
 __all__ = [
+    "buffer_union",
     "reached_lines",
     "service_area",
 ]
@@ -147,9 +152,81 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
                     core = shapely.coverage_union_all(faces[full_face])
                 except shapely.errors.GEOSException:  # faces of unnoded lines overlap
                     core = shapely.union_all(faces[full_face])
-    parts = [shapely.buffer(frontier, buffer_m, quad_segs=4),
-             shapely.buffer(extra, buffer_m, quad_segs=4)]
-    merged = shapely.union_all(np.concatenate(parts))
+    merged = buffer_union(np.concatenate([frontier, extra]), buffer_m)
     if core is not None:
         merged = shapely.union(core, merged)
     return merged
+
+
+#: Clipper works on integer coordinates: millimetres from a local origin.
+_SCALE = 1000.0
+
+
+def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -> Any:
+    """The union of the round-capped, round-joined buffers of ``lines``.
+
+    The same shape as ``shapely.union_all(shapely.buffer(lines, buffer_m,
+    quad_segs=quad_segs))`` (arcs of ``quad_segs`` segments per quarter circle), computed as
+    one Clipper offset of every line at once (touching lines merged first): the offset and
+    the union are one sweep rather than thousands of overlapping polygon overlays.
+    Coordinates are rounded to the millimetre.
+
+    Parameters
+    ----------
+    lines
+        LineStrings (empty ones are skipped).
+    buffer_m
+        Buffer distance (metres, > 0).
+    quad_segs
+        Segments per quarter circle of the round caps and joins.
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+        Empty when there is no line.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> a = buffer_union([LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 50)])],
+    ...                  10.0)
+    >>> b = shapely.union_all(shapely.buffer([LineString([(0, 0), (100, 0)]),
+    ...                                       LineString([(100, 0), (100, 50)])], 10.0,
+    ...                                      quad_segs=4))
+    >>> round(a.area), round(b.area), bool(shapely.symmetric_difference(a, b).area < 0.1)
+    (3283, 3283, True)
+    """
+    geoms = np.asarray(lines, dtype=object).ravel()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if geoms.size == 0:
+        return shapely.Polygon()
+    parts = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(geoms)))
+    coords, which = shapely.get_coordinates(parts, return_index=True)
+    origin = np.floor(coords.min(axis=0))
+    ints = np.round((coords - origin) * _SCALE).astype(np.int64)
+    paths = np.split(ints, np.flatnonzero(which[1:] != which[:-1]) + 1)
+    # Clipper's arc tolerance for the same number of segments as GEOS' quad_segs
+    arc = buffer_m * (1.0 - np.cos(np.pi / (4 * quad_segs)))
+    offset = pyclipper.PyclipperOffset(arc_tolerance=arc * _SCALE * (1 - 1e-9))
+    offset.AddPaths(paths, pyclipper.JT_ROUND, pyclipper.ET_OPENROUND)
+    out = _from_polytree(offset.Execute2(buffer_m * _SCALE), origin)
+    if not shapely.is_valid(out):  # Clipper may leave rings touching at a point
+        out = shapely.make_valid(out, method="structure")
+    return out
+
+
+def _from_polytree(tree: Any, origin: FloatArray) -> Any:
+    """Shapely (Multi)Polygon from a Clipper PolyTree (outers hold holes, holes hold outers)."""
+    polys = []
+    todo = list(tree.Childs)
+    while todo:
+        outer = todo.pop(0)
+        holes = []
+        for hole in outer.Childs:
+            holes.append(np.asarray(hole.Contour, dtype=np.float64) / _SCALE + origin)
+            todo.extend(hole.Childs)
+        polys.append(shapely.Polygon(np.asarray(outer.Contour, dtype=np.float64) / _SCALE
+                                     + origin, holes))
+    if not polys:
+        return shapely.Polygon()
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)

@@ -22,6 +22,7 @@ from geo.network import (
     split_edges,
 )
 from geo.network_graph import _substrings
+from geo.network_reach import buffer_union
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets
 
 
@@ -190,6 +191,90 @@ def test_service_area_infills_enclosed_blocks_only():
     # dist(5) = 300: the spur 4-5 is reached up to exactly (200, 100)
     assert service_area(net, dist, 150.0, buffer_m=5.0).area < area.area
     assert service_area(net, np.full(6, np.inf), 150.0, buffer_m=5.0).is_empty
+
+
+def _awkward_streets() -> gpd.GeoDataFrame:
+    """A 4 x 4 block lattice with the awkward cases service areas meet.
+
+    Missing streets (dead ends and merged blocks), a spur sticking out into the outer face, a
+    street 8 m from its neighbour (a narrow block that buffers cross into the next one), a
+    courtyard loop on a spur inside a block (that block has a hole) and a cul-de-sac inside
+    another.
+    """
+    lattice = lattice_streets(5)
+    keep = np.ones(len(lattice), dtype=bool)
+    keep[[3, 14, 21]] = False  # three missing streets
+    x0, y0 = ORIGIN_X - 10, ORIGIN_Y - 10  # the lattice's corner; blocks of 120 m
+    extra = [
+        LineString([(x0 + 480, y0 + 180), (x0 + 600, y0 + 180)]),  # spur into the outer face
+        LineString([(x0 + 120, y0 + 248), (x0 + 240, y0 + 248)]),  # 8 m from y0 + 240 ...
+        LineString([(x0 + 120, y0 + 240), (x0 + 120, y0 + 248)]),
+        LineString([(x0 + 240, y0 + 240), (x0 + 240, y0 + 248)]),
+        LineString([(x0 + 300, y0 + 360), (x0 + 300, y0 + 380)]),  # spur to a courtyard loop
+        LineString([(x0 + 280, y0 + 380), (x0 + 320, y0 + 380), (x0 + 320, y0 + 420),
+                    (x0 + 280, y0 + 420), (x0 + 280, y0 + 380)]),
+        LineString([(x0 + 60, y0), (x0 + 60, y0 + 70)]),  # cul-de-sac inside a block
+    ]
+    geoms = np.r_[lattice.geometry.values[keep], np.array(extra, dtype=object)]
+    return _streets(list(geoms))
+
+
+def _straightforward_area(net, dist, budget: float, buffer_m: float, *, infill: bool):
+    """The reference: every reached piece buffered and unioned by GEOS, plus the filled blocks.
+
+    A block is filled when every street that runs along or into it (a shared length, not a
+    point) is reached from end to end; blocks come from polygonising the streets again.
+    """
+    pieces = reached_lines(net, dist, budget)
+    area = shapely.union_all(shapely.buffer(pieces, buffer_m, quad_segs=4))
+    if not infill or pieces.size == 0:
+        return area
+    reached = shapely.union_all(pieces).buffer(1e-6)
+    lines = net.lines
+    whole = shapely.length(shapely.intersection(lines, reached)) >= shapely.length(lines) - 1e-5
+    blocks = shapely.get_parts(shapely.polygonize(lines))
+    full = [b for b in blocks
+            if all(whole[i] for i in np.flatnonzero(
+                shapely.length(shapely.intersection(lines, b)) > 1e-6))]
+    return shapely.union_all([area, *full])
+
+
+@pytest.mark.parametrize("buffer_m", [30.0, 70.0])
+@pytest.mark.parametrize("infill", [True, False])
+def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, buffer_m, infill):
+    net = network_from_lines(_awkward_streets())
+    faces, left, right = net.faces
+    assert shapely.get_num_interior_rings(faces).max() == 1  # the courtyard block's hole
+    assert (left == right).sum() >= 3  # dead ends and spurs: the same face on both sides
+    for _ in range(4):
+        sources = rng.choice(net.n_nodes, size=2, replace=False)
+        dist = csgraph.dijkstra(net.graph, directed=False, indices=sources).min(axis=0)
+        for budget in (90.0, 250.0, 420.0, 800.0):
+            ours = service_area(net, dist, budget, buffer_m=buffer_m, infill=infill)
+            ref = _straightforward_area(net, dist, budget, buffer_m, infill=infill)
+            assert ours.is_valid
+            # vertices are rounded to the millimetre: a band of 1 mm along the outline at most
+            tol = 1e-3 * ref.boundary.length
+            assert shapely.symmetric_difference(ours, ref).area < tol
+            assert abs(ours.area - ref.area) < tol
+    # a budget that reaches everything fills every block; one that reaches nothing is empty
+    everything = service_area(net, np.zeros(net.n_nodes), 1e6, buffer_m=buffer_m)
+    assert everything.contains(shapely.union_all(faces))
+    assert service_area(net, np.full(net.n_nodes, np.inf), 500.0, buffer_m=buffer_m).is_empty
+
+
+def test_buffer_union_matches_geos_on_crossing_and_degenerate_lines():
+    lines = [LineString([(0, 0), (100, 100)]), LineString([(0, 100), (100, 0)]),
+             LineString([(50, 45), (50, 45.0001)]), LineString([(300, 0), (300, 50)]),
+             LineString()]
+    ours = buffer_union(lines, 10.0)
+    ref = shapely.union_all(shapely.buffer(lines, 10.0, quad_segs=4))
+    assert ours.geom_type == "MultiPolygon" and len(ours.geoms) == 2
+    assert shapely.symmetric_difference(ours, ref).area < 1e-3 * ref.boundary.length
+    assert buffer_union([], 10.0).is_empty
+    # a ring of streets leaves a hole in the middle
+    ring = buffer_union([LineString([(0, 0), (200, 0), (200, 200), (0, 200), (0, 0)])], 10.0)
+    assert len(ring.interiors) == 1 and ring.interiors[0].envelope.area == pytest.approx(180**2)
 
 
 # ----------------------------------------------------------------------------- real OSM
