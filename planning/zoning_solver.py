@@ -23,7 +23,8 @@ the floor, cap and diameter as hard constraints and the smallest overshoot when 
 leftover units join a neighbouring zone (least dissimilarity increase, cap and diameter kept);
 several seeded restarts keep the best; then a local search moves boundary units between
 neighbouring zones when it lowers the dissimilarity and keeps both zones contiguous and within
-their bounds.
+their bounds, and when no single move is left, exchanges two boundary units between neighbouring
+zones (zones of a max-p partition sit just above the floor, where single moves are refused).
 
 Examples
 --------
@@ -459,19 +460,21 @@ class RenovationZoner:
         return len(seen) == len(rest)
 
     def _improve(self, state: _State, rng: np.random.Generator, *, max_passes: int = 25) -> None:
-        labels, hh, nbrs = state.labels, self._hh, self._nbrs
+        labels, hh, nbrs = state.labels, self._hhl, self._nbrs
+        lab = labels.tolist()  # plain ints: far quicker to read one at a time than numpy
         feasible = [self._feasible_zone(m, h) for m, h in zip(state.members, state.hh,
                                                                 strict=True)]
+        swept = False  # an exchange pass has run
+        changed: set[int] = set()  # zones changed since the last exchange pass began
         for _ in range(max_passes):
             moved = 0
-            for i in rng.permutation(self._n):
-                i = int(i)
-                a = int(labels[i])
+            for i in rng.permutation(self._n).tolist():
+                a = lab[i]
                 if a < 0 or not feasible[a] or len(state.members[a]) < 2:
                     continue
                 if state.hh[a] - hh[i] < self._floor - _EPS:
                     continue
-                targets = sorted({int(labels[j]) for j in nbrs[i]} - {a})
+                targets = sorted({lab[j] for j in nbrs[i]} - {a})
                 targets = [b for b in targets if b >= 0 and feasible[b]
                            and state.hh[b] + hh[i] <= self._cap + _EPS]
                 if not targets:
@@ -489,10 +492,106 @@ class RenovationZoner:
                 state.hh[a] -= hh[i]
                 state.members[best].append(i)
                 state.hh[best] += hh[i]
-                labels[i] = best
+                labels[i] = lab[i] = best
+                changed.update((a, best))
                 moved += 1
-            if not moved:
+            if moved:
+                continue
+            if swept and not changed:
                 break
+            # the first exchange pass tries every unit, later ones only around changed zones
+            scope = changed if swept else None
+            changed, swept = set(), True
+            if not self._swap_pass(state, lab, rng, feasible, dirty=scope, changed=changed):
+                break
+
+    def _swap_pass(self, state: _State, lab: list[int], rng: np.random.Generator,
+                   feasible: list[bool], *, dirty: set[int] | None, changed: set[int]) -> int:
+        """Exchange two boundary units between neighbouring zones when that lowers the cost.
+
+        Zones of a max-p partition sit just above the floor, so most single moves are refused;
+        an exchange keeps both zones' households near where they were.  The gain of ``i`` (in A)
+        and ``j`` (in B) changing places is ``C(i, A) + C(j, B) - C(i, B) - C(j, A) + 2 d(i, j)``
+        with ``C`` the cost to every member and ``d`` the cost of the pair.  Only units in or
+        next to a ``dirty`` zone are tried (None: every unit); zones changed go to ``changed``;
+        ``lab`` is ``state.labels`` as a list, kept in step.
+        """
+        labels, hh, nbrs = state.labels, self._hhl, self._nbrs
+        floor, cap = self._floor - _EPS, self._cap + _EPS
+        swapped = 0
+        cache: dict[int, dict[int, float]] = {}  # zone -> unit -> cost to the zone's members
+
+        def cost(u: int, zone: int) -> float:
+            known = cache.setdefault(zone, {})
+            if u not in known:
+                known[u] = self._cost_to(u, state.members[zone])
+            return known[u]
+
+        for i in rng.permutation(self._n).tolist():
+            a = lab[i]
+            if a < 0 or not feasible[a] or len(state.members[a]) < 2:
+                continue
+            if dirty is not None and a not in dirty and not any(
+                    lab[v] in dirty for v in nbrs[i]):
+                continue
+            hi, ha0 = hh[i], state.hh[a]
+            pairs = []
+            for b in sorted({lab[v] for v in nbrs[i]} - {a}):
+                if b < 0 or not feasible[b] or len(state.members[b]) < 2:
+                    continue
+                hb0 = state.hh[b]
+                for j in state.members[b]:
+                    # both zones stay within their bounds; j touches what is left of A
+                    hj = hh[j]
+                    if not (floor <= ha0 - hi + hj <= cap and floor <= hb0 - hj + hi <= cap):
+                        continue
+                    if any(lab[v] == a and v != i for v in nbrs[j]):
+                        pairs.append((b, j))
+            if not pairs:
+                continue
+            members_a = state.members[a]
+            c_ia = cost(i, a)
+            gains = []
+            for b, j in pairs:
+                gain = (c_ia + cost(j, b) - cost(i, b) - cost(j, a)
+                        + 2 * self._cost_to(i, [j]))
+                if gain > _EPS:
+                    gains.append((-gain, b, j))
+            # the best exchange that keeps both zones whole and within the diameter
+            for _, b, j in sorted(gains):
+                new_a = [u for u in members_a if u != i] + [j]
+                new_b = [u for u in state.members[b] if u != j] + [i]
+                if self._dmax != math.inf and (
+                        self._diameter(new_a) > self._dmax + _EPS
+                        or self._diameter(new_b) > self._dmax + _EPS):
+                    continue
+                if self._connected(new_a) and self._connected(new_b):
+                    break
+            else:
+                continue
+            state.members[a], state.members[b] = new_a, new_b
+            state.hh[a] += hh[j] - hh[i]
+            state.hh[b] += hh[i] - hh[j]
+            labels[i], labels[j] = b, a
+            lab[i], lab[j] = b, a
+            changed.update((a, b))
+            cache.pop(a, None)
+            cache.pop(b, None)
+            swapped += 1
+        return swapped
+
+    def _connected(self, units: list[int]) -> bool:
+        rest = set(units)
+        start = units[0]
+        seen = {start}
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in self._nbrs[u]:
+                if v in rest and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(rest)
 
     def _merge_to_target(self, state: _State) -> None:
         """Merge neighbouring feasible zones (least dissimilarity added) down to ``n_zones``."""

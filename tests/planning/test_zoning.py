@@ -87,6 +87,42 @@ def test_objective_is_the_sum_of_pairwise_l1_distances() -> None:
     assert math.isclose(z.objective_, expected, rel_tol=1e-9)
 
 
+def _best_triples(g: nx.Graph, zs: np.ndarray) -> float:
+    """Brute force: least pairwise L1 sum over partitions of 9 units into 3 connected triples."""
+    best = math.inf
+    for first in itertools.combinations(range(1, 9), 2):
+        a = [0, *first]
+        rest = [u for u in range(9) if u not in a]
+        for second in itertools.combinations(rest[1:], 2):
+            b = [rest[0], *second]
+            c = [u for u in rest if u not in b]
+            if all(nx.is_connected(g.subgraph(m)) for m in (a, b, c)):
+                h = sum(np.abs(zs[m][:, None] - zs[m][None]).sum() / 2 for m in (a, b, c))
+                best = min(best, float(h))
+    return best
+
+
+@pytest.mark.parametrize("case", [0, 1, 2, 4])
+def test_exchanges_reach_the_optimum_when_every_zone_sits_on_the_floor(case: int) -> None:
+    # 3 x 3 units of 100 households, floor 300: every zone of a max-p partition holds exactly
+    # 300, so no single unit can move and only exchanges between zones improve it. From one
+    # construction these cases (found against the brute force) need exchanges to reach it.
+    rng = np.random.default_rng(case)
+    g = nx.convert_node_labels_to_integers(nx.grid_2d_graph(3, 3))
+    a = nx.to_scipy_sparse_array(g, nodelist=range(9))
+    x = rng.normal(size=(9, 2))
+    xy = np.array([[i % 3 * 100.0, i // 3 * 100.0] for i in range(9)])
+    kw = {"min_households": 300, "compactness_weight": 0.0, "restarts": 1, "seed": 0}
+    optimum = _best_triples(g, (x - x.mean(0)) / x.std(0))
+    built = RenovationZoner(a, np.full(9, 100.0), x, xy, local_search=False, **kw).solve()
+    z = RenovationZoner(a, np.full(9, 100.0), x, xy, **kw).solve()
+    assert built.n_zones_ == z.n_zones_ == 3
+    assert built.heterogeneity_ > optimum + 1e-9
+    assert math.isclose(z.heterogeneity_, optimum, rel_tol=1e-12)
+    assert (z.households_ == 300).all()
+    assert all(nx.is_connected(g.subgraph(m)) for m in z.members_)
+
+
 def test_bad_parameters_are_refused() -> None:
     a = sparse.csr_array((2, 2))
     with pytest.raises(ScenarioError, match="max_households"):
