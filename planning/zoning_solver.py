@@ -101,10 +101,10 @@ class RenovationZoner:
     compactness_weight
         Weight of the compactness term ``S`` in the objective (0 ignores compactness).
     restarts
-        Seeded restarts of the construction; the best is kept. None: ``20000 // n`` clipped to
+        Seeded restarts of the construction; the best is kept. None: ``10000 // n`` clipped to
         6–64 (many for a small district, where they are cheap; 6 for a province).
     local_search
-        Run the boundary-move improvement after construction.
+        Run the boundary moves and exchanges after construction.
     join
         Optional sparse ``n x n`` matrix of gap distances (metres, nonzero) along which a unit
         of a group that cannot meet the floor may join the nearest feasible zone.
@@ -163,7 +163,7 @@ class RenovationZoner:
         rng = np.random.default_rng(self.seed)
         best: _State | None = None
         best_key: tuple[float, float] | None = None
-        restarts = (int(np.clip(20_000 // max(self._n, 1), 6, 64)) if self.restarts is None
+        restarts = (int(np.clip(10_000 // max(self._n, 1), 6, 64)) if self.restarts is None
                     else max(1, int(self.restarts)))
         for r in range(restarts):
             state = self._construct(rng, jitter=0.0 if r == 0 else 1.5)
