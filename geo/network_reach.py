@@ -160,15 +160,19 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
 
 #: Clipper works on integer coordinates: millimetres from a local origin.
 _SCALE = 1000.0
+#: Paths per strip offset at once (on the 100k-node bench city: one strip of 14,000 merged
+#: paths 1.8 s, strips of about 1,000 0.45 s, plus 0.35 s to union the strips).
+_STRIP = 1000
 
 
 def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -> Any:
     """The union of the round-capped, round-joined buffers of ``lines``.
 
     The same shape as ``shapely.union_all(shapely.buffer(lines, buffer_m,
-    quad_segs=quad_segs))`` (arcs of ``quad_segs`` segments per quarter circle), computed as
-    one Clipper offset of every line at once (touching lines merged first): the offset and
-    the union are one sweep rather than thousands of overlapping polygon overlays.
+    quad_segs=quad_segs))`` (arcs of ``quad_segs`` segments per quarter circle), computed by
+    Clipper's offsetting of open paths (touching lines merged first): offset and union are
+    one sweep rather than thousands of overlapping polygon overlays. Lines are offset in
+    strips of about a thousand, side by side, whose outlines are then unioned once.
     Coordinates are rounded to the millimetre.
 
     Parameters
@@ -205,11 +209,24 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -
     origin = np.floor(coords.min(axis=0))
     ints = np.round((coords - origin) * _SCALE).astype(np.int64)
     paths = np.split(ints, np.flatnonzero(which[1:] != which[:-1]) + 1)
-    # Clipper's arc tolerance for the same number of segments as GEOS' quad_segs
-    arc = buffer_m * (1.0 - np.cos(np.pi / (4 * quad_segs)))
-    offset = pyclipper.PyclipperOffset(arc_tolerance=arc * _SCALE * (1 - 1e-9))
-    offset.AddPaths(paths, pyclipper.JT_ROUND, pyclipper.ET_OPENROUND)
-    out = _from_polytree(offset.Execute2(buffer_m * _SCALE), origin)
+    # Clipper's arc tolerance for the same number of segments as GEOS' quad_segs (a hair
+    # less, so that rounding never gives one segment fewer)
+    arc = buffer_m * (1.0 - np.cos(np.pi / (4 * quad_segs))) * _SCALE * (1 - 1e-9)
+    # Clipper's sweep slows down with the width of what it sweeps (thousands of paths side
+    # by side): offset strips of about _STRIP paths each, then union the strips' outlines once
+    bounds = shapely.bounds(parts)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    outlines = []
+    for strip in np.array_split(order, max(1, round(order.size / _STRIP))):
+        offset = pyclipper.PyclipperOffset(arc_tolerance=arc)
+        offset.AddPaths([paths[i] for i in strip], pyclipper.JT_ROUND, pyclipper.ET_OPENROUND)
+        outlines.extend(offset.Execute(buffer_m * _SCALE))
+    if not outlines:
+        return shapely.Polygon()
+    union = pyclipper.Pyclipper()
+    union.AddPaths(outlines, pyclipper.PT_SUBJECT, True)
+    out = _from_polytree(union.Execute2(pyclipper.CT_UNION, pyclipper.PFT_NONZERO,
+                                        pyclipper.PFT_NONZERO), origin)
     if not shapely.is_valid(out):  # Clipper may leave rings touching at a point
         out = shapely.make_valid(out, method="structure")
     return out

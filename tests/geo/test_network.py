@@ -239,9 +239,12 @@ def _straightforward_area(net, dist, budget: float, buffer_m: float, *, infill: 
     return shapely.union_all([area, *full])
 
 
+@pytest.mark.parametrize("strip", [1000, 3])
 @pytest.mark.parametrize("buffer_m", [30.0, 70.0])
 @pytest.mark.parametrize("infill", [True, False])
-def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, buffer_m, infill):
+def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, monkeypatch, buffer_m,
+                                                                  infill, strip):
+    monkeypatch.setattr("geo.network_reach._STRIP", strip)  # 3: many strips, side by side
     net = network_from_lines(_awkward_streets())
     faces, left, right = net.faces
     assert shapely.get_num_interior_rings(faces).max() == 1  # the courtyard block's hole
@@ -275,6 +278,19 @@ def test_buffer_union_matches_geos_on_crossing_and_degenerate_lines():
     # a ring of streets leaves a hole in the middle
     ring = buffer_union([LineString([(0, 0), (200, 0), (200, 200), (0, 200), (0, 0)])], 10.0)
     assert len(ring.interiors) == 1 and ring.interiors[0].envelope.area == pytest.approx(180**2)
+
+
+def test_buffer_union_in_strips_matches_geos(rng, monkeypatch):
+    monkeypatch.setattr("geo.network_reach._STRIP", 40)  # 3,000 lines: 75 strips
+    start = rng.uniform(0, 2000, (3000, 2))
+    lines = shapely.linestrings(np.stack([start, start + rng.normal(0, 30, (3000, 2))], axis=1))
+    ours = buffer_union(lines, 15.0)
+    ref = shapely.union_all(shapely.buffer(lines, 15.0, quad_segs=4))
+    assert ours.is_valid
+    assert shapely.get_num_geometries(ours) == shapely.get_num_geometries(ref)
+    assert shapely.get_num_interior_rings(shapely.get_parts(ours)).sum() == \
+        shapely.get_num_interior_rings(shapely.get_parts(ref)).sum()
+    assert shapely.symmetric_difference(ours, ref).area < 1e-3 * ref.boundary.length
 
 
 # ----------------------------------------------------------------------------- real OSM
