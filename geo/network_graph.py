@@ -183,19 +183,50 @@ class WalkNetwork:
         right = np.full(n, -1, dtype=np.int64)
         if faces.size == 0 or n == 0:
             return faces, left, right
-        # probe a point a hair to each side of the first segment's middle
-        coords = shapely.get_coordinates(self.lines)
-        _, first = np.unique(shapely.get_coordinates(self.lines, return_index=True)[1],
-                             return_index=True)
+        coords, which = shapely.get_coordinates(self.lines, return_index=True)
+        first = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
         a, b = coords[first], coords[first + 1]
-        mid = (a + b) / 2
-        d = b - a
-        normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
-        tree = shapely.STRtree(faces)
-        for side, out in ((1e-3, left), (-1e-3, right)):
-            pi, fi = tree.query(shapely.points(mid + side * normal), predicate="within")
-            out[pi] = fi
+        todo = np.arange(n)
+        if self.planar:
+            # polygonize copies the noded lines' coordinates into its rings: with every ring
+            # turned so that its face lies on the left, the face on the left of a line is the
+            # ring holding its first segment forwards, the one on the right backwards
+            _ring_sides(faces, a, b, left, right)
+            todo = np.flatnonzero((left < 0) & (right < 0))  # dead ends, lines in no ring
+        if todo.size:
+            # probe a point a hair to each side of the first segment's middle
+            mid = (a[todo] + b[todo]) / 2
+            d = b[todo] - a[todo]
+            normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
+            tree = shapely.STRtree(faces)
+            for side, out in ((1e-3, left), (-1e-3, right)):
+                pi, fi = tree.query(shapely.points(mid + side * normal), predicate="within")
+                out[todo[pi]] = fi
         return faces, left, right
+
+
+def _ring_sides(faces: npt.NDArray[np.object_], a: FloatArray, b: FloatArray,
+                left: IntArray, right: IntArray) -> None:
+    """Fill ``left``/``right`` for segments ``a -> b`` found in the faces' rings, exactly.
+
+    >>> from shapely.geometry import box
+    >>> left, right = np.full(2, -1), np.full(2, -1)
+    >>> _ring_sides(np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)]), np.array([[1.0, 0], [0, 0]]),
+    ...             np.array([[1.0, 1], [0, 1]]), left, right)
+    >>> left.tolist(), right.tolist()
+    ([0, -1], [1, 0])
+    """
+    rings, ring_face = shapely.get_rings(shapely.orient_polygons(faces), return_index=True)
+    rc, ri = shapely.get_coordinates(rings, return_index=True)
+    same = ri[1:] == ri[:-1]
+    seg = pd.DataFrame(np.hstack([rc[:-1][same], rc[1:][same]]), columns=["ax", "ay", "bx", "by"])
+    seg["face"] = ring_face[ri[:-1][same]]
+    seg = seg.drop_duplicates(["ax", "ay", "bx", "by"], keep=False)  # only unambiguous ones
+    for p, q, out in ((a, b, left), (b, a, right)):
+        probe = pd.DataFrame(np.hstack([p, q]), columns=["ax", "ay", "bx", "by"])
+        probe["line"] = np.arange(len(probe))
+        hit = probe.merge(seg, on=["ax", "ay", "bx", "by"], how="inner")
+        out[hit["line"].to_numpy()] = hit["face"].to_numpy()
 
 
 def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sparse.csr_array:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -264,6 +266,28 @@ def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, monkeypat
     everything = service_area(net, np.zeros(net.n_nodes), 1e6, buffer_m=buffer_m)
     assert everything.contains(shapely.union_all(faces))
     assert service_area(net, np.full(net.n_nodes, np.inf), 500.0, buffer_m=buffer_m).is_empty
+
+
+def test_faces_either_side_of_each_line_match_the_probe_points(rng):
+    """Sides read from the rings (planar networks) equal those found by probing each side."""
+    nets = [network_from_lines(_awkward_streets()), network_from_lines(lattice_streets(6))]
+    xy = rng.uniform(0, 600, (400, 2))
+    keep = rng.random(760) > 0.15  # a jittered lattice with streets missing
+    ii, jj = np.divmod(np.arange(400), 20)
+    u = np.r_[np.flatnonzero(jj < 19), np.flatnonzero(ii < 19)]
+    v = np.r_[u[:380] + 1, u[380:] + 20]
+    grid = np.stack(np.meshgrid(np.arange(20.0), np.arange(20.0)), -1).reshape(-1, 2) * 30
+    nets.append(network_from_arrays(grid + (xy - 300) / 60, u[keep], v[keep], planar=True))
+    for net in nets:
+        faces, left, right = net.faces
+        probed = dataclasses.replace(net, planar=False)
+        pfaces, pleft, pright = probed.faces
+        assert faces.size == pfaces.size > 0
+        for ours, theirs in ((left, pleft), (right, pright)):
+            assert ((ours < 0) == (theirs < 0)).all()
+            hit = ours >= 0
+            assert shapely.equals(faces[ours[hit]], pfaces[theirs[hit]]).all()
+        assert ((left == right) & (left >= 0)).any() or net is nets[1]  # dead ends inside
 
 
 def test_buffer_union_matches_geos_on_crossing_and_degenerate_lines():
