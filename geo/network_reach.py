@@ -234,16 +234,22 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -
 
 def _from_polytree(tree: Any, origin: FloatArray) -> Any:
     """Shapely (Multi)Polygon from a Clipper PolyTree (outers hold holes, holes hold outers)."""
-    polys = []
+    contours: list[Any] = []  # shell of each polygon, then its holes
+    owner: list[int] = []
     todo = list(tree.Childs)
     while todo:
-        outer = todo.pop(0)
-        holes = []
+        outer = todo.pop()
+        k = owner[-1] + 1 if owner else 0
+        contours.append(outer.Contour)
+        owner.append(k)
         for hole in outer.Childs:
-            holes.append(np.asarray(hole.Contour, dtype=np.float64) / _SCALE + origin)
+            contours.append(hole.Contour)
+            owner.append(k)
             todo.extend(hole.Childs)
-        polys.append(shapely.Polygon(np.asarray(outer.Contour, dtype=np.float64) / _SCALE
-                                     + origin, holes))
-    if not polys:
+    if not contours:
         return shapely.Polygon()
-    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    sizes = np.fromiter(map(len, contours), dtype=np.int64, count=len(contours))
+    xy = np.concatenate([np.asarray(c, dtype=np.float64) for c in contours]) / _SCALE + origin
+    rings = shapely.linearrings(xy, indices=np.repeat(np.arange(sizes.size), sizes))
+    polys = shapely.polygons(rings, indices=np.asarray(owner, dtype=np.int64))
+    return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
