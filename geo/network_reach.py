@@ -208,7 +208,8 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -
     coords, which = shapely.get_coordinates(parts, return_index=True)
     origin = np.floor(coords.min(axis=0))
     ints = np.round((coords - origin) * _SCALE).astype(np.int64)
-    paths = np.split(ints, np.flatnonzero(which[1:] != which[:-1]) + 1)
+    cuts = (np.flatnonzero(which[1:] != which[:-1]) + 1).tolist()
+    paths = [ints[a:b] for a, b in zip([0, *cuts], [*cuts, len(ints)], strict=True)]
     # Clipper's arc tolerance for the same number of segments as GEOS' quad_segs (a hair
     # less, so that rounding never gives one segment fewer)
     arc = buffer_m * (1.0 - np.cos(np.pi / (4 * quad_segs))) * _SCALE * (1 - 1e-9)
