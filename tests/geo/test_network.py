@@ -221,14 +221,15 @@ def _awkward_streets() -> gpd.GeoDataFrame:
     return _streets(list(geoms))
 
 
-def _straightforward_area(net, dist, budget: float, buffer_m: float, *, infill: bool):
+def _straightforward_area(net, dist, budget: float, buffer_m: float, *, infill: bool,
+                          extra):
     """The reference: every reached piece buffered and unioned by GEOS, plus the filled blocks.
 
     A block is filled when every street that runs along or into it (a shared length, not a
     point) is reached from end to end; blocks come from polygonising the streets again.
     """
     pieces = reached_lines(net, dist, budget)
-    area = shapely.union_all(shapely.buffer(pieces, buffer_m, quad_segs=4))
+    area = shapely.union_all(shapely.buffer(np.r_[pieces, extra], buffer_m, quad_segs=4))
     if not infill or pieces.size == 0:
         return area
     reached = shapely.union_all(pieces).buffer(1e-6)
@@ -241,22 +242,31 @@ def _straightforward_area(net, dist, budget: float, buffer_m: float, *, infill: 
     return shapely.union_all([area, *full])
 
 
+@pytest.mark.parametrize("planar", [True, False])
 @pytest.mark.parametrize("strip", [1000, 3])
 @pytest.mark.parametrize("buffer_m", [30.0, 70.0])
 @pytest.mark.parametrize("infill", [True, False])
 def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, monkeypatch, buffer_m,
-                                                                  infill, strip):
+                                                                  infill, strip, planar):
     monkeypatch.setattr("geo.network_reach._STRIP", strip)  # 3: many strips, side by side
-    net = network_from_lines(_awkward_streets())
+    # planar: full blocks fill the area's holes; not planar: they are unioned with it
+    net = dataclasses.replace(network_from_lines(_awkward_streets()), planar=planar)
     faces, left, right = net.faces
     assert shapely.get_num_interior_rings(faces).max() == 1  # the courtyard block's hole
     assert (left == right).sum() >= 3  # dead ends and spurs: the same face on both sides
+    # facility connectors in the middle of blocks: islands inside the holes of the area
+    x0, y0 = ORIGIN_X - 10, ORIGIN_Y - 10
+    connectors = np.array([LineString([(x0 + 50, y0 + 55), (x0 + 60, y0 + 55)]),
+                           LineString([(x0 + 170, y0 + 60), (x0 + 180, y0 + 70)]),
+                           LineString([(x0 + 400, y0 + 300), (x0 + 400, y0 + 301)])])
     for _ in range(4):
         sources = rng.choice(net.n_nodes, size=2, replace=False)
         dist = csgraph.dijkstra(net.graph, directed=False, indices=sources).min(axis=0)
         for budget in (90.0, 250.0, 420.0, 800.0):
-            ours = service_area(net, dist, budget, buffer_m=buffer_m, infill=infill)
-            ref = _straightforward_area(net, dist, budget, buffer_m, infill=infill)
+            ours = service_area(net, dist, budget, buffer_m=buffer_m, infill=infill,
+                                extra_lines=connectors)
+            ref = _straightforward_area(net, dist, budget, buffer_m, infill=infill,
+                                        extra=connectors)
             assert ours.is_valid
             # vertices are rounded to the millimetre: a band of 1 mm along the outline at most
             tol = 1e-3 * ref.boundary.length
@@ -266,6 +276,33 @@ def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, monkeypat
     everything = service_area(net, np.zeros(net.n_nodes), 1e6, buffer_m=buffer_m)
     assert everything.contains(shapely.union_all(faces))
     assert service_area(net, np.full(net.n_nodes, np.inf), 500.0, buffer_m=buffer_m).is_empty
+
+
+def test_full_block_around_a_cluster_keeps_the_clusters_open_block_empty():
+    """A full block whose hole holds a cluster of blocks reached over one street (a bridge).
+
+    The area's hole inside the full block is filled, but the island round the cluster keeps
+    its own hole: the cluster's inner block with an unreached fragment in it is open.
+    """
+    x, y = ORIGIN_X, ORIGIN_Y
+    lines = [LineString([(x, y), (x + 600, y)]), LineString([(x + 600, y), (x + 600, y + 600)]),
+             LineString([(x + 600, y + 600), (x, y + 600)]), LineString([(x, y + 600), (x, y)]),
+             LineString([(x + 300, y), (x + 300, y + 200)]),  # the bridge
+             LineString([(x + 200, y + 200), (x + 400, y + 200), (x + 400, y + 400),
+                         (x + 200, y + 400), (x + 200, y + 200)]),  # the cluster ...
+             LineString([(x + 300, y + 200), (x + 300, y + 400)]),  # ... of two blocks
+             LineString([(x + 330, y + 300), (x + 370, y + 300)])]  # a fragment in one
+    net = network_from_lines(_streets(lines))
+    dist = csgraph.dijkstra(net.graph, directed=False,
+                            indices=int(np.argmin(np.hypot(*(net.xy - [x, y]).T))))
+    ours = service_area(net, dist, 5000.0, buffer_m=30.0)
+    ref = _straightforward_area(net, dist, 5000.0, 30.0, infill=True, extra=[])
+    assert ours.is_valid
+    assert shapely.symmetric_difference(ours, ref).area < 1e-3 * ref.boundary.length
+    assert ours.contains(Point(x + 100, y + 500))  # the full block, round the cluster
+    assert ours.contains(Point(x + 250, y + 300))  # the cluster's full block
+    assert not ours.intersects(Point(x + 350, y + 250))  # its open block keeps its hole
+    assert shapely.get_num_geometries(ours) == 1 and len(ours.interiors) == 1
 
 
 def test_faces_either_side_of_each_line_match_the_probe_points(rng):
