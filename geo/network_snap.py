@@ -139,7 +139,9 @@ def snap_points(net: WalkNetwork, points: npt.ArrayLike, *, tolerance_m: float) 
         geoms = _edge_geoms(net)[e]
         link = shapely.shortest_line(geoms, pts[pi])
         edge[pi] = e
-        offset[pi] = np.clip(shapely.line_locate_point(geoms, shapely.get_point(link, 0)), 0,
+        # a shortest line has two points, the first on the edge (cheaper than get_point)
+        on_edge = shapely.points(shapely.get_coordinates(link)[::2])
+        offset[pi] = np.clip(shapely.line_locate_point(geoms, on_edge), 0,
                              net.edge_length[e])
         conn[pi] = shapely.length(link)
     frag = np.full(n, np.nan)
@@ -197,7 +199,7 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
         on_edge = shapely.line_interpolate_point(geoms, offset)
         link = shapely.shortest_line(polys[owner], on_edge)
         conn = shapely.length(link)
-        gate_xy = shapely.get_coordinates(shapely.get_point(link, 0))
+        gate_xy = shapely.get_coordinates(link)[::2]  # two points each, the first on the outline
     frag = np.full(n, np.nan)
     missing = np.ones(n, dtype=bool)
     missing[owner] = False
