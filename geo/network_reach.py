@@ -152,10 +152,7 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
                     core = shapely.coverage_union_all(faces[full_face])
                 except shapely.errors.GEOSException:  # faces of unnoded lines overlap
                     core = shapely.union_all(faces[full_face])
-    merged = buffer_union(np.concatenate([frontier, extra]), buffer_m)
-    if core is not None:
-        merged = shapely.union(core, merged)
-    return merged
+    return buffer_union(np.concatenate([frontier, extra]), buffer_m, polygons=core)
 
 
 #: Clipper works on integer coordinates: millimetres from a local origin.
@@ -165,8 +162,9 @@ _SCALE = 1000.0
 _STRIP = 1000
 
 
-def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -> Any:
-    """The union of the round-capped, round-joined buffers of ``lines``.
+def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4,
+                 polygons: Any = None) -> Any:
+    """The union of the round-capped, round-joined buffers of ``lines`` (and of ``polygons``).
 
     The same shape as ``shapely.union_all(shapely.buffer(lines, buffer_m,
     quad_segs=quad_segs))`` (arcs of ``quad_segs`` segments per quarter circle), computed by
@@ -183,6 +181,9 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -
         Buffer distance (metres, > 0).
     quad_segs
         Segments per quarter circle of the round caps and joins.
+    polygons
+        A (Multi)Polygon to unite with the buffers in the same sweep (the filled blocks of a
+        service area: their outline lies in the buffers, so rounding it changes nothing).
 
     Returns
     -------
@@ -203,7 +204,7 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -
     geoms = np.asarray(lines, dtype=object).ravel()
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if geoms.size == 0:
-        return shapely.Polygon()
+        return shapely.Polygon() if polygons is None else polygons
     parts = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(geoms)))
     coords, which = shapely.get_coordinates(parts, return_index=True)
     origin = np.floor(coords.min(axis=0))
@@ -222,6 +223,13 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4) -
         offset = pyclipper.PyclipperOffset(arc_tolerance=arc)
         offset.AddPaths([paths[i] for i in strip], pyclipper.JT_ROUND, pyclipper.ET_OPENROUND)
         outlines.extend(offset.Execute(buffer_m * _SCALE))
+    if polygons is not None and not shapely.is_empty(polygons):
+        # shells counter-clockwise and holes clockwise, like Clipper's offsets
+        rings = shapely.get_rings(shapely.orient_polygons(shapely.get_parts(polygons)))
+        rc, ri = shapely.get_coordinates(rings, return_index=True)
+        ints = np.round((rc - origin) * _SCALE).astype(np.int64)
+        cuts = (np.flatnonzero(ri[1:] != ri[:-1]) + 1).tolist()
+        outlines.extend(ints[a:b] for a, b in zip([0, *cuts], [*cuts, len(ints)], strict=True))
     if not outlines:
         return shapely.Polygon()
     union = pyclipper.Pyclipper()
