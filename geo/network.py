@@ -42,7 +42,7 @@ from geo.network_graph import (
     network_from_lines,
     network_from_osm,
 )
-from geo.network_reach import reached_lines, service_area
+from geo.network_reach import buffer_union, reached_lines, service_area
 from geo.network_snap import PointSnap, PolygonSnap, snap_points, snap_polygons, split_edges
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "PointSnap",
     "PolygonSnap",
     "WalkNetwork",
+    "buffer_union",
     "network_from_arrays",
     "network_from_lines",
     "network_from_osm",
