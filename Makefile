@@ -17,8 +17,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# streamlit run app.py, with the app's libraries imported while the server starts (ui/serve.py)
 app: $(STAMP)
-	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m ui.serve --server.headless true --browser.gatherUsageStats false
 
 # System tools the tests use, from Debian's packages: Chromium for the end-to-end browser test
 # (Playwright drives it; no browser download), poppler's pdftoppm to look at printed maps, and

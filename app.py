@@ -1,6 +1,7 @@
 """片区 Pianqu — the planner's app: five pages on one plan, Chinese first, offline first.
 
-Run with ``make app`` (``streamlit run app.py``). Pages live in ``ui/pages/``; the pipeline is
+Run with ``make app`` (``python -m ui.serve``: ``streamlit run app.py`` with the libraries
+imported while the server starts). Pages live in ``ui/pages/``; the pipeline is
 ``planning.scenario.run_plan`` (called through ``ui.state.plan_or_notice``).
 """
 

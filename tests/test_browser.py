@@ -1,4 +1,5 @@
-"""End to end: Debian's headless Chromium (driven by Playwright) against ``streamlit run app.py``.
+"""End to end: Debian's headless Chromium (driven by Playwright) against the app as ``make app``
+runs it (``python -m ui.serve``, i.e. ``streamlit run app.py`` with the libraries warmed up).
 
 Opens every page on the bundled sample district, waits for the Leaflet map inside the
 streamlit-folium iframe, checks the zone polygons drawn against the page's own zone count, clicks
@@ -53,12 +54,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    """``streamlit run app.py`` on a free port, stopped after the module."""
+    """The app (``python -m ui.serve``) on a free port, stopped after the module."""
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true",  # as `make app` does
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NO_PROXY": "*"})
