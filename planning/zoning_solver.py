@@ -444,20 +444,8 @@ class RenovationZoner:
     # --- local search -----------------------------------------------------------------------
 
     def _connected_without(self, members: list[int], drop: int) -> bool:
-        rest = set(members)
-        rest.discard(drop)
-        if len(rest) <= 1:
-            return bool(rest)
-        start = next(iter(rest))
-        seen = {start}
-        stack = [start]
-        while stack:
-            u = stack.pop()
-            for v in self._nbrs[u]:
-                if v in rest and v not in seen:
-                    seen.add(v)
-                    stack.append(v)
-        return len(seen) == len(rest)
+        rest = [u for u in members if u != drop]
+        return len(rest) == 1 or (len(rest) > 1 and self._connected(rest))
 
     def _improve(self, state: _State, rng: np.random.Generator, *, max_passes: int = 25) -> None:
         labels, hh, nbrs = state.labels, self._hhl, self._nbrs
