@@ -206,11 +206,8 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4,
     if geoms.size == 0:
         return shapely.Polygon() if polygons is None else polygons
     parts = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(geoms)))
-    coords, which = shapely.get_coordinates(parts, return_index=True)
-    origin = np.floor(coords.min(axis=0))
-    ints = np.round((coords - origin) * _SCALE).astype(np.int64)
-    cuts = (np.flatnonzero(which[1:] != which[:-1]) + 1).tolist()
-    paths = [ints[a:b] for a, b in zip([0, *cuts], [*cuts, len(ints)], strict=True)]
+    origin = np.floor(shapely.bounds(shapely.multilinestrings(parts))[:2])
+    paths = _int_paths(parts, origin)
     # Clipper's arc tolerance for the same number of segments as GEOS' quad_segs (a hair
     # less, so that rounding never gives one segment fewer)
     arc = buffer_m * (1.0 - np.cos(np.pi / (4 * quad_segs))) * _SCALE * (1 - 1e-9)
@@ -226,10 +223,7 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4,
     if polygons is not None and not shapely.is_empty(polygons):
         # shells counter-clockwise and holes clockwise, like Clipper's offsets
         rings = shapely.get_rings(shapely.orient_polygons(shapely.get_parts(polygons)))
-        rc, ri = shapely.get_coordinates(rings, return_index=True)
-        ints = np.round((rc - origin) * _SCALE).astype(np.int64)
-        cuts = (np.flatnonzero(ri[1:] != ri[:-1]) + 1).tolist()
-        outlines.extend(ints[a:b] for a, b in zip([0, *cuts], [*cuts, len(ints)], strict=True))
+        outlines.extend(_int_paths(rings, origin))
     if not outlines:
         return shapely.Polygon()
     union = pyclipper.Pyclipper()
@@ -239,6 +233,14 @@ def buffer_union(lines: npt.ArrayLike, buffer_m: float, *, quad_segs: int = 4,
     if not shapely.is_valid(out):  # Clipper may leave rings touching at a point
         out = shapely.make_valid(out, method="structure")
     return out
+
+
+def _int_paths(geoms: npt.NDArray[np.object_], origin: FloatArray) -> list[IntArray]:
+    """Each geometry's coordinates as Clipper's integer path (millimetres from ``origin``)."""
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    ints = np.round((coords - origin) * _SCALE).astype(np.int64)
+    cuts = (np.flatnonzero(which[1:] != which[:-1]) + 1).tolist()
+    return [ints[a:b] for a, b in zip([0, *cuts], [*cuts, len(ints)], strict=True)]
 
 
 def _from_polytree(tree: Any, origin: FloatArray) -> Any:
