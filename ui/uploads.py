@@ -38,7 +38,8 @@ MAX_UNZIPPED_MB = 1024
 MAX_MEMBERS = 5000
 ALLOWED_SUFFIXES = (".csv", ".geojson", ".gpkg", ".json", ".osm.pbf", ".tsv", ".txt", ".xlsx",
                     ".zip")
-_LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".csv", ".tsv", ".txt", ".xlsx")
+# inside a zip a .txt is a readme or metadata, not a table: only a .txt uploaded alone is read
+_LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".csv", ".tsv", ".xlsx")
 
 
 class UploadError(PlanningInputError):
@@ -76,8 +77,8 @@ def save_upload(name: str, data: bytes, dest: Path, *, max_mb: float = MAX_UPLOA
     Returns
     -------
     Path
-        The file itself, or for a zip the one ``.shp`` / ``.gpkg`` / ``.geojson`` / ``.csv``
-        inside it (extracted safely into ``dest``).
+        The file itself, or for a zip the one ``.shp`` / ``.gpkg`` / ``.geojson`` / ``.csv`` /
+        ``.xlsx`` inside it (extracted safely into ``dest``).
 
     Raises
     ------
@@ -107,7 +108,8 @@ def save_upload(name: str, data: bytes, dest: Path, *, max_mb: float = MAX_UPLOA
     chosen = shp or layers
     if len(chosen) != 1:
         found = ", ".join(sorted(f.name for f in chosen)) or "none"
-        msg = f"the zip must hold exactly one layer (.shp, .gpkg, .geojson or .csv); found: {found}"
+        msg = (f"the zip must hold exactly one layer (.shp, .gpkg, .geojson, .csv or .xlsx); "
+               f"found: {found}")
         raise UploadError(msg)
     return chosen[0]
 
