@@ -529,7 +529,8 @@ def _max_model(inst: _Instance, capacitated: bool
 _HIGHS_LOCK = threading.Lock()
 """Serialises HiGHS solves in one process: the app serves several sessions from threads, and
 HiGHS instances running at the same time in different threads share its task scheduler, which
-has crashed (HiGHS issues #810, #3141). A solve waits for the one before it instead."""
+has crashed (HiGHS issues #810, #3141). A solve waits for the one before it instead; the LP
+bounds through scipy's own copy of HiGHS take the same lock."""
 
 
 def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
@@ -670,8 +671,9 @@ def _run_lp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
     if np.isfinite(lo).any():
         msg = "internal: _run_lp takes upper-bounded rows only"
         raise AssertionError(msg)
-    res = linprog(c, A_ub=a if a.shape[0] else None, b_ub=hi if a.shape[0] else None,
-                  bounds=np.column_stack([np.zeros(c.size), ub]), method="highs-ipm")
+    with _HIGHS_LOCK:  # scipy's own copy of HiGHS, serialised the same way
+        res = linprog(c, A_ub=a if a.shape[0] else None, b_ub=hi if a.shape[0] else None,
+                      bounds=np.column_stack([np.zeros(c.size), ub]), method="highs-ipm")
     status = _STATUS.get(int(res.status), "error") if res.status != 1 else "time_limit"
     x = None if res.x is None else np.asarray(res.x)
     return x, status, float(res.fun) if res.fun is not None else np.inf

@@ -261,3 +261,22 @@ def test_milp_starts_from_the_given_plan():
     assert raw.y.sum() <= 6
     cover = reach.toarray() > 0
     assert raw.value == pytest.approx(float(demand[cover[:, raw.y].any(axis=1)].sum()))
+
+
+def test_solves_from_several_threads_give_the_sequential_optima():
+    # the app runs one plan per browser session, each in its own thread; exact solves (MILP and
+    # LP bounds, capacitated and not) started at the same time must each reach their own optimum
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [_random_instance(np.random.default_rng(seed), n=40, m=15) for seed in range(8)]
+
+    def solve(k: int) -> float:
+        reach, _, demand, _, cap = cases[k]
+        model = MaximalCoverage(max_sites=3, capacitated=bool(k % 2), method="milp")
+        return model.solve(reach, demand, capacity=cap).objective_
+
+    sequential = [solve(k) for k in range(len(cases))]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(solve, range(len(cases))))
+    assert threaded == pytest.approx(sequential)
+    assert len(set(sequential)) > 1  # different instances, so a mix-up would show
