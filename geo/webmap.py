@@ -566,7 +566,13 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
                 [c for c in communities.columns if str(c).startswith("walk_minutes_")])
     base = ["name", "households", "built_year"]
     has_zone = "zone_id" in communities.columns
-    extra = ["zone_id", "excluded_reason"] if has_zone else []
+    # the reason a compound is out, or how it joined its zone, in the map's language
+    suffix = "_en" if lang == "en" else ""
+    why_col = next((col for col in (f"excluded_reason{suffix}", "excluded_reason")
+                    if col in communities.columns), None)
+    note_col = next((col for col in (f"zone_note{suffix}", "zone_note")
+                     if col in communities.columns), None)
+    extra = [col for col in ("zone_id", why_col, note_col) if col] if has_zone else []
     c = prep(communities, [*base, *extra, *mins])
     colors = zone_colors(list(c["zone_id"])) if has_zone else {}
     flag = (uncovered.reindex(c.index).fillna(False).astype(bool) if uncovered is not None
@@ -582,8 +588,17 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
     fields = ["community_id", "name", "households", "built_year"]
     if has_zone:
         zone_text = []
-        for z, why in zip(c["zone_id"], c.get("excluded_reason", [None] * len(c)), strict=True):
-            zone_text.append(_display(z) if z is not None and z == z else _display(why))
+        none = [None] * len(c)
+        whys = c[why_col] if why_col else none
+        notes = c[note_col] if note_col else none
+        for z, why, note in zip(c["zone_id"], whys, notes, strict=True):
+            if pd.isna(z):
+                zone_text.append(_display(why))
+            elif pd.isna(note) or not str(note):
+                zone_text.append(_display(z))
+            else:
+                zone_text.append(f"{_display(z)}（{_display(note)}）" if lang == "zh"
+                                 else f"{_display(z)} ({_display(note)})")
         props["zone_id"] = zone_text
         fields.append("zone_id")
     for col in mins:

@@ -262,3 +262,27 @@ def test_five_thousand_compounds_stay_under_five_megabytes(tmp_path: Path) -> No
     size = len(page.encode("utf-8"))
     (tmp_path / "map5000.html").write_text(page)
     assert size < 5 * 1024 * 1024, f"{size / 1e6:.2f} MB"
+
+
+def test_compound_tooltips_say_why_and_how_in_the_maps_language() -> None:
+    p = _plan_like()
+    g = p["communities"]
+    g["excluded_reason_en"] = None
+    g.loc["C00", "excluded_reason_en"] = "built in 2005"
+    g["zone_note"] = None
+    g["zone_note_en"] = None
+    g.loc["C03", ["zone_note", "zone_note_en"]] = ["孤立组团，跨118 m并入Z002",
+                                                   "joined Z002 across 118 m"]
+
+    def tips(lang: str) -> dict[str, str]:
+        page = map_html(build_map(g, asset_url=ASSETS, lang=lang))  # type: ignore[arg-type]
+        fc = next(fc for fc in _geojson_layers(page) if len(fc["features"]) == 16)
+        return {f["properties"]["community_id"]: f["properties"]["zone_id"]
+                for f in fc["features"]}
+
+    zh, en = tips("zh"), tips("en")
+    zone = g.loc["C03", "zone_id"]
+    assert zh["C00"] == "建成于2005年" and en["C00"] == "built in 2005"
+    assert zh["C03"] == f"{zone}（孤立组团，跨118 m并入Z002）"
+    assert en["C03"] == f"{zone} (joined Z002 across 118 m)"
+    assert zh["C02"] == g.loc["C02", "zone_id"]  # no note: the zone alone
