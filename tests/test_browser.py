@@ -145,6 +145,16 @@ def _map_frame(page: Any, *, timeout_s: float = 240, selector: str = "path.leafl
     pytest.fail(f"no Leaflet map with {selector} after {timeout_s} s")
 
 
+def _open_timed(page: Any, url: str, selector: str, timings: dict[str, float], key: str
+                ) -> Any:
+    """Open ``url``, wait for its map to draw ``selector``; seconds taken go to timings[key]."""
+    t0 = time.monotonic()
+    page.goto(url)
+    frame = _map_frame(page, selector=selector)
+    timings[key] = round(time.monotonic() - t0, 2)
+    return frame
+
+
 def _metric(page: Any, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]', has_text=label).first
     return str(box.locator('[data-testid="stMetricValue"]').inner_text()).strip()
@@ -175,10 +185,8 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     sent: list[int] = []  # messages the browser sends to the app (a rerun is one)
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
 
-    t0 = time.monotonic()
-    page.goto(f"{app_url}/")
-    frame = _map_frame(page, selector="path.pianqu-community")
-    timings["data_first_map_s"] = round(time.monotonic() - t0, 2)
+    frame = _open_timed(page, f"{app_url}/", "path.pianqu-community", timings,
+                        "data_first_map_s")
     _wait_title(page, "数据")
     n_compounds = int(_metric(page, "小区数").replace(",", ""))
     assert frame.locator("path.pianqu-community").count() == n_compounds
@@ -200,18 +208,13 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     # A second planner opening the app: a new session on a server that has imported its
     # libraries and read the sample once (the first open above pays for both).
     second, second_watch = _new_page(browser)
-    t0 = time.monotonic()
-    second.goto(f"{app_url}/")
-    second_frame = _map_frame(second, selector="path.pianqu-community")
-    timings["data_first_map_second_session_s"] = round(time.monotonic() - t0, 2)
+    second_frame = _open_timed(second, f"{app_url}/", "path.pianqu-community", timings,
+                               "data_first_map_second_session_s")
     assert second_frame.locator("path.pianqu-community").count() == n_compounds
     second.close()
     assert not second_watch.outside, second_watch.outside
 
-    t0 = time.monotonic()
-    page.goto(f"{app_url}/zoning")
-    frame = _map_frame(page, selector="path.pianqu-zone")
-    timings["zoning_map_s"] = round(time.monotonic() - t0, 2)
+    frame = _open_timed(page, f"{app_url}/zoning", "path.pianqu-zone", timings, "zoning_map_s")
     _wait_title(page, "片区划分")
     n_zones = int(_metric(page, "片区数").replace(",", ""))
     assert n_zones > 0
