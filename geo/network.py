@@ -5,7 +5,9 @@ node coordinates, and, for every edge, the piece of street geometry it stands fo
 service areas can be cut at an exact distance along the street). Compounds join the network
 through several access points along their outline and facilities through their nearest walkable
 point (:func:`snap_polygons`, :func:`snap_points`); :func:`split_edges` turns those snap points
-into real nodes, so shortest paths need no special cases.
+into real nodes. :func:`join_polygons` snaps compounds and splits the network at their access
+points once per network and layer; facilities then start a search from inside their edge (both
+ends, each at its distance) and the service area walks out of that edge both ways.
 
 Disconnected pieces are real: :attr:`WalkNetwork.component` labels every node, and pieces whose
 street length is below ``min_component_m`` (and which are not the largest piece) are
@@ -42,16 +44,27 @@ from geo.network_graph import (
     network_from_lines,
     network_from_osm,
 )
-from geo.network_reach import buffer_union, reached_lines, service_area
-from geo.network_snap import PointSnap, PolygonSnap, snap_points, snap_polygons, split_edges
+from geo.network_reach import EdgeSources, buffer_union, reached_lines, service_area
+from geo.network_snap import (
+    PointSnap,
+    PolygonJoin,
+    PolygonSnap,
+    join_polygons,
+    snap_points,
+    snap_polygons,
+    split_edges,
+)
 
 __all__ = [
     "DEFAULT_MIN_COMPONENT_M",
     "NON_WALKABLE_CLASSES",
+    "EdgeSources",
     "PointSnap",
+    "PolygonJoin",
     "PolygonSnap",
     "WalkNetwork",
     "buffer_union",
+    "join_polygons",
     "network_from_arrays",
     "network_from_lines",
     "network_from_osm",

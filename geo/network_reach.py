@@ -19,19 +19,26 @@ import shapely
 from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, _substrings
 
 __all__ = [
+    "EdgeSources",
     "buffer_union",
     "reached_lines",
     "service_area",
 ]
 
 
-def reached_lines(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float
-                  ) -> npt.NDArray[np.object_]:
+#: Sources inside edges: edge, distance along it from ``edge_u`` and the distance already
+#: walked when standing there (e.g. the facility's connector), one entry per source.
+EdgeSources = tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]
+
+
+def reached_lines(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *,
+                  sources: EdgeSources | None = None) -> npt.NDArray[np.object_]:
     """The street pieces reached within ``budget_m`` given each node's distance from sources.
 
     Every edge with an end closer than the budget is walked from that end for the remaining
     budget (up to its length); the last piece is cut at the exact budget along the street.
-    Pieces of one street line that touch are merged.
+    A source inside an edge walks out of it both ways. Pieces of one street line that touch
+    are merged.
 
     Parameters
     ----------
@@ -41,6 +48,9 @@ def reached_lines(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float
         Shortest distance of every node from the sources (``inf`` when unreached).
     budget_m
         Walking budget (metres).
+    sources
+        Sources that sit inside edges rather than on nodes (``dist`` already counts them at
+        both ends of their edge).
 
     Returns
     -------
@@ -53,11 +63,18 @@ def reached_lines(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float
     >>> net = network_from_arrays([[0, 0], [100, 0], [100, 100]], [0, 1], [1, 2])
     >>> [g.length for g in reached_lines(net, [0.0, 100.0, 200.0], 130.0)]
     [100.0, 30.0]
+
+    A source 40 m along the second street, 10 m off it, with 50 m to walk:
+
+    >>> [g.length for g in reached_lines(net, [150.0, 50.0, 70.0], 60.0,
+    ...                                  sources=([1], [40.0], [10.0]))]
+    [10.0, 90.0]
     """
-    return _reached(net, np.asarray(dist, dtype=np.float64), budget_m)[0]
+    return _reached(net, np.asarray(dist, dtype=np.float64), budget_m, sources)[0]
 
 
-def _reached(net: WalkNetwork, d: FloatArray, budget_m: float
+def _reached(net: WalkNetwork, d: FloatArray, budget_m: float,
+             sources: EdgeSources | None = None
              ) -> tuple[npt.NDArray[np.object_], IntArray, npt.NDArray[np.bool_]]:
     """Reached pieces, the line each lies on, and whether it is the whole line."""
     rem_u = np.clip(budget_m - d[net.edge_u], 0.0, net.edge_length)
@@ -72,6 +89,15 @@ def _reached(net: WalkNetwork, d: FloatArray, budget_m: float
     e = np.concatenate([net.edge_offset[full] + net.edge_length[full],
                         net.edge_offset[from_u] + rem_u[from_u],
                         net.edge_offset[from_v] + net.edge_length[from_v]])
+    if sources is not None:
+        edge, at, start = (np.asarray(a) for a in sources)
+        left = budget_m - start
+        go = left > 0
+        edge, at, left = edge[go].astype(np.int64), at[go].astype(np.float64), left[go]
+        src = np.concatenate([src, net.edge_source[edge]])
+        s = np.concatenate([s, net.edge_offset[edge] + np.maximum(at - left, 0.0)])
+        e = np.concatenate([e, net.edge_offset[edge]
+                            + np.minimum(at + left, net.edge_length[edge])])
     if src.size == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
     # merge touching intervals on the same line
@@ -91,7 +117,8 @@ def _reached(net: WalkNetwork, d: FloatArray, budget_m: float
 
 
 def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buffer_m: float,
-                 extra_lines: npt.ArrayLike | None = None, infill: bool = True) -> Any:
+                 sources: EdgeSources | None = None, extra_lines: npt.ArrayLike | None = None,
+                 infill: bool = True) -> Any:
     """The area reached within ``budget_m``: reached streets buffered by ``buffer_m``.
 
     Parameters
@@ -104,6 +131,8 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
         Walking budget (metres); the last piece of street is cut at the exact budget.
     buffer_m
         Half-width of the corridor round reached streets.
+    sources
+        Sources inside edges, as in :func:`reached_lines`.
     extra_lines
         More lines to buffer with the streets (e.g. facility connectors).
     infill
@@ -126,7 +155,7 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
     >>> round(service_area(net, [0, 100, 200, 100], 150.0, buffer_m=10).area, -2)  # 300 m x 20
     6200.0
     """
-    pieces, src, whole = _reached(net, np.asarray(dist, dtype=np.float64), budget_m)
+    pieces, src, whole = _reached(net, np.asarray(dist, dtype=np.float64), budget_m, sources)
     extra = np.asarray(extra_lines if extra_lines is not None else [], dtype=object)
     if pieces.size == 0 and extra.size == 0:
         return shapely.Polygon()

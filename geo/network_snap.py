@@ -1,7 +1,8 @@
 """Joining compounds and facilities to a :class:`~geo.network.WalkNetwork`.
 
 Compounds join at several access points (gates) along their outline, facilities at their
-nearest walkable point; :func:`split_edges` makes those points real nodes. Nothing snaps to a
+nearest walkable point; :func:`split_edges` makes those points real nodes, and
+:func:`join_polygons` does both for compounds, remembered by the network. Nothing snaps to a
 fragment. Re-exported by :mod:`geo.network`.
 
 Examples
@@ -16,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +29,9 @@ from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork
 
 __all__ = [
     "PointSnap",
+    "PolygonJoin",
     "PolygonSnap",
+    "join_polygons",
     "snap_points",
     "snap_polygons",
     "split_edges",
@@ -47,12 +52,15 @@ class PointSnap:
         Straight-line length from the point to the edge (NaN when not connected).
     fragment_m
         When not connected but a fragment lies within the tolerance, that fragment's length.
+    street_xy
+        Where on the edge each point joins, ``(n, 2)`` (NaN when not connected).
     """
 
     edge: IntArray
     offset: FloatArray
     connector_m: FloatArray
     fragment_m: FloatArray
+    street_xy: FloatArray
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ def snap_points(net: WalkNetwork, points: npt.ArrayLike, *, tolerance_m: float) 
     edge = np.full(n, -1, dtype=np.int64)
     offset = np.full(n, np.nan)
     conn = np.full(n, np.nan)
+    street_xy = np.full((n, 2), np.nan)
     if n and net.n_edges:
         tree, ids = _edge_tree(net, usable=True)
         pi, ti = tree.query_nearest(pts, max_distance=tolerance_m, all_matches=False)
@@ -140,7 +149,8 @@ def snap_points(net: WalkNetwork, points: npt.ArrayLike, *, tolerance_m: float) 
         link = shapely.shortest_line(geoms, pts[pi])
         edge[pi] = e
         # a shortest line has two points, the first on the edge (cheaper than get_point)
-        on_edge = shapely.points(shapely.get_coordinates(link)[::2])
+        street_xy[pi] = shapely.get_coordinates(link)[::2]
+        on_edge = shapely.points(street_xy[pi])
         offset[pi] = np.clip(shapely.line_locate_point(geoms, on_edge), 0,
                              net.edge_length[e])
         conn[pi] = shapely.length(link)
@@ -148,7 +158,8 @@ def snap_points(net: WalkNetwork, points: npt.ArrayLike, *, tolerance_m: float) 
     missing = edge < 0
     if missing.any():
         frag[missing] = _fragment_near(net, pts[missing], tolerance_m)
-    return PointSnap(edge=edge, offset=offset, connector_m=conn, fragment_m=frag)
+    return PointSnap(edge=edge, offset=offset, connector_m=conn, fragment_m=frag,
+                     street_xy=street_xy)
 
 
 def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: float,
@@ -209,6 +220,110 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
                        connector_m=conn, fragment_m=frag, gate_xy=gate_xy)
 
 
+@dataclass(frozen=True)
+class PolygonJoin:
+    """Polygons joined to a network at their access points, which are nodes of ``net``.
+
+    Attributes
+    ----------
+    snap
+        The access points (:func:`snap_polygons`).
+    net
+        The network with a node at every access point (:func:`split_edges`).
+    node
+        Node of ``net`` at each access point.
+    original
+        The network before the split.
+    """
+
+    snap: PolygonSnap
+    net: WalkNetwork
+    node: IntArray
+    original: WalkNetwork
+
+    def snap_points(self, points: npt.ArrayLike, *, tolerance_m: float) -> PointSnap:
+        """:func:`snap_points` on the original network, as edges and offsets of ``net``.
+
+        The same places as snapping to ``net`` itself, without building a search tree of its
+        edges (the pieces of split streets would each have to be cut out first).
+        """
+        snap = snap_points(self.original, points, tolerance_m=tolerance_m)
+        ok = snap.edge >= 0
+        e = snap.edge[ok]
+        stride, key, order = self._pieces
+        along = self.original.edge_offset[e] + snap.offset[ok]  # metres along the street line
+        pos = np.searchsorted(key, self.original.edge_source[e] * stride + along, side="right")
+        piece = order[np.maximum(pos - 1, 0)]
+        edge = np.full(snap.edge.size, -1, dtype=np.int64)
+        offset = np.full(snap.edge.size, np.nan)
+        edge[ok] = piece
+        offset[ok] = np.clip(along - self.net.edge_offset[piece], 0, self.net.edge_length[piece])
+        return PointSnap(edge=edge, offset=offset, connector_m=snap.connector_m,
+                         fragment_m=snap.fragment_m, street_xy=snap.street_xy)
+
+    @functools.cached_property
+    def _pieces(self) -> tuple[float, FloatArray, IntArray]:
+        """The split network's edges sorted along their street lines (line, then offset)."""
+        net = self.net
+        stride = float(np.max(net.edge_offset + net.edge_length, initial=0.0)) + 1.0
+        key = net.edge_source * stride + net.edge_offset
+        order = np.argsort(key, kind="stable")
+        return stride, key[order], order
+
+
+#: Polygon layers a network remembers joining (see :func:`join_polygons`).
+_REMEMBERED = 4
+
+
+def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: float,
+                  access_points: int) -> PolygonJoin:
+    """Snap polygons (:func:`snap_polygons`) and split the network at their access points.
+
+    The network remembers the result for its last few polygon layers, keyed on their geometry
+    (byte for byte) and the two parameters: a plan walks the same compounds to the candidate
+    sites and to the facilities before and after, and only the first walk does the geometry
+    work. Facilities then join the split network and never change it (see
+    :func:`split_edges` for making them nodes). The arrays of the result are read-only.
+
+    Parameters
+    ----------
+    net
+        The network.
+    polygons
+        Polygon geometries in the network's CRS.
+    tolerance_m, access_points
+        As in :func:`snap_polygons`.
+
+    Returns
+    -------
+    PolygonJoin
+    """
+    polys = np.asarray(polygons, dtype=object)
+    key = (_wkb_digest(polys), float(tolerance_m), int(access_points))
+    remembered: dict[tuple[str, float, int], PolygonJoin] = \
+        net.__dict__.setdefault("_polygon_joins", {})
+    join = remembered.get(key)
+    if join is None:
+        snap = snap_polygons(net, polys, tolerance_m=tolerance_m, access_points=access_points)
+        split, node = split_edges(net, snap.edge, snap.offset)
+        for array in (*vars(snap).values(), node):
+            array.setflags(write=False)
+        join = PolygonJoin(snap=snap, net=split, node=node, original=net)
+        while len(remembered) >= _REMEMBERED:
+            remembered.pop(next(iter(remembered)), None)
+        remembered[key] = join
+    return join
+
+
+def _wkb_digest(geoms: npt.NDArray[np.object_]) -> str:
+    """A content key for geometries (their WKB, in order)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(geoms.size.to_bytes(8, "little"))
+    for wkb in shapely.to_wkb(geoms):
+        h.update(b"\0" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
+    return h.hexdigest()
+
+
 def _nearest_edges(tree: shapely.STRtree, ids: IntArray, geoms: npt.NDArray[np.object_],
                    tolerance_m: float, k: int) -> tuple[IntArray, IntArray, FloatArray]:
     """Edges within ``tolerance_m`` of each geometry, enough to hold its ``k`` nearest.
@@ -254,7 +369,8 @@ def split_edges(net: WalkNetwork, edge: npt.ArrayLike, offset: npt.ArrayLike
     Returns
     -------
     WalkNetwork
-        The network with the new nodes; same ``lines``, same components.
+        The network with the new nodes; same ``lines``, same components (labels kept, so
+        they are not searched again).
     numpy.ndarray
         Node of each point (an existing end node when the point sits on it).
 
@@ -308,4 +424,6 @@ def split_edges(net: WalkNetwork, edge: npt.ArrayLike, offset: npt.ArrayLike
         lines=net.lines, crs=net.crs, min_component_m=net.min_component_m, planar=net.planar)
     if "faces" in net.__dict__:  # same lines, same faces
         out.__dict__["faces"] = net.__dict__["faces"]
+    # a new node lies on an edge of the old network, so in that edge's component
+    out.__dict__["component"] = np.concatenate([net.component, net.component[net.edge_u[se]]])
     return out, node

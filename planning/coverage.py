@@ -42,12 +42,12 @@ from scipy.sparse import csgraph
 from geo.crs import require_metric
 from geo.errors import CRSError, LayerValidationError, Problem
 from geo.network import (
+    EdgeSources,
     PolygonSnap,
     WalkNetwork,
+    join_polygons,
     network_from_lines,
     service_area,
-    snap_points,
-    snap_polygons,
     split_edges,
 )
 from geo.schema import FACILITY_KINDS
@@ -264,16 +264,19 @@ def _as_network(network: WalkNetwork | gpd.GeoDataFrame, communities: gpd.GeoDat
 # distances
 
 
-def _multi_source(graph: sparse.csr_array, nodes: npt.NDArray[np.int64],
-                  offsets: FloatArray) -> FloatArray:
-    """Distance of every node from the nearest source, each source starting at its offset.
+def _multi_source(graph: sparse.csr_array, net: WalkNetwork, edge: npt.NDArray[np.int64],
+                  offset: FloatArray, start_m: FloatArray) -> FloatArray:
+    """Distance of every node from the nearest source; sources sit inside edges.
 
-    One Dijkstra from a super-source joined to every source node by its offset. ``graph`` has
-    one spare empty last row and column, which becomes the super-source.
+    A source ``offset`` metres along ``edge`` that starts at ``start_m`` (its connector) reaches
+    the edge's two ends at ``start_m + offset`` and ``start_m + length - offset``: one Dijkstra
+    from a super-source joined to those ends. ``graph`` is ``net.graph`` with one spare empty
+    last row and column, which becomes the super-source.
     """
     n = graph.shape[0] - 1
     start = np.full(n, np.inf)
-    np.minimum.at(start, nodes, offsets)
+    np.minimum.at(start, net.edge_u[edge], start_m + offset)
+    np.minimum.at(start, net.edge_v[edge], start_m + (net.edge_length[edge] - offset))
     src = np.flatnonzero(np.isfinite(start))
     indptr = graph.indptr.copy()
     indptr[-1] += src.size
@@ -297,6 +300,7 @@ class _Areas:
 
     net: WalkNetwork | None
     node_dist: dict[str, FloatArray]
+    sources: dict[str, EdgeSources]
     connectors: dict[str, tuple[npt.NDArray[np.object_], FloatArray]]
     points: dict[str, npt.NDArray[np.object_]]
     detour: float
@@ -309,15 +313,14 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
                 ) -> tuple[dict[str, FloatArray], dict[str, list[str | None]], _Areas,
                            pd.DataFrame, npt.NDArray[np.int64]]:
     tol = standards.walking.snap_tolerance_m
-    ps = snap_polygons(net, polys, tolerance_m=tol, access_points=standards.walking.access_points)
+    # compounds join once per network (remembered); facilities join the split network inside
+    # its edges and never split it, so a re-run with other facilities redoes no geometry
+    join = join_polygons(net, polys, tolerance_m=tol,
+                         access_points=standards.walking.access_points)
+    ps, net2, acc_node = join.snap, join.net, join.node
     fpts = np.asarray(facilities.geometry.values, dtype=object)
-    fs = snap_points(net, fpts, tolerance_m=tol)
+    fs = join.snap_points(fpts, tolerance_m=tol)
     f_ok = fs.edge >= 0
-    net2, nodes = split_edges(net, np.concatenate([ps.edge, fs.edge[f_ok]]),
-                              np.concatenate([ps.offset, fs.offset[f_ok]]))
-    acc_node = nodes[:ps.edge.size]
-    fac_node = np.full(len(fpts), -1, dtype=np.int64)
-    fac_node[f_ok] = nodes[ps.edge.size:]
     graph = _with_spare_node(net2.graph)
     n_poly = len(polys)
     access = np.bincount(ps.owner, minlength=n_poly).astype(np.int64)
@@ -331,6 +334,7 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
     dist: dict[str, FloatArray] = {}
     reasons: dict[str, list[str | None]] = {}
     node_dist: dict[str, FloatArray] = {}
+    sources: dict[str, EdgeSources] = {}
     connectors: dict[str, tuple[npt.NDArray[np.object_], FloatArray]] = {}
     for kind in kinds:
         of_kind = fac_kind == kind
@@ -341,11 +345,11 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
             reasons[kind] = [why] * n_poly
             dist[kind] = d
             continue
-        nd = _multi_source(graph, fac_node[sel], fs.connector_m[sel])
+        sources[kind] = (fs.edge[sel], fs.offset[sel], fs.connector_m[sel])
+        nd = _multi_source(graph, net2, fs.edge[sel], fs.offset[sel], fs.connector_m[sel])
         node_dist[kind] = nd
-        snapped_at = shapely.points(net2.xy[fac_node[sel]])
         connectors[kind] = (shapely.linestrings(np.stack([
-            shapely.get_coordinates(fpts[sel]), shapely.get_coordinates(snapped_at)], axis=1)),
+            shapely.get_coordinates(fpts[sel]), fs.street_xy[sel]], axis=1)),
             fs.connector_m[sel])
         if starts.size:
             via = ps.connector_m + nd[acc_node]
@@ -362,8 +366,8 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
                   for i in range(len(fpts))]
     fac_report = pd.DataFrame({"kind": fac_kind, "connector_m": np.round(fs.connector_m, 2),
                                "reason": pd.Series(fac_reason, dtype=object)})
-    areas = _Areas(net=net2, node_dist=node_dist, connectors=connectors, points={},
-                   detour=1.0, gates=ps, gate_node=acc_node)
+    areas = _Areas(net=net2, node_dist=node_dist, sources=sources, connectors=connectors,
+                   points={}, detour=1.0, gates=ps, gate_node=acc_node)
     return dist, reasons, areas, fac_report, access
 
 
@@ -389,7 +393,8 @@ def _straight_line(polys: npt.NDArray[np.object_], facilities: gpd.GeoDataFrame,
         reasons[kind] = [None if np.isfinite(x) else _NO_FACILITY for x in d]
     fac_report = pd.DataFrame({"kind": fac_kind, "connector_m": np.zeros(len(fpts)),
                                "reason": pd.Series([None] * len(fpts), dtype=object)})
-    areas = _Areas(net=None, node_dist={}, connectors={}, points=points, detour=detour)
+    areas = _Areas(net=None, node_dist={}, sources={}, connectors={}, points=points,
+                   detour=detour)
     return dist, reasons, areas, fac_report, np.zeros(len(polys), dtype=np.int64)
 
 
@@ -445,6 +450,7 @@ def _service_areas(areas: _Areas, kinds: list[str], standards: Standards, buffer
                         shapely.get_coordinates(shapely.get_point(lines[far], 0)),
                         shapely.get_coordinates(ends)], axis=1)))
                 geom = service_area(areas.net, areas.node_dist[kind], budget, buffer_m=buffer_m,
+                                    sources=areas.sources[kind],
                                     extra_lines=np.concatenate(extra))
             elif areas.net is None and kind in areas.points:
                 geom = shapely.union_all(shapely.buffer(areas.points[kind],
@@ -599,13 +605,13 @@ def walk_distance_matrix(communities: gpd.GeoDataFrame, targets: gpd.GeoDataFram
 
     net = _as_network(network, communities, standards)
     tol = standards.walking.snap_tolerance_m
-    ps = snap_polygons(net, polys, tolerance_m=tol, access_points=standards.walking.access_points)
-    ts = snap_points(net, tgeo, tolerance_m=tol)
+    join = join_polygons(net, polys, tolerance_m=tol,
+                         access_points=standards.walking.access_points)
+    ps, acc_node = join.snap, join.node
+    ts = join.snap_points(tgeo, tolerance_m=tol)
     t_ok = np.flatnonzero(ts.edge >= 0)
-    net2, nodes = split_edges(net, np.concatenate([ps.edge, ts.edge[t_ok]]),
-                              np.concatenate([ps.offset, ts.offset[t_ok]]))
-    acc_node = nodes[:ps.edge.size]
-    t_node = nodes[ps.edge.size:]
+    # one search per target: targets become nodes (new nodes only, access nodes keep theirs)
+    net2, t_node = split_edges(join.net, ts.edge[t_ok], ts.offset[t_ok])
     if ps.owner.size == 0 or t_ok.size == 0:
         return sparse.csr_array(shape, dtype=np.float64)
     starts = np.flatnonzero(np.r_[True, ps.owner[1:] != ps.owner[:-1]])

@@ -15,6 +15,7 @@ from shapely.geometry import LineString, Point, box
 
 from geo.errors import CRSError, NetworkError
 from geo.network import (
+    join_polygons,
     network_from_arrays,
     network_from_lines,
     reached_lines,
@@ -128,6 +129,46 @@ def test_point_off_the_street_counts_its_connector_and_far_point_is_not_connecte
     assert snap.offset[0] == pytest.approx(30)
     assert snap.connector_m[0] == pytest.approx(40)
     assert np.isnan(snap.fragment_m[1])
+
+
+def test_join_polygons_is_remembered_per_layer_and_read_only():
+    net = network_from_lines(lattice_streets(5))
+    polys = block_grid(4).geometry.values
+    join = join_polygons(net, polys, tolerance_m=150, access_points=4)
+    assert join_polygons(net, polys.copy(), tolerance_m=150, access_points=4) is join
+    # each access point is a node of the split network, its connector away from the outline
+    # (blocks facing each other across a street share the node half-way along it: 40 new)
+    assert join.net.n_nodes == net.n_nodes + 40
+    gap = shapely.distance(shapely.points(join.net.xy[join.node]),
+                           shapely.points(join.snap.gate_xy))
+    assert gap == pytest.approx(join.snap.connector_m)
+    with pytest.raises(ValueError, match="read-only"):
+        join.snap.connector_m[0] = 0.0
+    # one compound moved 5 m, or other parameters: joined anew, and right
+    moved = polys.copy()
+    moved[0] = shapely.affinity.translate(moved[0], 5.0, 0.0)
+    other = join_polygons(net, moved, tolerance_m=150, access_points=4)
+    assert other is not join
+    first = other.snap.owner == 0
+    # 5 m from the street on its right now, so the next piece of the street below (5 m
+    # right, 10 m down) is nearer than the street on its left, 15 m away
+    assert sorted(other.snap.connector_m[first]) == pytest.approx([5, 10, 10, np.hypot(5, 10)])
+    assert join_polygons(net, polys, tolerance_m=150, access_points=2) is not join
+    assert join_polygons(net, polys, tolerance_m=150, access_points=4) is join
+
+
+def test_points_joined_through_the_original_network_land_where_they_snap(rng):
+    net = network_from_lines(lattice_streets(6))
+    join = join_polygons(net, block_grid(5).geometry.values, tolerance_m=150, access_points=4)
+    pts = shapely.points(rng.uniform(-40, 620, (300, 2)) + [ORIGIN_X, ORIGIN_Y])
+    got = join.snap_points(pts, tolerance_m=150)
+    direct = snap_points(join.net, pts, tolerance_m=150)
+    assert (got.edge >= 0).all()
+    assert got.connector_m == pytest.approx(direct.connector_m, abs=1e-9)
+    # the edge and offset on the split network name the same place on the street
+    at = shapely.line_interpolate_point(join.net.edge_geometry()[got.edge], got.offset)
+    assert np.abs(shapely.get_coordinates(at) - direct.street_xy).max() < 1e-6
+    assert (got.offset >= 0).all() and (got.offset <= join.net.edge_length[got.edge]).all()
 
 
 def test_split_edges_matches_distances_along_the_street(rng):

@@ -166,6 +166,43 @@ def test_cut_at_the_exact_threshold(std):
     assert gaps.loc["C1", "share"] == pytest.approx(1.0)
 
 
+def test_facility_half_way_along_a_street_reaches_both_ways(std):
+    # the facility 10 m off a 2 km street, half-way along: it starts inside the street's edge
+    street = _streets([LineString([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 2000, ORIGIN_Y)])])
+    fac = _facilities([(ORIGIN_X + 1000, ORIGIN_Y + 10)], ["parking"])
+    comm = _compounds([box(ORIGIN_X + 1200, ORIGIN_Y - 70, ORIGIN_X + 1260, ORIGIN_Y - 10)])
+    res = compute_coverage(comm, fac, standards=_two_kinds(std), network=street, buffer_m=30.0)
+    five = res.service_areas.set_index(["kind", "minutes"]).geometry[("parking", 5)]
+    walk = 375 - 10  # five minutes less the connector, each way along the street
+    expect = shapely.union_all([
+        LineString([(ORIGIN_X + 1000 - walk, ORIGIN_Y), (ORIGIN_X + 1000 + walk, ORIGIN_Y)]),
+        LineString([(ORIGIN_X + 1000, ORIGIN_Y + 10), (ORIGIN_X + 1000, ORIGIN_Y)]),
+    ]).buffer(30, quad_segs=4)
+    assert five.symmetric_difference(expect).area < 0.1
+    # connector 10 m, 230 m along the street, 10 m to the compound's gate at (1230, -10)
+    assert res.table["walk_minutes_parking"].iloc[0] == pytest.approx((10 + 230 + 10) / MPM)
+
+
+def test_rerun_with_other_facilities_on_the_same_network_matches_a_fresh_one(std, rng):
+    """The network remembers the compounds' access points; nothing about facilities sticks."""
+    net = network_from_lines(lattice_streets(7))
+    grid = block_grid(6)
+    two = _two_kinds(std)
+    for _ in range(3):
+        fxy = rng.uniform(-30, 700, (5, 2))
+        fac = points([tuple(p) for p in fxy], kind="parking")
+        fac["kind"] = ["parking", "elderly_care", "parking", "elderly_care", "parking"]
+        again = compute_coverage(grid, fac, standards=two, network=net)
+        fresh = compute_coverage(grid, fac, standards=two, network=dataclasses.replace(net))
+        pd.testing.assert_frame_equal(again.table, fresh.table)
+        for a, b in zip(again.service_areas.geometry, fresh.service_areas.geometry,
+                        strict=True):
+            assert a.equals(b)
+        pd.testing.assert_frame_equal(again.gaps.drop(columns="geometry"),
+                                      fresh.gaps.drop(columns="geometry"))
+    assert len(net.__dict__["_polygon_joins"]) == 1
+
+
 def test_facility_off_the_network_counts_its_connector_and_far_one_is_reported(std):
     street = _streets([LineString([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 1000, ORIGIN_Y)])])
     comm = _compounds([box(ORIGIN_X + 480, ORIGIN_Y + 10, ORIGIN_X + 520, ORIGIN_Y + 50)])
