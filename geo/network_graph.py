@@ -174,7 +174,12 @@ class WalkNetwork:
         tuple
             Face polygons, and for every line of :attr:`lines` the face on its left and on
             its right (-1 outside every face; a dead end has the same face on both sides).
+            A network split from another (same lines) asks that one, so the faces are found
+            once however many times the network is split.
         """
+        parent: WalkNetwork | None = self.__dict__.get("_same_lines_as")
+        if parent is not None:
+            return parent.faces
         lines = self.lines if self.planar else shapely.get_parts(
             shapely.node(shapely.multilinestrings(self.lines)))
         faces = shapely.get_parts(shapely.polygonize(lines))

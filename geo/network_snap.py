@@ -422,8 +422,7 @@ def split_edges(net: WalkNetwork, edge: npt.ArrayLike, offset: npt.ArrayLike
         edge_source=np.concatenate([net.edge_source[kept], net.edge_source[parent]]),
         edge_offset=np.concatenate([net.edge_offset[kept], net.edge_offset[parent] + t0]),
         lines=net.lines, crs=net.crs, min_component_m=net.min_component_m, planar=net.planar)
-    if "faces" in net.__dict__:  # same lines, same faces
-        out.__dict__["faces"] = net.__dict__["faces"]
+    out.__dict__["_same_lines_as"] = net  # same lines, same faces (found once, by net)
     # a new node lies on an edge of the old network, so in that edge's component
     out.__dict__["component"] = np.concatenate([net.component, net.component[net.edge_u[se]]])
     return out, node

@@ -384,8 +384,9 @@ def _run_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | 
                   ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame,
                              pd.DataFrame, pd.DataFrame]:
     existing = facilities if facilities is not None else _empty_facilities(crs)
+    # before: minutes and summary only (its service areas and gaps would be thrown away)
     before = compute_coverage(communities, existing, standards=scenario.standards,
-                              network=network)
+                              network=network, areas=False)
     after = compute_coverage(communities, _facilities_after(existing, planned),
                              standards=scenario.standards, network=network)
     steps["coverage"] = "done"

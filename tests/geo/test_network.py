@@ -144,6 +144,8 @@ def test_join_polygons_is_remembered_per_layer_and_read_only():
     assert gap == pytest.approx(join.snap.connector_m)
     with pytest.raises(ValueError, match="read-only"):
         join.snap.connector_m[0] = 0.0
+    # the split network has the same lines, so the same blocks: found once, by the original
+    assert join.net.faces is net.faces
     # one compound moved 5 m, or other parameters: joined anew, and right
     moved = polys.copy()
     moved[0] = shapely.affinity.translate(moved[0], 5.0, 0.0)
