@@ -309,8 +309,8 @@ def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
         for array in (*vars(snap).values(), node):
             array.setflags(write=False)
         join = PolygonJoin(snap=snap, net=split, node=node, original=net)
-        while len(remembered) >= _REMEMBERED:
-            remembered.pop(next(iter(remembered)), None)
+        for stale in list(remembered)[: max(0, len(remembered) + 1 - _REMEMBERED)]:
+            remembered.pop(stale, None)  # the oldest first (dicts keep insertion order)
         remembered[key] = join
     return join
 

@@ -157,6 +157,11 @@ def test_join_polygons_is_remembered_per_layer_and_read_only():
     assert sorted(other.snap.connector_m[first]) == pytest.approx([5, 10, 10, np.hypot(5, 10)])
     assert join_polygons(net, polys, tolerance_m=150, access_points=2) is not join
     assert join_polygons(net, polys, tolerance_m=150, access_points=4) is join
+    # four layers remembered: three more push out the two oldest (the first join among them)
+    for k in range(3):
+        join_polygons(net, polys, tolerance_m=100 + k, access_points=4)
+    assert len(net.__dict__["_polygon_joins"]) == 4
+    assert join_polygons(net, polys, tolerance_m=150, access_points=4) is not join
 
 
 def test_points_joined_through_the_original_network_land_where_they_snap(rng):
