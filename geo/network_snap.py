@@ -287,11 +287,7 @@ def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
 
     Parameters
     ----------
-    net
-        The network.
-    polygons
-        Polygon geometries in the network's CRS.
-    tolerance_m, access_points
+    net, polygons, tolerance_m, access_points
         As in :func:`snap_polygons`.
 
     Returns
