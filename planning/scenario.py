@@ -346,7 +346,8 @@ def _run_network(layers: Mapping[str, gpd.GeoDataFrame], scenario: Scenario,
     if streets is None or len(streets) == 0:
         steps["network"] = "not run: no streets layer (straight-line distances × detour factor)"
         return None
-    network = network_from_lines(streets)
+    network = network_from_lines(streets,
+                                 min_component_m=scenario.standards.walking.min_component_m)
     steps["network"] = "done"
     return network
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
+from shapely.geometry import LineString, box
 
 from geo.errors import CRSError, LayerValidationError, ScenarioError
 from planning.scenario import (
@@ -22,7 +24,7 @@ from planning.scenario import (
     standards_to_toml,
 )
 from planning.standards import load_standards
-from tests.factories import block_grid, lattice_streets, points
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 
 
 def assert_plans_equal(a: Plan, b: Plan) -> None:
@@ -105,6 +107,32 @@ def test_steps_that_cannot_run_say_why_and_leave_outputs_empty() -> None:
     assert plan.communities["zone_id"].isna().all()
     assert plan.communities["excluded_reason"].str.contains("2010").all()
     assert plan.communities["distance_method"].str.startswith("straight_line").all()
+
+
+def test_the_walking_network_keeps_the_standards_fragment_length() -> None:
+    # a 600 m street 3 km from the lattice, with a compound and an elderly-care site on it
+    # (another on the lattice): a fragment under the default 1,000 m (nothing snaps to it),
+    # a street under 500 m
+    grid = block_grid(2)
+    lone = box(ORIGIN_X + 3200, ORIGIN_Y + 10, ORIGIN_X + 3260, ORIGIN_Y + 70)
+    grid = pd.concat([grid, gpd.GeoDataFrame(grid.iloc[[0]].drop(columns="geometry"),
+                                             geometry=[lone], crs=grid.crs).rename(
+        index={"C00": "LONE"})])
+    streets = pd.concat([lattice_streets(3), gpd.GeoDataFrame(
+        {"road_class": ["residential"]}, crs=CRS_GK,
+        geometry=[LineString([(ORIGIN_X + 3000, ORIGIN_Y), (ORIGIN_X + 3600, ORIGIN_Y)])])],
+        ignore_index=True)
+    layers = {"communities": grid, "streets": streets,
+              "facilities": points([(3400, 5), (50, 50)], kind="elderly_care")}
+    no_sites = SitingParameters(max_sites=0)  # the existing site only
+    default = run_plan(Scenario(layers=layers, standards=load_standards(),
+                                siting=no_sites)).communities
+    assert np.isnan(default.loc["LONE", "walk_minutes_elderly_care"])
+    assert "600" in default.loc["LONE", "reason_elderly_care"]  # names the fragment's length
+    std = load_standards().replace(walking={"min_component_m": 500.0})
+    short = run_plan(Scenario(layers=layers, standards=std, siting=no_sites)).communities
+    # gate (3230, 10), 10 m to the street, 170 m along it, 5 m to the site
+    assert short.loc["LONE", "walk_minutes_elderly_care"] == pytest.approx(185 / 75)
 
 
 def test_progress_is_reported_in_order_and_ends_at_one() -> None:
