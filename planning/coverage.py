@@ -59,6 +59,7 @@ __all__ = [
     "compute_coverage",
     "straight_line_method",
     "walk_distance_matrix",
+    "walking_network",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -249,10 +250,21 @@ def _validate(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> No
         raise LayerValidationError("facilities", problems)
 
 
+def walking_network(streets: gpd.GeoDataFrame | gpd.GeoSeries, standards: Standards
+                    ) -> WalkNetwork:
+    """The walking network of a streets layer under the standards' fragment length.
+
+    :func:`~geo.network.network_from_lines` with ``standards.walking.min_component_m``: every
+    command and the plan build their network here, so a planner's ``[walking]`` setting holds
+    everywhere.
+    """
+    return network_from_lines(streets, min_component_m=standards.walking.min_component_m)
+
+
 def _as_network(network: WalkNetwork | gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                 standards: Standards) -> WalkNetwork:
     if isinstance(network, gpd.GeoDataFrame | gpd.GeoSeries):
-        network = network_from_lines(network, min_component_m=standards.walking.min_component_m)
+        network = walking_network(network, standards)
     if network.crs is not None and network.crs != communities.crs:
         msg = (f"walking network CRS {network.crs} differs from communities CRS "
                f"{communities.crs}; reproject the streets")

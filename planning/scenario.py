@@ -47,9 +47,9 @@ import pyproj
 from geo.crs import local_metric_crs, to_metric
 from geo.errors import LayerValidationError, Problem, ScenarioError
 from geo.io.write import write_geopackage
-from geo.network import WalkNetwork, network_from_lines
+from geo.network import WalkNetwork
 from geo.schema import LAYERS
-from planning.coverage import compute_coverage
+from planning.coverage import compute_coverage, walking_network
 from planning.eligibility import assess_eligibility
 from planning.siting import plan_facilities
 from planning.standards import Standards, load_standards
@@ -346,8 +346,7 @@ def _run_network(layers: Mapping[str, gpd.GeoDataFrame], scenario: Scenario,
     if streets is None or len(streets) == 0:
         steps["network"] = "not run: no streets layer (straight-line distances × detour factor)"
         return None
-    network = network_from_lines(streets,
-                                 min_component_m=scenario.standards.walking.min_component_m)
+    network = walking_network(streets, scenario.standards)
     steps["network"] = "done"
     return network
 

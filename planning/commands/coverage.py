@@ -21,9 +21,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import is_geographic, to_metric
-from geo.network import WalkNetwork, network_from_lines, network_from_osm
+from geo.network import WalkNetwork, network_from_osm
 from geo.schema import FACILITY_KINDS
-from planning.coverage import CoverageResult, compute_coverage
+from planning.coverage import CoverageResult, compute_coverage, walking_network
 from planning.standards import Standards, load_standards
 
 __all__ = ["register"]
@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.osm:
         network = network_from_osm(args.osm, crs=communities.crs, min_component_m=fragment_m)
     elif streets is not None and not args.no_network:
-        network = network_from_lines(streets, min_component_m=fragment_m)
+        network = walking_network(streets, standards)
     result = compute_coverage(communities, facilities, standards=standards, network=network,
                               buffer_m=args.buffer_m)
     out = Path(args.out)

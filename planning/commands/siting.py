@@ -122,9 +122,9 @@ def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standar
     network = None
     streets = layers.get("streets")
     if streets is not None and len(streets):
-        from geo.network import network_from_lines
+        from planning.coverage import walking_network
 
-        network = network_from_lines(streets)
+        network = walking_network(streets, standards)
         steps.append(f"路网 network: {network.n_nodes} nodes, {network.n_edges} edges")
     else:
         steps.append("路网 network: none (straight lines × detour factor)")

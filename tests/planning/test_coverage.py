@@ -15,7 +15,12 @@ from shapely.geometry import LineString, Point, box
 
 from geo.errors import CRSError, LayerValidationError
 from geo.network import network_from_arrays, network_from_lines, snap_points, snap_polygons
-from planning.coverage import compute_coverage, straight_line_method, walk_distance_matrix
+from planning.coverage import (
+    compute_coverage,
+    straight_line_method,
+    walk_distance_matrix,
+    walking_network,
+)
 from planning.standards import load_standards
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 
@@ -102,6 +107,16 @@ def test_multi_source_minutes_match_brute_force_networkx(std, rng):
                 assert got[c] == pytest.approx(best, abs=1e-6)
             else:
                 assert np.isnan(got[c])
+
+
+def test_walking_network_takes_the_fragment_length_from_the_standards(std):
+    lone = LineString([(ORIGIN_X + 3000, ORIGIN_Y), (ORIGIN_X + 3600, ORIGIN_Y)])
+    streets = pd.concat([lattice_streets(3), _streets([lone])], ignore_index=True)
+    assert walking_network(streets, std).component_report()["fragment"].tolist() == \
+        [False, True]  # 600 m < the bundled 1,000 m
+    shorter = std.replace(walking={"min_component_m": 500.0})
+    assert walking_network(streets, shorter).component_report()["fragment"].tolist() == \
+        [False, False]
 
 
 def test_distance_matrix_agrees_with_coverage(std):
