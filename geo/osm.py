@@ -59,6 +59,7 @@ __all__ = [
     "NON_WALKABLE_HIGHWAYS",
     "WALKABLE_HIGHWAYS",
     "facility_kind",
+    "is_osm_layer",
     "read_osm",
     "walkable",
 ]
@@ -252,6 +253,22 @@ def _col(df: pd.DataFrame | None, name: str) -> pd.Series:
     if name in df.columns:
         return df[name]
     return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def is_osm_layer(layer: pd.DataFrame) -> bool:
+    """Whether every row of a layer has an OpenStreetMap id as :func:`read_osm` names them.
+
+    Streets read from OSM meet only where their ways share a node (bridges and tunnels cross
+    without meeting), unlike bureau centre lines, which are noded where they cross.
+
+    >>> import pandas as pd
+    >>> is_osm_layer(pd.DataFrame(index=["osm_way_12", "osm_way_7"]))
+    True
+    >>> is_osm_layer(pd.DataFrame(index=["osm_way_12", "R7"]))
+    False
+    """
+    ids = layer.index.astype(str)
+    return len(ids) > 0 and bool(ids.str.fullmatch(r"osm_(?:node|way|relation)_\d+").all())
 
 
 def _ids(df: pd.DataFrame) -> list[str]:

@@ -50,6 +50,7 @@ from geo.network import (
     service_area,
     split_edges,
 )
+from geo.osm import is_osm_layer
 from geo.schema import FACILITY_KINDS
 from planning.standards import Standards
 
@@ -256,9 +257,12 @@ def walking_network(streets: gpd.GeoDataFrame | gpd.GeoSeries, standards: Standa
 
     :func:`~geo.network.network_from_lines` with ``standards.walking.min_component_m``: every
     command and the plan build their network here, so a planner's ``[walking]`` setting holds
-    everywhere.
+    everywhere. Streets read from OpenStreetMap (:func:`geo.osm.is_osm_layer`) are joined only
+    where ways share an OSM node, as :func:`~geo.network.network_from_osm` joins them; other
+    layers are noded where lines cross.
     """
-    return network_from_lines(streets, min_component_m=standards.walking.min_component_m)
+    return network_from_lines(streets, node_crossings=not is_osm_layer(streets),
+                              min_component_m=standards.walking.min_component_m)
 
 
 def _as_network(network: WalkNetwork | gpd.GeoDataFrame, communities: gpd.GeoDataFrame,

@@ -119,6 +119,30 @@ def test_walking_network_takes_the_fragment_length_from_the_standards(std):
         [False, False]
 
 
+def test_osm_streets_meet_only_at_shared_nodes_bureau_lines_where_they_cross(std):
+    # a footbridge over a street: two lines crossing with no vertex in common
+    road = LineString([(ORIGIN_X, ORIGIN_Y), (ORIGIN_X + 1200, ORIGIN_Y)])
+    bridge = LineString([(ORIGIN_X + 600, ORIGIN_Y - 600), (ORIGIN_X + 600, ORIGIN_Y + 600)])
+    bureau = _streets([road, bridge])
+    osm = bureau.set_axis(pd.Index(["osm_way_11", "osm_way_12"], name="street_id"))
+    noded = walking_network(bureau, std)
+    assert (noded.n_nodes, int(noded.component.max()) + 1) == (5, 1)
+    apart = walking_network(osm, std)
+    assert (apart.n_nodes, int(apart.component.max()) + 1) == (4, 2)
+
+
+@pytest.mark.slow
+def test_plan_and_pianqu_coverage_build_the_same_network_from_osm(std, helsinki_pbf):
+    from geo.network import network_from_osm
+    from geo.osm import read_osm
+
+    streets = read_osm(helsinki_pbf)["streets"].to_crs("EPSG:3067")
+    ours = walking_network(streets, std)
+    theirs = network_from_osm(helsinki_pbf, crs="EPSG:3067")
+    assert (ours.n_nodes, ours.n_edges) == (theirs.n_nodes, theirs.n_edges)
+    assert ours.edge_length.sum() == pytest.approx(theirs.edge_length.sum())
+
+
 def test_distance_matrix_agrees_with_coverage(std):
     grid, streets = block_grid(4), lattice_streets(5)
     sites = points([(230, 250), (470, -10), (-10, 100)], kind="parking", prefix="S")
