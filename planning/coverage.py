@@ -361,8 +361,9 @@ def _on_network(net: WalkNetwork, polys: npt.NDArray[np.object_], facilities: gp
             reasons[kind] = [why] * n_poly
             dist[kind] = d
             continue
-        sources[kind] = (fs.edge[sel], fs.offset[sel], fs.connector_m[sel])
-        nd = _multi_source(graph, net2, fs.edge[sel], fs.offset[sel], fs.connector_m[sel])
+        edge, at, start = fs.edge[sel], fs.offset[sel], fs.connector_m[sel]
+        sources[kind] = (edge, at, start)
+        nd = _multi_source(graph, net2, edge, at, start)
         node_dist[kind] = nd
         connectors[kind] = (shapely.linestrings(np.stack([
             shapely.get_coordinates(fpts[sel]), fs.street_xy[sel]], axis=1)),
