@@ -53,6 +53,7 @@ from geo.network_snap import (
     snap_points,
     snap_polygons,
     split_edges,
+    wkb_digest,
 )
 
 __all__ = [
@@ -73,4 +74,5 @@ __all__ = [
     "snap_points",
     "snap_polygons",
     "split_edges",
+    "wkb_digest",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "snap_points",
     "snap_polygons",
     "split_edges",
+    "wkb_digest",
 ]
 
 
@@ -295,7 +296,7 @@ def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
     PolygonJoin
     """
     polys = np.asarray(polygons, dtype=object)
-    key = (_wkb_digest(polys), float(tolerance_m), int(access_points))
+    key = (wkb_digest(polys), float(tolerance_m), int(access_points))
     remembered: dict[tuple[str, float, int], PolygonJoin] = \
         net.__dict__.setdefault("_polygon_joins", {})
     join = remembered.get(key)
@@ -311,8 +312,16 @@ def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
     return join
 
 
-def _wkb_digest(geoms: npt.NDArray[np.object_]) -> str:
-    """A content key for geometries (their WKB, in order)."""
+def wkb_digest(geoms: npt.ArrayLike) -> str:
+    """A content key for geometries: a hash of their WKB, in order (missing ones included).
+
+    >>> from shapely.geometry import Point
+    >>> wkb_digest([Point(0, 0), Point(1, 0)]) == wkb_digest([Point(0, 0), Point(1, 0)])
+    True
+    >>> wkb_digest([Point(0, 0), Point(1, 0)]) == wkb_digest([Point(1, 0), Point(0, 0)])
+    False
+    """
+    geoms = np.asarray(geoms, dtype=object)
     h = hashlib.blake2b(digest_size=16)
     h.update(geoms.size.to_bytes(8, "little"))
     for wkb in shapely.to_wkb(geoms):

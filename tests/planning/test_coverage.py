@@ -131,6 +131,61 @@ def test_osm_streets_meet_only_at_shared_nodes_bureau_lines_where_they_cross(std
     assert (apart.n_nodes, int(apart.component.max()) + 1) == (4, 2)
 
 
+def test_the_same_streets_give_the_same_network_until_two_others_were_built(std, monkeypatch):
+    from planning import coverage
+
+    monkeypatch.setattr(coverage, "_NETWORKS", {})
+    streets = lattice_streets(3)
+    net = walking_network(streets, std)
+    assert walking_network(streets.copy(), std) is net  # by content, not by object
+    with pytest.raises(ValueError, match="read-only"):
+        net.edge_length[0] = 1.0
+    # each of these changes how the streets are walked, so each gets a network of its own
+    moved = streets.set_geometry(np.r_[shapely.affinity.translate(streets.geometry.iloc[0], 0, 30),
+                                        streets.geometry.values[1:]], crs=streets.crs)
+    motorway = streets.assign(road_class=["motorway"] + ["residential"] * (len(streets) - 1))
+    osm_ids = streets.set_axis(pd.Index([f"osm_way_{i}" for i in range(len(streets))]))
+    others = [walking_network(moved, std), walking_network(motorway, std),
+              walking_network(osm_ids, std),
+              walking_network(streets, std.replace(walking={"min_component_m": 10.0})),
+              walking_network(streets.to_crs("EPSG:4490").to_crs("EPSG:4548"), std)]
+    assert all(o is not net for o in others)
+    assert others[1].n_edges == net.n_edges - 1  # the motorway is not walked
+    assert others[1].edge_length.sum() == pytest.approx(net.edge_length.sum() - 120.0)
+    assert len(coverage._NETWORKS) == 2  # the last two layers only
+    again = walking_network(streets, std)
+    assert again is not net
+    assert (again.n_nodes, again.n_edges) == (net.n_nodes, net.n_edges)
+    assert np.array_equal(again.edge_length, net.edge_length)
+
+
+def test_a_second_plan_on_the_same_streets_builds_no_network_and_gives_the_same_plan(
+        monkeypatch):
+    from planning import coverage
+    from planning.sample import load_sample
+    from planning.scenario import Scenario, run_plan
+
+    built = []
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return network_from_lines(*args, **kwargs)
+
+    monkeypatch.setattr(coverage, "_NETWORKS", {})
+    monkeypatch.setattr(coverage, "network_from_lines", counted)
+    layers = load_sample()
+    first = run_plan(Scenario(layers=layers, standards=load_standards()))
+    again = run_plan(Scenario(layers={**layers, "streets": layers["streets"].copy()},
+                              standards=load_standards()))
+    assert len(built) == 1
+    pd.testing.assert_frame_equal(pd.DataFrame(again.communities),
+                                  pd.DataFrame(first.communities))
+    for name in ("service_areas", "gaps", "planned_facilities"):
+        a, b = getattr(first, name), getattr(again, name)
+        assert len(a) == len(b) > 0
+        assert a.geometry.geom_equals_exact(b.geometry, 1e-9).all(), name
+
+
 @pytest.mark.slow
 def test_plan_and_pianqu_coverage_build_the_same_network_from_osm(std, helsinki_pbf):
     from geo.network import network_from_osm
