@@ -387,7 +387,7 @@ def _communities(landuse: pd.DataFrame | None, buildings: pd.DataFrame | None, *
     households = np.maximum(households, 1).astype(np.int64)
     method = [
         (f"osm_buildings: {c} building(s), footprint × building:levels ({u} untagged, "
-         f"{default_levels:g} storeys assumed) ÷ {m2_per_household:g} m² per household")
+         f"{default_levels:g} storeys assumed) ÷ {m2_per_household:g} sq m per household")
         if c else
         (f"land_area: no building mapped, {a / 10_000:.2f} ha × {households_per_ha:g} "
          "households per ha")

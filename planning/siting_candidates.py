@@ -269,7 +269,7 @@ def _generated(kind: str, communities: gpd.GeoDataFrame, facilities: gpd.GeoData
                      "name": f"{_name(communities, cid)}院内", "capacity": cap, "cost": price,
                      "generated": True,
                      "generated_from": f"小区{cid}用地（≥{min_area:g}㎡）/ ground of compound "
-                                       f"{cid} (area ≥ {min_area:g} m²)",
+                                       f"{cid} (area ≥ {min_area:g} sq m)",
                      "geometry": communities.geometry.loc[cid].representative_point()})
     if kind in ("parking", "ev_charger") and facilities is not None and len(facilities):
         lots = facilities[facilities["kind"].astype(str) == "parking"]

@@ -14,7 +14,7 @@ Examples
 >>> register(parser.add_subparsers())
 >>> args = parser.parse_args(["plan", "--out", "out", "--seed", "3", "--lang", "en"])
 >>> args.out, args.seed, args.lang, args.shapefile_encoding
-('out', 3, 'en', 'gbk')
+('out', 3, 'en', None)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.errors import PlanningInputError
+from geo.errors import LayerValidationError, PlanningInputError
 from planning.export import export_plan, print_maps
 from planning.scenario import (
     INPUT_LAYERS,
@@ -88,8 +88,10 @@ def register(subparsers: Any) -> None:
     out = p.add_argument_group("outputs")
     out.add_argument("--lang", choices=["zh", "en"], default="zh",
                      help="language of tables and maps (default zh)")
-    out.add_argument("--shapefile-encoding", choices=["gbk", "utf-8"], default="gbk",
-                     help="text encoding of the Shapefiles' .dbf (default gbk; .cpg says it)")
+    out.add_argument("--shapefile-encoding", choices=["gbk", "utf-8"], default=None,
+                     help="text encoding of the Shapefiles' .dbf, which the .cpg states "
+                          "(default: gbk, or utf-8 with a note when some text has no GBK "
+                          "code; gbk given: such text stops the export)")
     out.add_argument("--no-maps", action="store_true", help="do not print the zone maps")
     out.add_argument("--dpi", type=int, default=300,
                      help="resolution of the map PNGs (default 300 for print; the PDF is "
@@ -157,8 +159,17 @@ def _run(args: argparse.Namespace) -> int:
 
         plan = run_plan(scenario, progress=progress)
         progress("export", 1.0)
-        result = export_plan(plan, out, lang=args.lang,
-                             shapefile_encoding=args.shapefile_encoding)
+        encoding = args.shapefile_encoding or "gbk"
+        try:
+            result = export_plan(plan, out, lang=args.lang, shapefile_encoding=encoding)
+        except LayerValidationError as exc:
+            if args.shapefile_encoding is not None:  # GBK was asked for: stop, nothing written
+                raise
+            # as the app does: the plan is not thrown away for a character GBK lacks
+            encoding = "utf-8"
+            tqdm.write(f"注意 / note: {exc}\nShapefile 改用 UTF-8 编码（.cpg 注明）/ Shapefiles "
+                       "written in UTF-8 instead (their .cpg says so)", file=sys.stderr)
+            result = export_plan(plan, out, lang=args.lang, shapefile_encoding=encoding)
         bar.update(100 - maps_share - bar.n)
         maps = None
         if maps_share and len(plan.zones):
@@ -181,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
     for step, status in plan.steps.items():
         print(f"  {step}: {status}")
     print(f"项目文件 project: {result.project}")
-    print(f"GeoJSON: {out / 'geojson'}  Shapefile: {out / 'shapefile'}  "
+    print(f"GeoJSON: {out / 'geojson'}  Shapefile ({encoding.upper()}): {out / 'shapefile'}  "
           f"表格 tables: {out / 'tables'}")
     if maps is not None:
         print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages)")

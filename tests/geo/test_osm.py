@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from geo.errors import LayerValidationError, ScenarioError
+from geo.io.write import shapefile_text_problems
 from geo.osm import facility_kind, read_osm, walkable
 from geo.schema import BARRIERS, COMMUNITIES, FACILITIES, FACILITY_KINDS, STREETS
 
@@ -180,6 +181,8 @@ def test_synthetic_communities_and_household_estimates(synthetic):
     assert b["households"] == pytest.approx(hh_b, abs=0.51)
     assert pd.isna(b["buildings"]) and np.isnan(b["floor_area_m2"])
     assert b["households_method"].startswith("land_area")
+    # the method is exported with the compounds: the bureau's GBK Shapefiles must hold it
+    assert shapefile_text_problems(com[["households_method"]], encoding="gbk") == []
     # Unknown in OSM stays unknown.
     assert com["built_year"].isna().all() and com["consent_rate"].isna().all()
 

@@ -245,6 +245,20 @@ def test_utf8_shapefiles_and_unknown_language(plan: Plan, tmp_path: Path) -> Non
         export_plan(plan, tmp_path, lang="fr")  # type: ignore[arg-type]
 
 
+def test_a_plan_on_generated_sites_exports_to_gbk_shapefiles(tmp_path: Path) -> None:
+    # no candidate sites layer: sites are generated on compound ground, and their note
+    # (generated_from) is Pianqu's own text, which the default GBK Shapefiles must hold
+    layers = {name: gdf for name, gdf in _layers().items() if name != "sites"}
+    plan = run_plan(Scenario(layers=layers, standards=load_standards(), seed=2))
+    generated = plan.planned_facilities["generated"].astype(bool)
+    assert generated.any()
+    result = export_plan(plan, tmp_path, shapefile_encoding="gbk")
+    with zipfile.ZipFile(result.shapefiles["planned_facilities"]) as zf:
+        dbf = zf.read("planned_facilities.dbf")
+    for note in plan.planned_facilities.loc[generated, "generated_from"].unique():
+        assert note.encode("gbk") in dbf
+
+
 def test_text_gbk_cannot_hold_stops_the_export_before_any_file(plan: Plan,
                                                                  tmp_path: Path) -> None:
     import dataclasses
@@ -322,6 +336,26 @@ def test_pianqu_plan_writes_everything_and_reruns_a_saved_scenario(
     assert main(["plan", "--scenario", str(tmp_path / "a" / "plan.gpkg"), "--out",
                  str(tmp_path / "b"), "--no-maps"]) == 0
     assert_plans_equal(first, load_plan(tmp_path / "b" / "plan.gpkg"))
+
+
+def test_pianqu_plan_writes_utf8_shapefiles_when_gbk_lacks_a_character_unless_gbk_was_asked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    communities = _layers()["communities"]
+    communities.loc["C12", "name"] = "Töölö 小区"  # "ö" has no GBK code
+    communities.reset_index().to_file(tmp_path / "c.gpkg", layer="communities")
+    base = ["plan", "--communities", str(tmp_path / "c.gpkg"), "--no-maps"]
+    assert main([*base, "--out", str(tmp_path / "asked"), "--shapefile-encoding", "gbk"]) == 2
+    err = capsys.readouterr().err
+    assert "compounds: name" in err and "C12" in err
+    assert not (tmp_path / "asked").exists()  # the planner asked for GBK: nothing written
+    assert main([*base, "--out", str(tmp_path / "default")]) == 0
+    captured = capsys.readouterr()
+    assert "C12" in captured.err and "UTF-8" in captured.err
+    assert "Shapefile (UTF-8)" in captured.out
+    with zipfile.ZipFile(tmp_path / "default" / "shapefile" / "compounds.zip") as zf:
+        assert zf.read("compounds.cpg") == b"UTF-8"
+        assert "Töölö 小区".encode() in zf.read("compounds.dbf")
+    assert (tmp_path / "default" / "plan.gpkg").is_file()
 
 
 def test_pianqu_plan_reports_bad_input_with_exit_code_2(
