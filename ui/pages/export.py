@@ -34,7 +34,7 @@ try:
 except LayerValidationError as exc:
     if encoding != "gbk":
         raise
-    # Some text of the plan has no GBK code (e.g. "²"): say so, and export in UTF-8 instead.
+    # Some text of the plan has no GBK code (e.g. "ö" in a name): say so, export in UTF-8.
     st.warning(t("gbk_fallback", L, source=md(exc.source)))
     problems_table(exc.problems)
     with st.spinner(t("running", L)):
