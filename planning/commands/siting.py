@@ -72,7 +72,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S",
                    help="time limit per solve, seconds (default 30)")
     p.add_argument("--method", choices=["auto", "milp", "heuristic"], default="auto",
-                   help="auto: MILP, plus greedy+swap if the time limit stops it")
+                   help="mclp and capacitated (min_sites is always the MILP): auto "
+                        "(default) is greedy + swap (capacitated: greedy + allocation LP), "
+                        "measured against the LP relaxation; unless that proves it within "
+                        "0.01%%, a perturbation search (mclp) and then the MILP started from "
+                        "the best plan; milp: the MILP alone; heuristic: the heuristics "
+                        "alone, with their gap to the LP")
     p.add_argument("--per-zone", action="store_true",
                    help="--max-sites counts per kind in each zone (default: in the district)")
     p.add_argument("--generate", choices=["missing", "always", "never"], default="missing",
