@@ -43,6 +43,7 @@ from geo.network_graph import (
     network_from_arrays,
     network_from_lines,
     network_from_osm,
+    wkb_digest,
 )
 from geo.network_reach import EdgeSources, buffer_union, reached_lines, service_area
 from geo.network_snap import (
@@ -53,7 +54,6 @@ from geo.network_snap import (
     snap_points,
     snap_polygons,
     split_edges,
-    wkb_digest,
 )
 
 __all__ = [

@@ -8,6 +8,7 @@ Re-exported by :mod:`geo.network`.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,14 @@ import pandas as pd
 import pyclipper
 import shapely
 
-from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, _substrings
+from geo.network_graph import (
+    _EPS,
+    FloatArray,
+    IntArray,
+    WalkNetwork,
+    _substrings,
+    wkb_digest,
+)
 
 __all__ = [
     "EdgeSources",
@@ -140,6 +148,9 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
         the holes of its polygons. It is also what keeps large areas fast: the blocks are
         merged as a coverage and only the frontier streets are buffered and unioned.
 
+    The network remembers its last service areas by their inputs (distances, sources, extra
+    lines, budget, buffer): asked again for the same, it returns the same polygon.
+
     Returns
     -------
     shapely.Polygon or shapely.MultiPolygon
@@ -155,8 +166,29 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
     >>> round(service_area(net, [0, 100, 200, 100], 150.0, buffer_m=10).area, -2)  # 300 m x 20
     6200.0
     """
-    pieces, src, whole = _reached(net, np.asarray(dist, dtype=np.float64), budget_m, sources)
+    d = np.asarray(dist, dtype=np.float64)
     extra = np.asarray(extra_lines if extra_lines is not None else [], dtype=object)
+    h = hashlib.blake2b(d.tobytes(), digest_size=16)
+    for array in (sources or ()):
+        h.update(np.asarray(array, dtype=np.float64).tobytes())
+    key = (h.hexdigest(), wkb_digest(extra), float(budget_m), float(buffer_m), bool(infill))
+    remembered: dict[tuple[Any, ...], Any] = net.__dict__.setdefault("_service_areas", {})
+    if key not in remembered:
+        for stale in list(remembered)[: max(0, len(remembered) + 1 - _AREAS_REMEMBERED)]:
+            remembered.pop(stale, None)  # the oldest first
+        remembered[key] = _service_area(net, d, budget_m, buffer_m, sources, extra, infill)
+    return remembered[key]
+
+
+#: Service areas a network remembers (6 kinds x 3 levels, twice): a re-plan in which only some
+#: kinds' facilities changed rebuilds only theirs.
+_AREAS_REMEMBERED = 36
+
+
+def _service_area(net: WalkNetwork, d: FloatArray, budget_m: float, buffer_m: float,
+                  sources: EdgeSources | None, extra: npt.NDArray[np.object_], infill: bool
+                  ) -> Any:
+    pieces, src, whole = _reached(net, d, budget_m, sources)
     if pieces.size == 0 and extra.size == 0:
         return shapely.Polygon()
     core = None

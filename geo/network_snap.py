@@ -18,14 +18,13 @@ Examples
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork
+from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, wkb_digest
 
 __all__ = [
     "PointSnap",
@@ -35,7 +34,6 @@ __all__ = [
     "snap_points",
     "snap_polygons",
     "split_edges",
-    "wkb_digest",
 ]
 
 
@@ -310,27 +308,6 @@ def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
             remembered.pop(stale, None)  # the oldest first (dicts keep insertion order)
         remembered[key] = join
     return join
-
-
-def wkb_digest(geoms: npt.ArrayLike) -> str:
-    """A content key for geometries: a hash of their WKB, in order (missing ones included).
-
-    >>> from shapely.geometry import Point
-    >>> wkb_digest([Point(0, 0), Point(1, 0)]) == wkb_digest([Point(0, 0), Point(1, 0)])
-    True
-    >>> wkb_digest([Point(0, 0), Point(1, 0)]) == wkb_digest([Point(1, 0), Point(0, 0)])
-    False
-    """
-    wkbs = shapely.to_wkb(np.asarray(geoms, dtype=object).ravel())
-    missing = np.fromiter((w is None for w in wkbs), dtype=bool, count=wkbs.size)
-    wkbs[missing] = b""
-    # lengths first, then the bytes in one piece: hashed in C, not geometry by geometry
-    sizes = np.fromiter(map(len, wkbs), dtype=np.int64, count=wkbs.size)
-    h = hashlib.blake2b(digest_size=16)
-    for part in (np.int64(wkbs.size).tobytes(), missing.tobytes(), sizes.tobytes(),
-                 b"".join(wkbs)):
-        h.update(part)
-    return h.hexdigest()
 
 
 def _nearest_edges(tree: shapely.STRtree, ids: IntArray, geoms: npt.NDArray[np.object_],

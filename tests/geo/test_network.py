@@ -243,6 +243,39 @@ def test_service_area_infills_enclosed_blocks_only():
     assert service_area(net, np.full(6, np.inf), 150.0, buffer_m=5.0).is_empty
 
 
+def test_service_areas_are_remembered_by_their_inputs(monkeypatch):
+    import geo.network_reach
+
+    net = network_from_lines(lattice_streets(5))
+    dist = _dist(net, 0)
+    # a facility's connector in the middle of a block no street around it reaches
+    connector = np.array([LineString([(ORIGIN_X + 290, ORIGIN_Y + 290),
+                                      (ORIGIN_X + 295, ORIGIN_Y + 295)])])
+    far = int(np.flatnonzero(np.minimum(dist[net.edge_u], dist[net.edge_v]) > 400)[0])
+    area = service_area(net, dist, 300.0, buffer_m=20.0, extra_lines=connector)
+    assert service_area(net, dist.copy(), 300.0, buffer_m=20.0,
+                        extra_lines=connector.copy()) is area
+    # another budget, buffer, source, inside-edge source or extra line: built anew, and right
+    fresh = network_from_lines(lattice_streets(5))
+    changed = [((dist, 250.0), {"buffer_m": 20.0, "extra_lines": connector}),
+               ((dist, 300.0), {"buffer_m": 25.0, "extra_lines": connector}),
+               ((_dist(net, 1), 300.0), {"buffer_m": 20.0, "extra_lines": connector}),
+               ((dist, 300.0), {"buffer_m": 20.0, "extra_lines": connector,
+                                "sources": ([far], [40.0], [0.0])}),
+               ((dist, 300.0), {"buffer_m": 20.0})]
+    for args, kwargs in changed:
+        other = service_area(net, *args, **kwargs)
+        assert other is not area
+        assert other.equals(service_area(fresh, *args, **kwargs))
+        assert other.area != pytest.approx(area.area)
+    # the last 36 are kept: the oldest go first
+    monkeypatch.setattr(geo.network_reach, "_AREAS_REMEMBERED", 3)
+    for budget in (100.0, 110.0, 120.0):
+        service_area(net, dist, budget, buffer_m=20.0)
+    assert len(net.__dict__["_service_areas"]) == 3
+    assert service_area(net, dist, 300.0, buffer_m=20.0, extra_lines=connector) is not area
+
+
 def _awkward_streets() -> gpd.GeoDataFrame:
     """A 4 x 4 block lattice with the awkward cases service areas meet.
 

@@ -186,6 +186,43 @@ def test_a_second_plan_on_the_same_streets_builds_no_network_and_gives_the_same_
         assert a.geometry.geom_equals_exact(b.geometry, 1e-9).all(), name
 
 
+def test_coverage_again_builds_only_the_service_areas_of_kinds_whose_facilities_changed(
+        std, monkeypatch):
+    import geo.network_reach
+    from planning import coverage
+    from planning.sample import load_sample
+
+    built = []
+    build = geo.network_reach._service_area
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(coverage, "_NETWORKS", {})
+    monkeypatch.setattr(geo.network_reach, "_service_area", counted)
+    layers = load_sample()
+    comm, fac, streets = layers["communities"], layers["facilities"], layers["streets"]
+    first = compute_coverage(comm, fac, standards=std, network=streets)
+    assert len(built) == len(first.service_areas) == 6 * 3
+    again = compute_coverage(comm, fac.copy(), standards=std, network=streets.copy())
+    assert len(built) == 18
+    pd.testing.assert_frame_equal(again.table, first.table)
+    assert again.service_areas.geometry.geom_equals_exact(first.service_areas.geometry, 0).all()
+    # a new market beside a compound: the market's three levels are built again, nothing else
+    market = _facilities([comm.geometry.iloc[0].centroid.coords[0]], ["market"])
+    more = pd.concat([fac, market.rename(index={"F0": "NEW"})])
+    moved = compute_coverage(comm, more, standards=std, network=streets)
+    assert len(built) == 18 + 3
+    monkeypatch.setattr(coverage, "_NETWORKS", {})  # the same, on a network built afresh
+    fresh = compute_coverage(comm, more, standards=std, network=streets)
+    pd.testing.assert_frame_equal(moved.table, fresh.table)
+    assert moved.service_areas.geometry.geom_equals_exact(fresh.service_areas.geometry, 0).all()
+    pd.testing.assert_frame_equal(pd.DataFrame(moved.gaps), pd.DataFrame(fresh.gaps))
+    is_market = moved.service_areas["kind"] == "market"
+    assert (moved.service_areas.area[is_market] > first.service_areas.area[is_market]).all()
+
+
 @pytest.mark.slow
 def test_plan_and_pianqu_coverage_build_the_same_network_from_osm(std, helsinki_pbf):
     from geo.network import network_from_osm
