@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+from geo.digest import wkb_digest
 from geo.network_graph import (
     DEFAULT_MIN_COMPONENT_M,
     NON_WALKABLE_CLASSES,
@@ -43,7 +44,6 @@ from geo.network_graph import (
     network_from_arrays,
     network_from_lines,
     network_from_osm,
-    wkb_digest,
 )
 from geo.network_reach import EdgeSources, buffer_union, reached_lines, service_area
 from geo.network_snap import (

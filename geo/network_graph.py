@@ -12,7 +12,6 @@ Examples
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,6 @@ __all__ = [
     "network_from_arrays",
     "network_from_lines",
     "network_from_osm",
-    "wkb_digest",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -472,24 +470,3 @@ def _substrings(lines: npt.NDArray[np.object_], start: FloatArray, end: FloatArr
     pos = np.concatenate([np.full(n, -np.inf), cum[inside], np.full(n, np.inf)])
     order = np.lexsort((pos, owner))
     return np.asarray(shapely.linestrings(xy[order], indices=owner[order]), dtype=object)
-
-
-def wkb_digest(geoms: npt.ArrayLike) -> str:
-    """A content key for geometries: a hash of their WKB, in order (missing ones included).
-
-    >>> from shapely.geometry import Point
-    >>> wkb_digest([Point(0, 0), Point(1, 0)]) == wkb_digest([Point(0, 0), Point(1, 0)])
-    True
-    >>> wkb_digest([Point(0, 0), Point(1, 0)]) == wkb_digest([Point(1, 0), Point(0, 0)])
-    False
-    """
-    wkbs = shapely.to_wkb(np.asarray(geoms, dtype=object).ravel())
-    missing = np.fromiter((w is None for w in wkbs), dtype=bool, count=wkbs.size)
-    wkbs[missing] = b""
-    # lengths first, then the bytes in one piece: hashed in C, not geometry by geometry
-    sizes = np.fromiter(map(len, wkbs), dtype=np.int64, count=wkbs.size)
-    h = hashlib.blake2b(digest_size=16)
-    for part in (np.int64(wkbs.size).tobytes(), missing.tobytes(), sizes.tobytes(),
-                 b"".join(wkbs)):
-        h.update(part)
-    return h.hexdigest()

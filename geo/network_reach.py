@@ -17,13 +17,13 @@ import pandas as pd
 import pyclipper
 import shapely
 
+from geo.digest import wkb_digest
 from geo.network_graph import (
     _EPS,
     FloatArray,
     IntArray,
     WalkNetwork,
     _substrings,
-    wkb_digest,
 )
 
 __all__ = [

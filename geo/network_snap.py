@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, wkb_digest
+from geo.digest import wkb_digest
+from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork
 
 __all__ = [
     "PointSnap",

@@ -40,6 +40,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from geo.crs import require_metric
+from geo.digest import layer_digest
 from geo.errors import CRSError, LayerValidationError, Problem
 from geo.network import (
     EdgeSources,
@@ -49,7 +50,6 @@ from geo.network import (
     network_from_lines,
     service_area,
     split_edges,
-    wkb_digest,
 )
 from geo.osm import is_osm_layer
 from geo.schema import FACILITY_KINDS
@@ -255,7 +255,7 @@ def _validate(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> No
 #: Networks of the last streets layers built, by content: the app plans the same streets again
 #: after every parameter change or drawn site, and a network keeps what it has worked out (its
 #: blocks, search trees, the compounds joined to it), so a re-run skips that geometry work.
-_NETWORKS: dict[tuple[object, ...], WalkNetwork] = {}
+_NETWORKS: dict[tuple[str, float], WalkNetwork] = {}
 _NETWORKS_KEPT = 2
 
 
@@ -269,20 +269,15 @@ def walking_network(streets: gpd.GeoDataFrame | gpd.GeoSeries, standards: Standa
     where ways share an OSM node, as :func:`~geo.network.network_from_osm` joins them; other
     layers are noded where lines cross.
 
-    The networks of the last two layers are remembered by content (geometry byte for byte,
-    road classes, ids when they decide how lines meet, CRS and fragment length), so the same
-    streets give the same network object, with what it has already computed. Its arrays are
-    read-only.
+    The networks of the last two layers are remembered by content and fragment length
+    (:func:`geo.digest.layer_digest`: geometry byte for byte, every column, the ids, the CRS),
+    so the same streets give the same network object, with what it has already computed. Its
+    arrays are read-only.
     """
-    osm = is_osm_layer(streets)
-    road_class = (pd.util.hash_pandas_object(streets["road_class"], index=False).to_numpy()
-                  if isinstance(streets, gpd.GeoDataFrame) and "road_class" in streets.columns
-                  else None)
-    key = (wkb_digest(streets.geometry.array), None if road_class is None
-           else road_class.tobytes(), osm, streets.crs, float(standards.walking.min_component_m))
+    key = (layer_digest(streets), float(standards.walking.min_component_m))
     net = _NETWORKS.get(key)
     if net is None:
-        net = network_from_lines(streets, node_crossings=not osm,
+        net = network_from_lines(streets, node_crossings=not is_osm_layer(streets),
                                  min_component_m=standards.walking.min_component_m)
         for array in (net.xy, net.edge_u, net.edge_v, net.edge_length, net.edge_source,
                       net.edge_offset, net.lines):

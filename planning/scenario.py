@@ -45,6 +45,7 @@ import pyogrio
 import pyproj
 
 from geo.crs import local_metric_crs, to_metric
+from geo.digest import layer_digest
 from geo.errors import LayerValidationError, Problem, ScenarioError
 from geo.io.write import write_geopackage
 from geo.network import WalkNetwork
@@ -351,14 +352,33 @@ def _run_network(layers: Mapping[str, gpd.GeoDataFrame], scenario: Scenario,
     return network
 
 
+#: Zonings of the last two plans, by everything zoning reads: the app plans again after every
+#: siting parameter or drawn site, which changes nothing here, and zoning a large district
+#: takes seconds.
+_ZONINGS: dict[str, tuple[pd.DataFrame, gpd.GeoDataFrame]] = {}
+_ZONINGS_KEPT = 2
+
+
 def _run_zoning(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
                 eligibility: pd.DataFrame, scenario: Scenario,
                 steps: dict[str, str]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    result = zone_communities(communities, standards=scenario.standards,
-                              eligibility=eligibility, barriers=layers.get("barriers"),
-                              streets=layers.get("streets"), seed=int(scenario.seed))
+    key = "/".join([*(layer_digest(x) for x in (communities, eligibility,
+                                                 layers.get("barriers"), layers.get("streets"))),
+                    # the sections zone_communities reads (demand and cost are siting's)
+                    json.dumps({k: v for k, v in scenario.standards.to_dict().items()
+                                if k in ("walking", "eligibility", "zoning")},
+                               sort_keys=True, default=str),
+                    str(int(scenario.seed))])
+    if key not in _ZONINGS:
+        result = zone_communities(communities, standards=scenario.standards,
+                                  eligibility=eligibility, barriers=layers.get("barriers"),
+                                  streets=layers.get("streets"), seed=int(scenario.seed))
+        for stale in list(_ZONINGS)[: max(0, len(_ZONINGS) + 1 - _ZONINGS_KEPT)]:
+            _ZONINGS.pop(stale, None)  # the oldest first
+        _ZONINGS[key] = (result.assignments, result.zones)
     steps["zoning"] = "done"
-    return result.assignments, result.zones
+    assignments, zones = _ZONINGS[key]
+    return assignments.copy(deep=True), zones.copy(deep=True)
 
 
 def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -145,8 +147,47 @@ def test_progress_is_reported_in_order_and_ends_at_one() -> None:
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
 
 
-def test_same_scenario_and_seed_give_the_same_plan(grid_plan: Plan) -> None:
+def test_same_scenario_and_seed_give_the_same_plan(grid_plan: Plan,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from planning import coverage, scenario
+
+    # worked out afresh: no network or zoning remembered from the first run
+    monkeypatch.setattr(scenario, "_ZONINGS", {})
+    monkeypatch.setattr(coverage, "_NETWORKS", {})
     assert_plans_equal(grid_plan, run_plan(_grid_scenario()))
+
+
+def test_a_plan_again_with_other_siting_reuses_the_zoning_and_nothing_leaks_between_plans(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from planning import scenario
+
+    zoned = []
+    zone = scenario.zone_communities
+
+    def counted(*args: object, **kwargs: object) -> object:
+        zoned.append(1)
+        return zone(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scenario, "_ZONINGS", {})
+    monkeypatch.setattr(scenario, "zone_communities", counted)
+    first = run_plan(_grid_scenario())
+    first.zones.loc[first.zones.index[0], "households"] = -1  # a caller's edit stays its own
+    first.communities.loc["C11", "zone_id"] = "edited"
+    fewer = run_plan(_grid_scenario(siting=SitingParameters(max_sites=1)))
+    assert len(zoned) == 1  # siting changed, nothing zoning reads
+    monkeypatch.setattr(scenario, "_ZONINGS", {})
+    fresh = run_plan(_grid_scenario(siting=SitingParameters(max_sites=1)))
+    assert len(zoned) == 2
+    assert_plans_equal(fewer, fresh)
+    assert (fewer.zones["households"] > 0).all()
+    more_evs = load_standards().replace(demand={"ev_share": 0.3})  # siting's, not zoning's
+    run_plan(dataclasses.replace(_grid_scenario(), standards=more_evs))
+    assert len(zoned) == 2
+    # what zoning reads changes: zoned again
+    smaller = load_standards().replace(zoning={"min_households": 300, "max_households": 400})
+    small = run_plan(dataclasses.replace(_grid_scenario(), standards=smaller))
+    assert len(zoned) == 3
+    assert len(small.zones) > len(fresh.zones)
 
 
 def test_layers_in_degrees_are_projected_to_the_local_gauss_kruger_zone() -> None:
