@@ -173,11 +173,13 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
         h.update(np.asarray(array, dtype=np.float64).tobytes())
     key = (h.hexdigest(), wkb_digest(extra), float(budget_m), float(buffer_m), bool(infill))
     remembered: dict[tuple[Any, ...], Any] = net.__dict__.setdefault("_service_areas", {})
-    if key not in remembered:
+    area = remembered.get(key)
+    if area is None:
+        area = _service_area(net, d, budget_m, buffer_m, sources, extra, infill)
         for stale in list(remembered)[: max(0, len(remembered) + 1 - _AREAS_REMEMBERED)]:
             remembered.pop(stale, None)  # the oldest first
-        remembered[key] = _service_area(net, d, budget_m, buffer_m, sources, extra, infill)
-    return remembered[key]
+        remembered[key] = area
+    return area
 
 
 #: Service areas a network remembers (6 kinds x 3 levels, twice): a re-plan in which only some

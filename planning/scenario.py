@@ -369,16 +369,17 @@ def _run_zoning(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
                                 if k in ("walking", "eligibility", "zoning")},
                                sort_keys=True, default=str),
                     str(int(scenario.seed))])
-    if key not in _ZONINGS:
+    zoning = _ZONINGS.get(key)
+    if zoning is None:
         result = zone_communities(communities, standards=scenario.standards,
                                   eligibility=eligibility, barriers=layers.get("barriers"),
                                   streets=layers.get("streets"), seed=int(scenario.seed))
+        zoning = (result.assignments, result.zones)
         for stale in list(_ZONINGS)[: max(0, len(_ZONINGS) + 1 - _ZONINGS_KEPT)]:
             _ZONINGS.pop(stale, None)  # the oldest first
-        _ZONINGS[key] = (result.assignments, result.zones)
+        _ZONINGS[key] = zoning
     steps["zoning"] = "done"
-    assignments, zones = _ZONINGS[key]
-    return assignments.copy(deep=True), zones.copy(deep=True)
+    return zoning[0].copy(deep=True), zoning[1].copy(deep=True)
 
 
 def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
