@@ -8,6 +8,8 @@ values, index included; a key says nothing else about them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -15,7 +17,9 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-__all__ = ["layer_digest", "wkb_digest"]
+__all__ = ["layer_digest", "remember", "wkb_digest"]
+
+T = TypeVar("T")
 
 
 def wkb_digest(geoms: npt.ArrayLike) -> str:
@@ -66,3 +70,22 @@ def layer_digest(layer: pd.DataFrame | gpd.GeoSeries | None) -> str:
     h.update(pd.util.hash_pandas_object(frame.index.to_series().astype(str),
                                         index=False).to_numpy().tobytes())
     return h.hexdigest()
+
+
+def remember(store: dict[Hashable, T], key: Hashable, build: Callable[[], T], *, kept: int) -> T:
+    """``store[key]``, built first when missing; the store keeps its last ``kept`` entries.
+
+    The oldest entries go first (dicts keep insertion order). The value is held before it is
+    stored, so another thread's eviction cannot take it away between the two.
+
+    >>> store = {}
+    >>> [remember(store, k, lambda: k * 10, kept=2) for k in (1, 2, 1, 3)], list(store)
+    ([10, 20, 10, 30], [2, 3])
+    """
+    value = store.get(key)
+    if value is None:
+        value = build()
+        for stale in list(store)[: max(0, len(store) + 1 - kept)]:
+            store.pop(stale, None)
+        store[key] = value
+    return value

@@ -17,14 +17,8 @@ import pandas as pd
 import pyclipper
 import shapely
 
-from geo.digest import wkb_digest
-from geo.network_graph import (
-    _EPS,
-    FloatArray,
-    IntArray,
-    WalkNetwork,
-    _substrings,
-)
+from geo.digest import remember, wkb_digest
+from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, _substrings
 
 __all__ = [
     "EdgeSources",
@@ -172,14 +166,9 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
     for array in (sources or ()):
         h.update(np.asarray(array, dtype=np.float64).tobytes())
     key = (h.hexdigest(), wkb_digest(extra), float(budget_m), float(buffer_m), bool(infill))
-    remembered: dict[tuple[Any, ...], Any] = net.__dict__.setdefault("_service_areas", {})
-    area = remembered.get(key)
-    if area is None:
-        area = _service_area(net, d, budget_m, buffer_m, sources, extra, infill)
-        for stale in list(remembered)[: max(0, len(remembered) + 1 - _AREAS_REMEMBERED)]:
-            remembered.pop(stale, None)  # the oldest first
-        remembered[key] = area
-    return area
+    return remember(net.__dict__.setdefault("_service_areas", {}), key,
+                    lambda: _service_area(net, d, budget_m, buffer_m, sources, extra, infill),
+                    kept=_AREAS_REMEMBERED)
 
 
 #: Service areas a network remembers (6 kinds x 3 levels, twice): a re-plan in which only some

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.digest import wkb_digest
+from geo.digest import remember, wkb_digest
 from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork
 
 __all__ = [
@@ -296,19 +296,16 @@ def join_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
     """
     polys = np.asarray(polygons, dtype=object)
     key = (wkb_digest(polys), float(tolerance_m), int(access_points))
-    remembered: dict[tuple[str, float, int], PolygonJoin] = \
-        net.__dict__.setdefault("_polygon_joins", {})
-    join = remembered.get(key)
-    if join is None:
+
+    def build() -> PolygonJoin:
         snap = snap_polygons(net, polys, tolerance_m=tolerance_m, access_points=access_points)
         split, node = split_edges(net, snap.edge, snap.offset)
         for array in (*vars(snap).values(), node):
             array.setflags(write=False)
-        join = PolygonJoin(snap=snap, net=split, node=node, original=net)
-        for stale in list(remembered)[: max(0, len(remembered) + 1 - _REMEMBERED)]:
-            remembered.pop(stale, None)  # the oldest first (dicts keep insertion order)
-        remembered[key] = join
-    return join
+        return PolygonJoin(snap=snap, net=split, node=node, original=net)
+
+    return remember(net.__dict__.setdefault("_polygon_joins", {}), key, build,
+                    kept=_REMEMBERED)
 
 
 def _nearest_edges(tree: shapely.STRtree, ids: IntArray, geoms: npt.NDArray[np.object_],

@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -40,7 +41,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from geo.crs import require_metric
-from geo.digest import layer_digest
+from geo.digest import layer_digest, remember
 from geo.errors import CRSError, LayerValidationError, Problem
 from geo.network import (
     EdgeSources,
@@ -255,7 +256,7 @@ def _validate(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> No
 #: Networks of the last streets layers built, by content: the app plans the same streets again
 #: after every parameter change or drawn site, and a network keeps what it has worked out (its
 #: blocks, search trees, the compounds joined to it), so a re-run skips that geometry work.
-_NETWORKS: dict[tuple[str, float], WalkNetwork] = {}
+_NETWORKS: dict[Hashable, WalkNetwork] = {}
 _NETWORKS_KEPT = 2
 
 
@@ -275,17 +276,16 @@ def walking_network(streets: gpd.GeoDataFrame | gpd.GeoSeries, standards: Standa
     arrays are read-only.
     """
     key = (layer_digest(streets), float(standards.walking.min_component_m))
-    net = _NETWORKS.get(key)
-    if net is None:
+
+    def build() -> WalkNetwork:
         net = network_from_lines(streets, node_crossings=not is_osm_layer(streets),
                                  min_component_m=standards.walking.min_component_m)
         for array in (net.xy, net.edge_u, net.edge_v, net.edge_length, net.edge_source,
                       net.edge_offset, net.lines):
             array.setflags(write=False)
-        for stale in list(_NETWORKS)[: max(0, len(_NETWORKS) + 1 - _NETWORKS_KEPT)]:
-            _NETWORKS.pop(stale, None)  # the oldest first
-        _NETWORKS[key] = net
-    return net
+        return net
+
+    return remember(_NETWORKS, key, build, kept=_NETWORKS_KEPT)
 
 
 def _as_network(network: WalkNetwork | gpd.GeoDataFrame, communities: gpd.GeoDataFrame,

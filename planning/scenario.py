@@ -33,7 +33,7 @@ import importlib
 import importlib.metadata
 import json
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ import pyogrio
 import pyproj
 
 from geo.crs import local_metric_crs, to_metric
-from geo.digest import layer_digest
+from geo.digest import layer_digest, remember
 from geo.errors import LayerValidationError, Problem, ScenarioError
 from geo.io.write import write_geopackage
 from geo.network import WalkNetwork
@@ -355,7 +355,7 @@ def _run_network(layers: Mapping[str, gpd.GeoDataFrame], scenario: Scenario,
 #: Zonings of the last two plans, by everything zoning reads: the app plans again after every
 #: siting parameter or drawn site, which changes nothing here, and zoning a large district
 #: takes seconds.
-_ZONINGS: dict[str, tuple[pd.DataFrame, gpd.GeoDataFrame]] = {}
+_ZONINGS: dict[Hashable, tuple[pd.DataFrame, gpd.GeoDataFrame]] = {}
 _ZONINGS_KEPT = 2
 
 
@@ -369,17 +369,16 @@ def _run_zoning(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
                                 if k in ("walking", "eligibility", "zoning")},
                                sort_keys=True, default=str),
                     str(int(scenario.seed))])
-    zoning = _ZONINGS.get(key)
-    if zoning is None:
+
+    def build() -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
         result = zone_communities(communities, standards=scenario.standards,
                                   eligibility=eligibility, barriers=layers.get("barriers"),
                                   streets=layers.get("streets"), seed=int(scenario.seed))
-        zoning = (result.assignments, result.zones)
-        for stale in list(_ZONINGS)[: max(0, len(_ZONINGS) + 1 - _ZONINGS_KEPT)]:
-            _ZONINGS.pop(stale, None)  # the oldest first
-        _ZONINGS[key] = zoning
+        return result.assignments, result.zones
+
+    assignments, zones = remember(_ZONINGS, key, build, kept=_ZONINGS_KEPT)
     steps["zoning"] = "done"
-    return zoning[0].copy(deep=True), zoning[1].copy(deep=True)
+    return assignments.copy(deep=True), zones.copy(deep=True)
 
 
 def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
