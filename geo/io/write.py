@@ -450,7 +450,7 @@ def shapefile_text_problems(gdf: pd.DataFrame, *, encoding: str = "gbk",
 
     >>> g = pd.DataFrame({"name": ["小区", "Töölö"]}, index=pd.Index(["a", "b"], name="id"))
     >>> [str(p) for p in shapefile_text_problems(g, encoding="gbk", layer="c")]
-    ["c: name: text cannot be written in GBK; choose encoding='utf-8' (rows: b)"]
+    ['c: name: text cannot be written in GBK; the Shapefiles need UTF-8 (rows: b)']
     """
     enc = _encoding_key(encoding)
     ids = [str(i) for i in gdf.index]
@@ -476,7 +476,7 @@ def shapefile_text_problems(gdf: pd.DataFrame, *, encoding: str = "gbk",
         if bad_enc:
             problems.append(Problem(f"{layer}: {col}", tuple(bad_enc),
                                     f"text cannot be written in {enc.upper()}; "
-                                    "choose encoding='utf-8'"))
+                                    "the Shapefiles need UTF-8"))
         if too_long:
             problems.append(Problem(f"{layer}: {col}", tuple(too_long),
                                     f"text longer than {_DBF_MAX_BYTES} bytes does not fit "
