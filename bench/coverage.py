@@ -16,11 +16,17 @@ three kinds. It times
 * the usual way: ``networkx.single_source_dijkstra(G, compound, cutoff=15 min)`` from every
   compound (the compound a virtual node joined to its access points), as OSMnx isochrone
   recipes do, on a sample of compounds (300 by default), scaled to all of them;
+* the usual way of the whole job, for the full run: the searches above for the minutes, and
+  the OSMnx isochrone recipe for the areas (``networkx.ego_graph`` of each facility within
+  each level, its edges buffered 25 m and nodes 50 m, unioned; the facilities of a kind and
+  level unioned; compounds minus the kind's area for the gaps), timed on 20 facilities per
+  kind and scaled to all of them;
 * for reference, networkx's own multi-source search (one per kind).
 
 Distances are compared with networkx's on the sampled compounds (metres). Run with
 ``python bench/run.py coverage [--nodes N] [--compounds N] [--facilities N] [--sample N]
-[--seed S]``; the last line printed is a JSON object. Reach is the best of three runs.
+[--recipe-sample N] [--seed S]``; the last line printed is a JSON object. Reach is the best
+of three runs.
 """
 
 from __future__ import annotations
@@ -153,12 +159,70 @@ def networkx_reference(net: WalkNetwork, communities: gpd.GeoDataFrame,
     return out, search_s, build_s, multi
 
 
+#: The OSMnx isochrone recipe's buffers (osmnx-examples, "make_iso_polys"): edges 25 m, nodes 50 m.
+RECIPE_EDGE_BUFFER_M = 25.0
+RECIPE_NODE_BUFFER_M = 50.0
+
+
+def isochrone_recipe_reference(net: WalkNetwork, communities: gpd.GeoDataFrame,
+                               facilities: gpd.GeoDataFrame, std: Standards, per_kind: int,
+                               rng: np.random.Generator) -> dict[str, float]:
+    """Service areas and gaps the usual way: an isochrone polygon per facility and level.
+
+    The OSMnx recipe: ``networkx.ego_graph`` of the facility's node within the level's
+    distance, its edges and nodes buffered and unioned; then, per kind and level, the union of
+    its facilities' isochrones, and the gaps as the compounds minus the kind's area. Timed on
+    ``per_kind`` facilities of each kind and scaled (linearly, which flatters the unions) to
+    all of them. Building the graph is not counted. Returns seconds per part.
+    """
+    tol = std.walking.snap_tolerance_m
+    fs = snap_points(net, facilities.geometry.values, tolerance_m=tol)
+    ok = np.flatnonzero(fs.edge >= 0)
+    net2, nodes = split_edges(net, fs.edge[ok], fs.offset[ok])
+    G = nx.Graph()
+    G.add_weighted_edges_from(zip(net2.edge_u.tolist(), net2.edge_v.tolist(),
+                                  range(net2.n_edges), strict=True), weight="edge")
+    nx.set_edge_attributes(G, {(int(u), int(v)): float(w) for u, v, w in zip(
+        net2.edge_u, net2.edge_v, net2.edge_length, strict=True)}, name="length")
+    segments = shapely.linestrings(np.stack([net2.xy[net2.edge_u], net2.xy[net2.edge_v]], axis=1))
+    mpm = std.walking.metres_per_minute
+    kind = facilities["kind"].to_numpy()[ok]
+    polys = np.asarray(communities.geometry.values, dtype=object)
+    iso_s = union_s = gaps_s = 0.0
+    for k in KINDS:
+        mine = np.flatnonzero(kind == k)
+        picked = rng.choice(mine, size=min(per_kind, mine.size), replace=False)
+        scale = mine.size / picked.size
+        for level in std.life_circle:
+            t0 = time.perf_counter()
+            isochrones = []
+            for f in picked:
+                sub = nx.ego_graph(G, int(nodes[f]), radius=level.minutes * mpm,
+                                   distance="length")
+                edges = [d["edge"] for _, _, d in sub.edges(data=True)]
+                isochrones.append(shapely.union_all(np.concatenate([
+                    shapely.buffer(segments[edges], RECIPE_EDGE_BUFFER_M),
+                    shapely.buffer(shapely.points(net2.xy[list(sub.nodes())]),
+                                   RECIPE_NODE_BUFFER_M)])))
+            iso_s += (time.perf_counter() - t0) * scale
+            t0 = time.perf_counter()
+            area = shapely.union_all(isochrones)
+            union_s += (time.perf_counter() - t0) * scale
+            if level.minutes == std.kinds[k].threshold_minutes:
+                t0 = time.perf_counter()
+                shapely.difference(polys, area)
+                gaps_s += time.perf_counter() - t0
+    return {"isochrones_s": iso_s, "unions_s": union_s, "gaps_s": gaps_s}
+
+
 def main(argv: list[str]) -> dict[str, Any]:
     ap = argparse.ArgumentParser(prog="bench/run.py coverage")
     ap.add_argument("--nodes", type=int, default=100_000)
     ap.add_argument("--compounds", type=int, default=5_000)
     ap.add_argument("--facilities", type=int, default=500)
     ap.add_argument("--sample", type=int, default=300)
+    ap.add_argument("--recipe-sample", type=int, default=20,
+                    help="facilities per kind timed for the isochrone recipe (scaled to all)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -221,6 +285,11 @@ def main(argv: list[str]) -> dict[str, Any]:
     ref, nx_s, nx_build_s, nx_multi = networkx_reference(net, communities, facilities, std,
                                                           sample)
     nx_all_s = nx_s / sample.size * len(communities)
+    recipe = isochrone_recipe_reference(net, communities, facilities, std, args.recipe_sample,
+                                        np.random.default_rng(args.seed + 2))
+    usual_full_s = nx_all_s + sum(recipe.values())
+    print(f"isochrone recipe ({args.recipe_sample} facilities per kind, scaled): "
+          f"{', '.join(f'{k} {v:.1f}' for k, v in recipe.items())}", flush=True)
 
     mpm = std.walking.metres_per_minute
     cutoff = max(lv.minutes for lv in std.life_circle) * mpm
@@ -246,6 +315,8 @@ def main(argv: list[str]) -> dict[str, Any]:
          len(communities)),
         (f"networkx single_source_dijkstra, {sample.size} compounds", nx_s, sample.size),
         ("networkx single_source_dijkstra, scaled to all", nx_all_s, len(communities)),
+        ("usual full run: the above + isochrone recipe, scaled", usual_full_s,
+         len(communities)),
         ("networkx multi_source (one per kind), reference", sum(nx_multi.values()),
          len(communities)),
     ]
@@ -263,6 +334,11 @@ def main(argv: list[str]) -> dict[str, Any]:
         "networkx_build_s": round(nx_build_s, 3),
         "networkx_multi_source_s": round(sum(nx_multi.values()), 3),
         "speedup_vs_networkx": round(nx_all_s / full_s, 1),
+        "usual_full_scaled_s": round(usual_full_s, 3),
+        "recipe_isochrones_s": round(recipe["isochrones_s"], 3),
+        "recipe_unions_s": round(recipe["unions_s"], 3),
+        "recipe_gaps_s": round(recipe["gaps_s"], 3),
+        "speedup_full_vs_usual_full": round(usual_full_s / full_s, 1),
         "speedup_reach_vs_networkx": round(nx_all_s / reach_s, 1),
         "speedup_reach_warm_vs_networkx": round(nx_all_s / warm_s, 1),
         "max_abs_diff_m": max_diff, "pairs_compared": compared,
@@ -271,7 +347,9 @@ def main(argv: list[str]) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}",
     }
-    print(f"\nspeed-up vs networkx per compound: full run {result['speedup_vs_networkx']}x, "
+    print(f"\nfull run against the usual full run (per-compound searches + isochrone "
+          f"polygons per facility + unions + gaps): {result['speedup_full_vs_usual_full']}x")
+    print(f"speed-up vs networkx per compound: full run {result['speedup_vs_networkx']}x, "
           f"reach {result['speedup_reach_vs_networkx']}x (warm "
           f"{result['speedup_reach_warm_vs_networkx']}x); max |difference| "
           f"{max_diff:.2e} m over {compared} compound-kind pairs, {mismatched} disagreements "
