@@ -364,9 +364,12 @@ def gk3_zone_crs(lon: float) -> pyproj.CRS:
     4547
     """
     if not np.isfinite(lon) or not (_CHINA_LON[0] <= lon <= _CHINA_LON[1]):
-        msg = (f"the data's centre lies at longitude {lon:g}, outside the CGCS2000 3-degree "
-               f"Gauss-Kruger zones ({_CHINA_LON[0]:g}–{_CHINA_LON[1]:g}°E); check that the "
-               "declared CRS is right, or pass a metric CRS explicitly (to_metric(gdf, crs=...))")
+        msg = (f"数据中心位于经度 {lon:g}，不在 CGCS2000 3度带（东经 {_CHINA_LON[0]:g}–"
+               f"{_CHINA_LON[1]:g}°）内：请检查图层声明的坐标系；中国境外的数据请指定米制的分析坐标系"
+               f"（如 UTM 带 EPSG:32635）/ the data's centre lies at longitude {lon:g}, outside "
+               f"the CGCS2000 3-degree Gauss-Kruger zones ({_CHINA_LON[0]:g}–"
+               f"{_CHINA_LON[1]:g}°E): check that the declared CRS is right, or, for data outside "
+               "China, give a metric analysis CRS (e.g. a UTM zone such as EPSG:32635)")
         raise CRSError(msg)
     k = int(np.floor((lon - _GK3_CM_FIRST) / _GK3_STEP + 0.5 - 1e-9))
     k = min(max(k, 0), GK3_EPSG_LAST - GK3_EPSG_FIRST)

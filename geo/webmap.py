@@ -232,8 +232,12 @@ def prepare_layer(gdf: gpd.GeoDataFrame, *, columns: Sequence[str] = (),
             out = out.set_geometry(out.geometry.simplify(tolerance_m, preserve_topology=True))
         else:
             from geo.crs import to_metric
+            from geo.errors import CRSError
 
-            metric = to_metric(out)
+            try:
+                metric = to_metric(out)
+            except CRSError:  # outside China's zones: any metric CRS will do for a display
+                metric = out.to_crs(out.estimate_utm_crs())
             metric = metric.set_geometry(metric.geometry.simplify(tolerance_m,
                                                                   preserve_topology=True))
             out = metric

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 import ui.i18n
 import ui.pipeline
 import ui.uploads
-from tests.factories import block_grid, lattice_streets, points
+from tests.factories import ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 from ui.uploads import UploadError, safe_extract, save_upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,6 +204,31 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
     assert _metric(at, "小区数") == "4"
     layers = at.session_state["layers"]
     assert layers["communities"].loc["C01", "name"] == XSS  # stored as typed, escaped on show
+
+
+def test_data_outside_china_shows_and_plans_once_given_an_analysis_crs() -> None:
+    # the grid moved to Helsinki (ETRS-TM35FIN), uploaded in lon/lat: outside every CGCS2000
+    # zone, so the map shows it but the plan needs the planner's metric CRS
+    g = block_grid(4)
+    g = g.set_geometry(g.geometry.translate(385_000 - ORIGIN_X, 6_672_000 - ORIGIN_Y),
+                       crs="EPSG:3067").to_crs(4326)
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    at.file_uploader[0].set_value(("helsinki.geojson", g.to_json().encode(),
+                                   "application/geo+json"))
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "小区数") == "16"
+    at.switch_page("ui/pages/zoning.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "CGCS2000" in _texts(at) and "UTM" in _texts(at)  # says why, and what to give
+    at.switch_page("ui/pages/data.py").run()
+    at.text_input(key="analysis_crs").input("EPSG:3067").run()
+    at.switch_page("ui/pages/zoning.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert int(_metric(at, "片区数")) >= 1
 
 
 def test_upload_of_an_excel_table_with_wkt_and_chinese_headers() -> None:

@@ -71,6 +71,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_barriers": ("阻隔（铁路、河流）", "Barriers (rail, river)"),
     "use_uploads": ("使用上传的数据", "Use the uploaded data"),
     "need_communities": ("至少需要上传小区图层。", "Upload at least the compounds layer."),
+    "analysis_crs": ("分析坐标系（可选，如 EPSG:32635）",
+                     "Analysis CRS (optional, e.g. EPSG:32635)"),
+    "analysis_crs_help": ("留空时按数据所在的 CGCS2000 3度带投影；"
+                          "中国境外的数据须填写一个米制坐标系（如 UTM 带）。",
+                          "Empty: the CGCS2000 3-degree zone of the data. Data outside China "
+                          "need a metric CRS here (e.g. its UTM zone)."),
     "problems_title": ("{file}：发现 {n} 个问题，请修改文件后重新上传",
                        "{file}: {n} problems; fix the file and upload it again"),
     "problem_column": ("字段", "Column"),

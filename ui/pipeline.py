@@ -65,7 +65,8 @@ def run_pipeline(layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, An
     layers
         Input layers by name (``communities`` required).
     params
-        ``standards`` (section -> overrides), ``seed``, ``budget_wan``, ``max_sites``.
+        ``standards`` (section -> overrides), ``seed``, ``budget_wan``, ``max_sites``, ``crs``
+        (the analysis CRS; None: the CGCS2000 zone of the data).
     user_sites
         Candidate sites drawn on the map (GeoJSON features, WGS84), added to ``sites``.
     progress
@@ -102,5 +103,5 @@ def run_pipeline(layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, An
     siting = SitingParameters(budget_wan=float(budget) if budget else None,
                               max_sites=int(max_sites) if max_sites else None)
     scenario = Scenario(layers=work, standards=standards_for(params), siting=siting,
-                        seed=int(params.get("seed", 0)))
+                        seed=int(params.get("seed", 0)), crs=params.get("crs") or None)
     return run_plan(scenario, progress=progress)

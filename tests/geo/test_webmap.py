@@ -166,6 +166,18 @@ def test_prepare_layer_simplifies_geographic_input_in_metres() -> None:
     assert out.geometry.iloc[0].is_valid and len(out.geometry.iloc[0].exterior.coords) == 5
 
 
+def test_prepare_layer_simplifies_lon_lat_outside_china_in_its_utm_zone() -> None:
+    # the notched square in Helsinki (ETRS-TM35FIN), read in lon/lat: no CGCS2000 zone holds
+    # it, yet the map shows it, simplified in metres all the same
+    x, y = 385_000.0, 6_672_000.0
+    notched = Polygon([(x, y), (x + 50, y), (x + 50.5, y + 0.3), (x + 51, y), (x + 100, y),
+                       (x + 100, y + 100), (x, y + 100)])
+    gdf = gpd.GeoDataFrame(geometry=[notched], crs="EPSG:3067").to_crs(4326)
+    out = prepare_layer(gdf, tolerance_m=1.0)
+    assert len(out.geometry.iloc[0].exterior.coords) == 5
+    assert out.geometry.iloc[0].centroid.x == pytest.approx(24.93, abs=0.01)
+
+
 def test_holes_and_multipart_compounds_survive() -> None:
     x, y = ORIGIN_X, ORIGIN_Y
     courtyard = Polygon(box(x, y, x + 100, y + 100).exterior.coords,

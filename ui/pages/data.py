@@ -12,7 +12,15 @@ import streamlit as st
 from geo.errors import LayerValidationError, PlanningInputError
 from geo.webmap import build_map
 from ui.i18n import md, t
-from ui.state import current_layers, digest, lang, load_sample_layers, set_layers
+from ui.state import (
+    current_layers,
+    digest,
+    get_params,
+    lang,
+    load_sample_layers,
+    set_layers,
+    set_params,
+)
 from ui.uploads import MAX_UPLOAD_MB, save_upload
 from ui.widgets import basemap_choice, choice, problems_table, show_map
 
@@ -56,6 +64,10 @@ else:
                 types.append("pbf")
             files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
                                              key=f"upload_{schema}")
+    crs_text = st.text_input(t("analysis_crs", L), value=get_params().get("crs") or "",
+                             help=t("analysis_crs_help", L), key="analysis_crs")
+    if (crs_text.strip() or None) != get_params().get("crs"):
+        set_params(crs=crs_text.strip() or None)
     if st.button(t("use_uploads", L), type="primary"):
         if files["communities"] is None:
             st.error(t("need_communities", L))
