@@ -254,8 +254,10 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str,
     if not p.exists():
         raise _fail(p, "文件不存在 / file not found")
     if p.name.lower().endswith((".osm.pbf", ".osm")):
-        raise _fail(p, "OSM数据请用OSM导入 / an OpenStreetMap extract holds several layers; "
-                       "read it with geo.osm.read_osm (streets, facilities, compounds)")
+        raise _fail(p, "OSM 数据含多个图层：命令行请用 --osm 给出，应用中上传到“道路”一栏 / an "
+                       "OpenStreetMap extract holds several layers: give it with --osm on the "
+                       "command line, or as the streets upload in the app (in Python: "
+                       "geo.osm.read_osm)")
     suffix = p.suffix.lower()
     if p.is_dir():
         datasets = _dir_datasets(p)

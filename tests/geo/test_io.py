@@ -699,5 +699,5 @@ def test_zip_with_chinese_layer_names_and_a_notes_spreadsheet(tmp_path: Path) ->
 
 
 def test_osm_extract_is_pointed_to_geo_osm(helsinki_pbf: str) -> None:
-    with pytest.raises(LayerValidationError, match="geo.osm.read_osm"):
+    with pytest.raises(LayerValidationError, match="--osm.*geo.osm.read_osm"):
         read_layer(helsinki_pbf, "streets")
