@@ -29,7 +29,7 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -134,7 +134,8 @@ class CoverageResult:
 def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *,
                      standards: Standards,
                      network: WalkNetwork | gpd.GeoDataFrame | None = None,
-                     buffer_m: float | None = None, areas: bool = True
+                     buffer_m: float | None = None, areas: bool = True,
+                     progress: Callable[[int, int], None] | None = None
                      ) -> CoverageResult:
     """Walking minutes, covered flags, service areas and gaps for every compound and kind.
 
@@ -157,6 +158,9 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
     areas
         Build the service-area and gap layers (False: the table and summary only, left
         empty, for callers that compare many plans).
+    progress
+        Called as ``progress(done, total)`` after each service area and once more after the
+        gaps (the long part of a large district's run); not called when ``areas`` is False.
 
     Returns
     -------
@@ -190,11 +194,21 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
     if buffer_m is None:
         buffer_m = standards.walking.service_area_buffer_m
     if areas:
-        service_areas = _service_areas(reach, kinds, standards, buffer_m, communities.crs)
+        total = len(kinds) * len(standards.life_circle) + 1
+        ticks = iter(range(1, total + 1))
+
+        def tick() -> None:
+            if progress is not None:
+                progress(next(ticks), total)
+
+        service_areas = _service_areas(reach, kinds, standards, buffer_m, communities.crs,
+                                       tick)
         gaps = _gaps(communities, reach, service_areas, standards)
+        tick()
     else:  # the same (empty) layers, with their columns, at no cost
         nothing = dataclasses.replace(reach, node_dist={}, points={})
-        service_areas = _service_areas(nothing, kinds, standards, buffer_m, communities.crs)
+        service_areas = _service_areas(nothing, kinds, standards, buffer_m, communities.crs,
+                                       lambda: None)
         gaps = _gaps(communities.iloc[:0], nothing, service_areas, standards)
     summary = _summary(communities, table, kinds, standards)
     fac_report.index = facilities.index
@@ -471,7 +485,7 @@ def _within(minutes: FloatArray, limit: float) -> npt.NDArray[np.bool_]:
 
 
 def _service_areas(areas: _Areas, kinds: list[str], standards: Standards, buffer_m: float,
-                   crs: object) -> gpd.GeoDataFrame:
+                   crs: object, tick: Callable[[], None]) -> gpd.GeoDataFrame:
     mpm = standards.walking.metres_per_minute
     rows = []
     for kind in kinds:
@@ -495,6 +509,7 @@ def _service_areas(areas: _Areas, kinds: list[str], standards: Standards, buffer
             elif areas.net is None and kind in areas.points:
                 geom = shapely.union_all(shapely.buffer(areas.points[kind],
                                                         budget / areas.detour, quad_segs=16))
+            tick()
             if geom is None:
                 continue
             rows.append({"kind": kind, "minutes": level.minutes, "distance_m": round(budget, 1),

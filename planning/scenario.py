@@ -260,7 +260,9 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
     done += _STEP_WEIGHT["siting"]
 
     start("coverage")
-    coverage = _run_coverage(communities, facilities, planned, network, scenario, steps, crs)
+    share = _STEP_WEIGHT["coverage"]
+    coverage = _run_coverage(communities, facilities, planned, network, scenario, steps, crs,
+                             lambda k, n: report("coverage", min(done + share * k / n, 1.0)))
     report("done", 1.0)
 
     table_after, service_areas, gaps, before, after, before_columns = coverage
@@ -401,6 +403,7 @@ def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
 def _run_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,
                   planned: gpd.GeoDataFrame, network: WalkNetwork | None, scenario: Scenario,
                   steps: dict[str, str], crs: pyproj.CRS,
+                  progress: Callable[[int, int], None],
                   ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame,
                              pd.DataFrame, pd.DataFrame]:
     existing = facilities if facilities is not None else _empty_facilities(crs)
@@ -408,7 +411,7 @@ def _run_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | 
     before = compute_coverage(communities, existing, standards=scenario.standards,
                               network=network, areas=False)
     after = compute_coverage(communities, _facilities_after(existing, planned),
-                             standards=scenario.standards, network=network)
+                             standards=scenario.standards, network=network, progress=progress)
     steps["coverage"] = "done"
     covered = [f"covered_{k}" for k in scenario.standards.kinds
                if f"covered_{k}" in before.table.columns]

@@ -14,11 +14,13 @@ used when none are given) — the bundled sample district by default — and wri
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from tqdm import tqdm
 
 from geo.crs import is_geographic, to_metric
 from geo.network import WalkNetwork, network_from_osm
@@ -65,8 +67,13 @@ def _run(args: argparse.Namespace) -> int:
         network = network_from_osm(args.osm, crs=communities.crs, min_component_m=fragment_m)
     elif streets is not None and not args.no_network:
         network = walking_network(streets, standards)
-    result = compute_coverage(communities, facilities, standards=standards, network=network,
-                              buffer_m=args.buffer_m)
+    with tqdm(unit="area", file=sys.stderr, desc="服务范围 / service areas") as bar:
+        def tick(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        result = compute_coverage(communities, facilities, standards=standards,
+                                  network=network, buffer_m=args.buffer_m, progress=tick)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _write(out, communities, result)

@@ -223,6 +223,26 @@ def test_coverage_again_builds_only_the_service_areas_of_kinds_whose_facilities_
     assert (moved.service_areas.area[is_market] > first.service_areas.area[is_market]).all()
 
 
+def test_progress_counts_the_service_areas_and_the_gaps(std):
+    from planning.sample import load_sample
+
+    layers = load_sample()
+    calls: list[tuple[int, int]] = []
+    compute_coverage(layers["communities"], layers["facilities"], standards=std,
+                     network=layers["streets"], progress=lambda k, n: calls.append((k, n)))
+    total = len(std.kinds) * len(std.life_circle) + 1
+    assert calls == [(k, total) for k in range(1, total + 1)]
+    calls.clear()
+    compute_coverage(layers["communities"], layers["facilities"], standards=std,
+                     network=layers["streets"], areas=False,
+                     progress=lambda k, n: calls.append((k, n)))
+    assert calls == []
+    # without a network the straight-line discs count the same way
+    compute_coverage(layers["communities"], layers["facilities"], standards=std,
+                     progress=lambda k, n: calls.append((k, n)))
+    assert calls[-1] == (total, total) and len(calls) == total
+
+
 @pytest.mark.slow
 def test_plan_and_pianqu_coverage_build_the_same_network_from_osm(std, helsinki_pbf):
     from geo.network import network_from_osm

@@ -141,10 +141,16 @@ def test_progress_is_reported_in_order_and_ends_at_one() -> None:
     calls: list[tuple[str, float]] = []
     run_plan(_grid_scenario(), progress=lambda step, f: calls.append((step, f)))
     names = [c[0] for c in calls]
-    assert names == [*STEPS, "done"]
+    assert list(dict.fromkeys(names)) == [*STEPS, "done"]
     fractions = [c[1] for c in calls]
     assert fractions == sorted(fractions)
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    # the coverage step, the long one on a large district, moves the bar as it goes: once as
+    # it starts, then after each of the 6 kinds x 3 levels of service areas and the gaps
+    coverage = [f for name, f in calls if name == "coverage"]
+    assert len(coverage) == 1 + 6 * 3 + 1
+    assert all(a < b for a, b in zip(coverage, coverage[1:], strict=False))
+    assert coverage[-1] == pytest.approx(1.0)
 
 
 def test_same_scenario_and_seed_give_the_same_plan(grid_plan: Plan,
