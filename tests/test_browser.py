@@ -145,6 +145,14 @@ def _map_frame(page: Any, *, timeout_s: float = 240, selector: str = "path.leafl
     pytest.fail(f"no Leaflet map with {selector} after {timeout_s} s")
 
 
+def _count(page: Any, selector: str) -> int:
+    """How many ``selector`` the map draws now (-1 while Streamlit swaps the map's iframe)."""
+    try:
+        return int(_map_frame(page, selector=selector).locator(selector).count())
+    except Exception:  # noqa: BLE001  (playwright's "Frame was detached")
+        return -1
+
+
 def _open_timed(page: Any, url: str, selector: str, timings: dict[str, float], key: str
                 ) -> Any:
     """Open ``url``, wait for its map to draw ``selector``; seconds taken go to timings[key]."""
@@ -309,11 +317,10 @@ def test_uploaded_html_in_a_name_shows_as_text(app_url: str, browser: Any,
             continue
     loaded.wait_for(timeout=5_000)
     deadline = time.monotonic() + 60
-    frame = _map_frame(page, selector="path.pianqu-community")
-    while frame.locator("path.pianqu-community").count() != 4 and time.monotonic() < deadline:
+    while _count(page, "path.pianqu-community") != 4 and time.monotonic() < deadline:
         page.wait_for_timeout(200)
-        frame = _map_frame(page, selector="path.pianqu-community")
-    assert frame.locator("path.pianqu-community").count() == 4
+    assert _count(page, "path.pianqu-community") == 4
+    frame = _map_frame(page, selector="path.pianqu-community")
     # Hover every compound: the tooltip of C01 shows the name as typed, never as an image.
     for i in range(4):
         frame.locator("path.pianqu-community").nth(i).hover(force=True)
