@@ -229,6 +229,10 @@ def test_data_outside_china_shows_and_plans_once_given_an_analysis_crs() -> None
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     assert int(_metric(at, "片区数")) >= 1
+    # back to the sample: its own CGCS2000 zone again, not the Finnish CRS
+    at.switch_page("ui/pages/data.py").run()
+    at.radio(key="data_source_zh").set_value("sample").run()
+    assert at.session_state["params"]["crs"] is None
 
 
 def test_upload_of_an_excel_table_with_wkt_and_chinese_headers() -> None:

@@ -53,6 +53,8 @@ source = choice("radio", t("data_source", L), ["sample", "upload"], key="data_so
 if source == "sample":
     if st.session_state.get("data_key", "sample") != "sample":
         set_layers("sample", load_sample_layers())
+    if get_params().get("crs"):  # an analysis CRS given for uploaded data is not the sample's
+        set_params(crs=None)
 else:
     st.caption(t("upload_help", L, mb=MAX_UPLOAD_MB))
     files: dict[str, Any] = {}
