@@ -38,6 +38,8 @@ from planning.standards import EligibilityPolicy
 __all__ = [
     "OVERRIDE_ACTIONS",
     "assess_eligibility",
+    "exclusion_lines",
+    "exclusion_summary",
     "read_overrides",
 ]
 
@@ -228,3 +230,81 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
         "override": text(override),
         "override_note": text(note),
     })
+
+
+#: Each reason code: what it means (Chinese, English; formatted with the policy) and, for data a
+#: planner can complete, what to do. Missing data come first: they are what a planner can fix.
+_REASONS: dict[str, tuple[str, str, str, str]] = {
+    "built_year_missing": (
+        "建成年代未知", "built year unknown",
+        "在小区图层中补充“建成年代”列（built_year）后重新载入",
+        "add a built year column (建成年代 / built_year) to the compounds layer and load it again"),
+    "consent_missing": (
+        "居民同意率未知", "consent rate unknown",
+        "在小区图层中补充“居民同意率”列（consent_rate，0.8 或 80%）后重新载入",
+        "add a consent rate column (居民同意率 / consent_rate, 0.8 or 80%) to the compounds "
+        "layer and load it again"),
+    "built_after": ("建成于{year}年或以后", "built in {year} or later", "", ""),
+    "consent_low": ("居民同意率低于{rate:.1%}", "consent below {rate:.1%}", "", ""),
+    "forced_out": ("规划人员排除", "excluded by the planner", "", ""),
+    "not_eligible": ("不符合改造条件", "not eligible", "", ""),
+}
+
+
+def exclusion_summary(reason_codes: pd.Series, policy: EligibilityPolicy) -> pd.DataFrame:
+    """Excluded compounds counted by reason, with what the planner can do about each.
+
+    A compound with two reasons counts under both. Reasons the planner can fix by completing
+    the data (an unknown build year or consent rate) come first.
+
+    Parameters
+    ----------
+    reason_codes
+        ``reason_codes`` from :func:`assess_eligibility` (``;``-separated; empty or missing
+        when eligible).
+    policy
+        The thresholds the reasons were decided with (they are named in the text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reason that occurs: ``code``, ``compounds`` (count), ``reason`` and
+        ``reason_en``, ``advice`` and ``advice_en`` (empty when there is nothing to advise).
+
+    Examples
+    --------
+    >>> codes = pd.Series(["built_year_missing;consent_missing", "consent_low", ""])
+    >>> s = exclusion_summary(codes, EligibilityPolicy())
+    >>> s[["code", "compounds", "reason_en"]].to_numpy().tolist()
+    [['built_year_missing', 1, 'built year unknown'], ['consent_missing', 1, \
+'consent rate unknown'], ['consent_low', 1, 'consent below 66.7%']]
+    """
+    codes = reason_codes.dropna().astype(str).str.split(";").explode()
+    counts = codes[codes != ""].value_counts()
+    fmt = {"year": policy.built_before_year, "rate": policy.min_consent_rate}
+    rows = [{"code": code, "compounds": int(counts[code]), "reason": zh.format(**fmt),
+             "reason_en": en.format(**fmt), "advice": advice, "advice_en": advice_en}
+            for code, (zh, en, advice, advice_en) in _REASONS.items() if code in counts.index]
+    rows += [{"code": code, "compounds": int(n), "reason": code, "reason_en": code,
+              "advice": "", "advice_en": ""} for code, n in counts.items() if code not in _REASONS]
+    return pd.DataFrame(rows, columns=["code", "compounds", "reason", "reason_en", "advice",
+                                       "advice_en"])
+
+
+def exclusion_lines(summary: pd.DataFrame) -> list[str]:
+    """Bilingual lines for the command line from :func:`exclusion_summary`.
+
+    >>> codes = pd.Series(["consent_missing", "consent_missing", "forced_out"])
+    >>> lines = exclusion_lines(exclusion_summary(codes, EligibilityPolicy()))
+    >>> print(lines[0][:52])
+      居民同意率未知 consent rate unknown: 2 — 在小区图层中补充“居民同意率”列
+    >>> print(lines[1])
+      规划人员排除 excluded by the planner: 1
+    """
+    lines = []
+    for _, r in summary.iterrows():
+        line = f"  {r['reason']} {r['reason_en']}: {r['compounds']}"
+        if r["advice"]:
+            line += f" — {r['advice']} / {r['advice_en']}"
+        lines.append(line)
+    return lines

@@ -86,7 +86,8 @@ class ZoningResult:
     ----------
     assignments
         Indexed like the communities: ``eligible``, ``zone_id`` (None when excluded),
-        ``excluded_reason`` (Chinese; None when zoned), ``excluded_reason_en``, ``zone_note``
+        ``excluded_reason`` (Chinese; None when zoned), ``excluded_reason_en``,
+        ``reason_codes`` (eligibility's codes, ``;``-separated; empty when eligible), ``zone_note``
         (Chinese: why a compound's zone is out of bounds, or that it joined across a gap),
         ``zone_note_en``, ``island``
         (an eligible compound with no eligible neighbour).
@@ -400,11 +401,16 @@ def _result(communities: gpd.GeoDataFrame, elig: pd.DataFrame, eligible: np.ndar
     missing = not_eligible & pd.isna(reason_zh)
     reason_zh[missing] = "不符合改造条件"
     reason_en[missing] = "not eligible"
+    codes = (elig["reason_codes"].fillna("") if "reason_codes" in elig.columns
+             else pd.Series("", index=elig.index)).to_numpy(dtype=object, copy=True)
+    codes[eligible] = ""
+    codes[not_eligible & (codes == "")] = "not_eligible"
     assignments = pd.DataFrame({
         "eligible": eligible,
         "zone_id": zone_id,
         "excluded_reason": reason_zh,
         "excluded_reason_en": reason_en,
+        "reason_codes": codes,
         "zone_note": note,
         "zone_note_en": note_en,
         "island": island,

@@ -107,6 +107,35 @@ def test_zoning_page_runs_the_plan_and_lists_zones_and_exclusions() -> None:
     assert any(len(f) == len(plan.zones) for f in frames)
     excluded = next(f for f in frames if "未纳入原因" in f.columns)
     assert "C00" in excluded.index and "户数" in excluded.columns
+    # the reasons counted above the table; no warning: nothing is missing and zones exist
+    assert "按原因（一个小区可有多个原因）：建成于2001年或以后 1 个" in _texts(at)
+    assert not at.warning
+
+
+def test_compounds_without_eligibility_data_are_flagged_on_upload_and_in_zoning() -> None:
+    g = block_grid(4).to_crs(4326)
+    g.loc["C02", "built_year"] = None
+    at = _app()
+    at.run()
+    assert not at.warning  # the sample has every built year and consent rate
+    at.radio(key="data_source_zh").set_value("upload").run()
+    at.file_uploader[0].set_value(("小区.geojson", g.drop(columns="consent_rate").to_json()
+                                   .encode(), "application/geo+json"))
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [w.value for w in at.warning] == [
+        "建成年代未知的小区 1 个，居民同意率未知的 16 个：无法判断是否符合改造条件，"
+        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列。"]
+    at.switch_page("ui/pages/zoning.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "片区数") == "0"
+    (warning,) = at.warning
+    assert warning.value.startswith("有小区缺少改造条件所需的数据")
+    assert "- 建成年代未知 1 个：在小区图层中补充“建成年代”列" in warning.value
+    assert "- 居民同意率未知 16 个：" in warning.value
+    at.radio(key="lang").set_value("en").run()
+    (warning,) = at.warning
+    assert "- consent rate unknown: 16; add a consent rate column" in warning.value
 
 
 def test_changing_a_parameter_changes_the_plan() -> None:

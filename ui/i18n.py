@@ -94,6 +94,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "summary_facilities": ("现有设施", "Facilities"),
     "summary_sites": ("候选点", "Candidate sites"),
     "read_report": ("读取说明", "Read report"),
+    "unknown_eligibility": (
+        "建成年代未知的小区 {years} 个，居民同意率未知的 {consent} 个：无法判断是否符合改造条件，"
+        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列。",
+        "{years} compounds have no built year and {consent} no consent rate: eligibility cannot "
+        "be decided for them, so the plan leaves them out. Add the columns 建成年代 (built_year) "
+        "and 居民同意率 (consent_rate) to the compounds layer."),
     # zoning page
     "eligibility": ("改造条件", "Eligibility"),
     "built_before": ("建成年代早于", "Built before"),
@@ -110,6 +116,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "n_in_zones": ("纳入改造小区", "Compounds in zones"),
     "n_excluded": ("未纳入小区", "Compounds left out"),
     "excluded_table": ("未纳入改造的小区及原因", "Compounds left out, and why"),
+    "by_reason": ("按原因（一个小区可有多个原因）：{items}",
+                  "By reason (a compound may have more than one): {items}"),
+    "reason_count": ("{reason} {n} 个", "{reason}: {n}"),
+    "reason_line": ("{reason} {n} 个：{advice}", "{reason}: {n}; {advice}"),
+    "list_sep": ("；", "; "),
+    "missing_data": ("有小区缺少改造条件所需的数据，无法判断是否符合，暂列为未纳入：",
+                     "Some compounds lack the data eligibility is decided on, so they are "
+                     "left out for now:"),
+    "none_zoned": ("没有小区纳入片区：", "No compound is in a zone:"),
     # siting page
     "demand_ratios": ("需求参数", "Demand ratios"),
     "elderly_m2": ("养老面积（m²/百户）", "Elderly-care m² per 100 households"),

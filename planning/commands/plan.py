@@ -187,6 +187,11 @@ def _run(args: argparse.Namespace) -> int:
     c = plan.communities
     zoned = int(c["zone_id"].notna().sum())
     print(f"小区 compounds: {len(c)}  入片区 zoned: {zoned}  未纳入 excluded: {len(c) - zoned}")
+    if zoned < len(c) and "reason_codes" in c.columns:
+        from planning.eligibility import exclusion_lines, exclusion_summary
+
+        print("\n".join(exclusion_lines(exclusion_summary(
+            c.loc[c["zone_id"].isna(), "reason_codes"], plan.scenario.standards.eligibility))))
     print(f"片区 zones: {len(plan.zones)}  规划设施 planned facilities: "
           f"{len(plan.planned_facilities)}")
     for step, status in plan.steps.items():

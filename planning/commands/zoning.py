@@ -32,7 +32,7 @@ from typing import Any
 import geopandas as gpd
 
 from planning.commands._layers import command_layers
-from planning.eligibility import assess_eligibility
+from planning.eligibility import assess_eligibility, exclusion_lines, exclusion_summary
 from planning.standards import Standards, load_standards
 from planning.zoning import ROAD_CLASS_RANK, ZoningResult, zone_communities
 
@@ -149,6 +149,11 @@ def _run(args: argparse.Namespace) -> int:
     print(f"邻接 neighbours: {len(result.adjacency.pairs)} links, "
           f"{result.adjacency.n_blocked} blocked by barriers")
     print(result.summary())
+    excluded = result.assignments["zone_id"].isna()
+    if excluded.any():
+        print("未纳入原因 why compounds are left out:")
+        print("\n".join(exclusion_lines(exclusion_summary(
+            result.assignments.loc[excluded, "reason_codes"], standards.eligibility))))
     print(f"{time.perf_counter() - started:.1f} s")
     for p in paths:
         print(f"  -> {p}")

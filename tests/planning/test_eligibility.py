@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 
 from geo.errors import LayerValidationError
-from planning.eligibility import assess_eligibility, read_overrides
+from planning.eligibility import (
+    assess_eligibility,
+    exclusion_lines,
+    exclusion_summary,
+    read_overrides,
+)
 from planning.standards import EligibilityPolicy
 from tests.factories import block_grid
 
@@ -129,3 +134,34 @@ def test_grid_with_one_late_compound() -> None:
     g.loc["C01", "built_year"] = 2003
     t = assess_eligibility(g, XUCHANG)
     assert t["eligible"].tolist() == [True, False, True, True]
+
+
+def test_exclusion_summary_counts_each_reason_and_puts_missing_data_first() -> None:
+    df = _layer([None, 2010, None, 1990, 1990, 2005], [0.9, 0.1, None, 0.5, 0.9, 0.9])
+    t = assess_eligibility(df, XINXIANG)
+    s = exclusion_summary(t["reason_codes"], XINXIANG)
+    # C2 counts under both missing reasons, C1 under both policy reasons; C4 is eligible
+    assert s["code"].tolist() == ["built_year_missing", "consent_missing", "built_after",
+                                  "consent_low"]
+    assert s["compounds"].tolist() == [2, 1, 2, 2]
+    assert s.loc[2, "reason"] == "建成于2001年或以后"
+    assert s.loc[3, "reason_en"] == "consent below 80.0%"  # the policy's threshold, not 2/3
+    assert "built_year" in s.loc[0, "advice_en"] and "建成年代" in s.loc[0, "advice"]
+    assert (s.loc[2:, "advice"] == "").all()  # nothing to complete for a policy reason
+
+
+def test_exclusion_summary_of_nothing_excluded_is_empty_and_unknown_codes_are_kept() -> None:
+    assert exclusion_summary(pd.Series(["", ""]), XUCHANG).empty
+    assert exclusion_summary(pd.Series([], dtype=object), XUCHANG).empty
+    s = exclusion_summary(pd.Series(["not_eligible", "from_elsewhere", None]), XUCHANG)
+    assert s["code"].tolist() == ["not_eligible", "from_elsewhere"]
+    assert s.loc[1, "reason"] == "from_elsewhere" and s["compounds"].tolist() == [1, 1]
+
+
+def test_exclusion_lines_give_the_advice_for_missing_data_only() -> None:
+    codes = pd.Series(["built_year_missing", "consent_low;built_year_missing"])
+    lines = exclusion_lines(exclusion_summary(codes, XUCHANG))
+    assert len(lines) == 2
+    assert lines[0].startswith("  建成年代未知 built year unknown: 2 — ")
+    assert "built_year" in lines[0]
+    assert lines[1] == "  居民同意率低于66.7% consent below 66.7%: 1"

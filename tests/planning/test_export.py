@@ -328,6 +328,7 @@ def test_pianqu_plan_writes_everything_and_reruns_a_saved_scenario(
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "项目文件 project" in out
+    assert "建成于2001年或以后 built in 2001 or later: 1\n" in out  # C03, why it is left out
     first = load_plan(tmp_path / "a" / "plan.gpkg")
     assert len(first.communities) == 16 and first.scenario.seed == 2
     for sub in ("geojson/compounds.geojson", "shapefile/zones.zip", "tables/summary.xlsx",

@@ -419,3 +419,33 @@ def test_command_line_on_the_sample(tmp_path) -> None:
     ok = zones[zones["within_bounds"]]
     assert ok["households"].between(1000, 3000).all()
     assert set(zones["zone_id"]) == set(a["zone_id"].dropna())
+
+
+def test_assignments_carry_the_eligibility_codes(grid4) -> None:
+    g = grid4.copy()
+    g["built_year"] = g["built_year"].astype(float)
+    g.loc["C00", "built_year"] = np.nan
+    g.loc["C01", "consent_rate"] = 0.1
+    a = zone_communities(g, standards=_std()).assignments
+    assert a.loc["C00", "reason_codes"] == "built_year_missing"
+    assert a.loc["C01", "reason_codes"] == "consent_low"
+    assert (a.loc[a["zone_id"].notna(), "reason_codes"] == "").all()
+    # an eligibility table without codes (a caller's own): excluded ones still get one
+    elig = pd.DataFrame({"eligible": g.index != "C03", "excluded_reason": [None] * len(g)},
+                        index=g.index)
+    b = zone_communities(g, standards=_std(), eligibility=elig).assignments
+    assert b.loc["C03", "reason_codes"] == "not_eligible"
+    assert b.loc["C03", "excluded_reason"] == "不符合改造条件"
+
+
+def test_command_line_names_why_compounds_are_left_out(tmp_path, capsys) -> None:
+    from planning.cli import main
+    from planning.sample import load_sample
+
+    assert main(["zoning", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    c = load_sample()["communities"]
+    late = int((c["built_year"] >= 2001).sum())
+    assert f"建成于2001年或以后 built in 2001 or later: {late}" in out
+    low = int((c["consent_rate"] < 2 / 3).sum())
+    assert f"consent below 66.7%: {low}" in out

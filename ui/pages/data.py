@@ -105,8 +105,13 @@ m2.metric(t("summary_households", L), f"{int(hh):,}")
 m3.metric(t("summary_facilities", L), f"{len(layers.get('facilities', [])):,}")
 m4.metric(t("summary_sites", L), f"{len(layers.get('sites', [])):,}")
 
-basemap, tkey = basemap_choice()
+unknown = {col: int(communities[col].isna().sum()) if col in communities else len(communities)
+           for col in ("built_year", "consent_rate")}
+if any(unknown.values()):  # eligibility cannot be decided for them: say so before the plan
+    st.warning(t("unknown_eligibility", L, years=unknown["built_year"],
+                 consent=unknown["consent_rate"]))
 
+basemap, tkey = basemap_choice()
 
 m = build_map(communities, facilities=layers.get("facilities"), sites=layers.get("sites"),
               lang=L, basemap=basemap, tianditu_key=tkey)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.webmap import build_map
-from ui.i18n import t
+from planning.eligibility import exclusion_summary
+from ui.i18n import md, t
 from ui.pipeline import standards_for
 from ui.state import get_params, lang, not_available, plan_or_notice, set_params
 from ui.widgets import basemap_choice, labelled, show_map
@@ -55,6 +56,21 @@ m1.metric(t("n_zones", L), f"{len(plan.zones):,}")
 m2.metric(t("n_in_zones", L), f"{int(in_zone.sum()):,}")
 m3.metric(t("n_excluded", L), f"{int((~in_zone).sum()):,}")
 
+# why compounds are left out, counted; data a planner can complete first, in plain sight
+reasons = (exclusion_summary(com.loc[~in_zone, "reason_codes"],
+                             plan.scenario.standards.eligibility)
+           if "reason_codes" in com.columns else None)
+if reasons is not None and len(reasons):
+    en = "_en" if L == "en" else ""
+    fixable = reasons[reasons["code"].str.endswith("_missing")]
+    if len(fixable) or not in_zone.any():
+        lines = [t("reason_line", L, n=r["compounds"], reason=md(r["reason" + en]),
+                   advice=md(r["advice" + en])) if r["advice" + en]
+                 else t("reason_count", L, n=r["compounds"], reason=md(r["reason" + en]))
+                 for _, r in (fixable if len(fixable) else reasons).iterrows()]
+        head = t("missing_data", L) if len(fixable) else t("none_zoned", L)
+        st.warning("\n".join([head, *(f"- {line}" for line in lines)]))
+
 basemap, tkey = basemap_choice()
 m = build_map(com, zones=plan.zones, minutes_columns=[], lang=L, basemap=basemap,
               tianditu_key=tkey)
@@ -72,6 +88,10 @@ if len(plan.zones):
                                                                  "直径（米）", "Diameter (m)")})
 
 st.subheader(t("excluded_table", L))
+if reasons is not None and len(reasons):
+    st.caption(t("by_reason", L, items=t("list_sep", L).join(
+        t("reason_count", L, n=r["compounds"], reason=md(r["reason" + en]))
+        for _, r in reasons.iterrows())))
 cols = [c for c in ("name", "households", "built_year", "consent_rate", "excluded_reason")
         if c in com.columns]
 excluded = com.loc[~in_zone, cols].copy()
