@@ -45,7 +45,14 @@ from geo.network_graph import (
     network_from_lines,
     network_from_osm,
 )
-from geo.network_reach import EdgeSources, buffer_union, reached_lines, service_area
+from geo.network_reach import (
+    AreaRequest,
+    EdgeSources,
+    buffer_union,
+    reached_lines,
+    service_area,
+    service_areas,
+)
 from geo.network_snap import (
     PointSnap,
     PolygonJoin,
@@ -57,6 +64,7 @@ from geo.network_snap import (
 )
 
 __all__ = [
+    "AreaRequest",
     "DEFAULT_MIN_COMPONENT_M",
     "NON_WALKABLE_CLASSES",
     "EdgeSources",
@@ -71,6 +79,7 @@ __all__ = [
     "network_from_osm",
     "reached_lines",
     "service_area",
+    "service_areas",
     "snap_points",
     "snap_polygons",
     "split_edges",

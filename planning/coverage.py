@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,12 +45,13 @@ from geo.crs import require_metric
 from geo.digest import layer_digest, remember
 from geo.errors import CRSError, LayerValidationError, Problem
 from geo.network import (
+    AreaRequest,
     EdgeSources,
     PolygonSnap,
     WalkNetwork,
     join_polygons,
     network_from_lines,
-    service_area,
+    service_areas,
     split_edges,
 )
 from geo.osm import is_osm_layer
@@ -487,34 +489,39 @@ def _within(minutes: FloatArray, limit: float) -> npt.NDArray[np.bool_]:
 def _service_areas(areas: _Areas, kinds: list[str], standards: Standards, buffer_m: float,
                    crs: object, tick: Callable[[], None]) -> gpd.GeoDataFrame:
     mpm = standards.walking.metres_per_minute
-    rows = []
-    for kind in kinds:
-        for level in standards.life_circle:
-            budget = level.minutes * mpm
-            geom = None
-            if areas.net is not None and kind in areas.node_dist:
-                lines, conn = areas.connectors[kind]
-                ok = conn < budget
-                extra = [lines[ok]]
-                # facilities further from the street than the budget still reach their own bit
-                far = ~ok & (conn > 0)
-                if far.any():
-                    ends = shapely.line_interpolate_point(lines[far], budget)
-                    extra.append(shapely.linestrings(np.stack([
-                        shapely.get_coordinates(shapely.get_point(lines[far], 0)),
-                        shapely.get_coordinates(ends)], axis=1)))
-                geom = service_area(areas.net, areas.node_dist[kind], budget, buffer_m=buffer_m,
-                                    sources=areas.sources[kind],
-                                    extra_lines=np.concatenate(extra))
-            elif areas.net is None and kind in areas.points:
-                geom = shapely.union_all(shapely.buffer(areas.points[kind],
-                                                        budget / areas.detour, quad_segs=16))
+    wanted = [(kind, level) for kind in kinds for level in standards.life_circle]
+    geoms: list[Any] = [None] * len(wanted)
+    on_net: list[int] = []
+    requests: list[AreaRequest] = []
+    for i, (kind, level) in enumerate(wanted):
+        budget = level.minutes * mpm
+        if areas.net is not None and kind in areas.node_dist:
+            lines, conn = areas.connectors[kind]
+            ok = conn < budget
+            extra = [lines[ok]]
+            # facilities further from the street than the budget still reach their own bit
+            far = ~ok & (conn > 0)
+            if far.any():
+                ends = shapely.line_interpolate_point(lines[far], budget)
+                extra.append(shapely.linestrings(np.stack([
+                    shapely.get_coordinates(shapely.get_point(lines[far], 0)),
+                    shapely.get_coordinates(ends)], axis=1)))
+            on_net.append(i)
+            requests.append(AreaRequest(areas.node_dist[kind], budget, buffer_m,
+                                        areas.sources[kind], np.concatenate(extra)))
+        else:
+            if areas.net is None and kind in areas.points:
+                geoms[i] = shapely.union_all(shapely.buffer(areas.points[kind],
+                                                            budget / areas.detour, quad_segs=16))
             tick()
-            if geom is None:
-                continue
-            rows.append({"kind": kind, "minutes": level.minutes, "distance_m": round(budget, 1),
-                         "label_zh": f"{FACILITY_KINDS[kind].label_zh}{level.label_zh}",
-                         "geometry": geom})
+    if areas.net is not None and requests:
+        # all at once: the network draws the large ones side by side in worker processes
+        drawn = service_areas(areas.net, requests, done=lambda _: tick())
+        for i, geom in zip(on_net, drawn, strict=True):
+            geoms[i] = geom
+    rows = [{"kind": kind, "minutes": level.minutes, "distance_m": round(level.minutes * mpm, 1),
+             "label_zh": f"{FACILITY_KINDS[kind].label_zh}{level.label_zh}", "geometry": geom}
+            for (kind, level), geom in zip(wanted, geoms, strict=True) if geom is not None]
     if not rows:
         return gpd.GeoDataFrame({"kind": [], "minutes": [], "distance_m": [], "label_zh": []},
                                 geometry=[], crs=crs)

@@ -359,6 +359,83 @@ def test_service_area_equals_the_union_of_buffered_reached_pieces(rng, monkeypat
     assert service_area(net, np.full(net.n_nodes, np.inf), 500.0, buffer_m=buffer_m).is_empty
 
 
+def _area_requests(net, rng):
+    """Service areas of the awkward streets: random sources, four budgets, a connector."""
+    from geo.network_reach import AreaRequest
+
+    x0, y0 = ORIGIN_X - 10, ORIGIN_Y - 10
+    connector = np.array([LineString([(x0 + 50, y0 + 55), (x0 + 60, y0 + 55)])])
+    requests = []
+    for _ in range(3):
+        sources = rng.choice(net.n_nodes, size=2, replace=False)
+        dist = csgraph.dijkstra(net.graph, directed=False, indices=sources).min(axis=0)
+        requests += [AreaRequest(dist, budget, 30.0, extra_lines=connector)
+                     for budget in (90.0, 250.0, 420.0, 800.0)]
+    return requests
+
+
+def test_areas_drawn_by_worker_processes_equal_those_drawn_here(rng, monkeypatch):
+    import geo.network_reach as reach
+
+    requests = _area_requests(network_from_lines(_awkward_streets()), rng)
+    requests.append(requests[5])  # asked twice: drawn once, reported twice
+    monkeypatch.setenv("PIANQU_WORKERS", "1")
+    here = reach.service_areas(network_from_lines(_awkward_streets()), requests)
+    monkeypatch.setenv("PIANQU_WORKERS", "2")
+    monkeypatch.setattr(reach, "_PARALLEL_PIECES", 0)  # any work goes to the workers
+    if reach._pool() is None:
+        pytest.skip("no fork server on this platform: areas are always drawn here")
+    sent = []
+    submit = reach.ProcessPoolExecutor.submit
+    monkeypatch.setattr(reach.ProcessPoolExecutor, "submit",
+                        lambda self, fn, *a: sent.append(fn) or submit(self, fn, *a))
+    net = network_from_lines(_awkward_streets())
+    done: list[int] = []
+    there = reach.service_areas(net, requests, done=done.append)
+    assert sent.count(reach._buffer_union_wkb) == len(requests) - 1  # not drawn here
+    assert sorted(done) == list(range(len(requests)))
+    assert len(net.__dict__["_service_areas"]) == len(requests) - 1
+    for a, b in zip(here, there, strict=True):
+        assert not a.is_empty
+        assert shapely.equals_exact(a, b, tolerance=0)  # bit for bit
+    assert there[5] is there[-1]
+
+
+def test_areas_are_drawn_here_when_a_worker_dies(rng, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import geo.network_reach as reach
+
+    class Broken:
+        def submit(self, *args):
+            raise BrokenProcessPool("a worker was killed")
+
+    requests = _area_requests(network_from_lines(_awkward_streets()), rng)
+    monkeypatch.setenv("PIANQU_WORKERS", "1")
+    here = reach.service_areas(network_from_lines(_awkward_streets()), requests)
+    monkeypatch.setattr(reach, "_PARALLEL_PIECES", 0)
+    monkeypatch.setattr(reach, "_pool", Broken)
+    dropped = []
+    monkeypatch.setattr(reach, "_drop_pool", lambda: dropped.append(1))
+    done: list[int] = []
+    there = reach.service_areas(network_from_lines(_awkward_streets()), requests,
+                                done=done.append)
+    assert dropped and sorted(done) == list(range(len(requests)))
+    assert all(shapely.equals_exact(a, b, tolerance=0) for a, b in zip(here, there, strict=True))
+
+
+def test_worker_count_comes_from_pianqu_workers(monkeypatch):
+    from geo.network_reach import workers
+
+    monkeypatch.setenv("PIANQU_WORKERS", "3")
+    assert workers() == 3
+    monkeypatch.setenv("PIANQU_WORKERS", "0")
+    assert workers() == 1
+    monkeypatch.setenv("PIANQU_WORKERS", "two")
+    with pytest.raises(ValueError, match="PIANQU_WORKERS must be a whole number"):
+        workers()
+
+
 def test_full_block_around_a_cluster_keeps_the_clusters_open_block_empty():
     """A full block whose hole holds a cluster of blocks reached over one street (a bridge).
 

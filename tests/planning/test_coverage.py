@@ -193,14 +193,14 @@ def test_coverage_again_builds_only_the_service_areas_of_kinds_whose_facilities_
     from planning.sample import load_sample
 
     built = []
-    build = geo.network_reach._service_area
+    build = geo.network_reach._area_parts
 
     def counted(*args, **kwargs):
         built.append(1)
         return build(*args, **kwargs)
 
     monkeypatch.setattr(coverage, "_NETWORKS", {})
-    monkeypatch.setattr(geo.network_reach, "_service_area", counted)
+    monkeypatch.setattr(geo.network_reach, "_area_parts", counted)
     layers = load_sample()
     comm, fac, streets = layers["communities"], layers["facilities"], layers["streets"]
     first = compute_coverage(comm, fac, standards=std, network=streets)
