@@ -3,22 +3,20 @@
 Service areas buffer the reached streets with one Clipper offset (pyclipper): the offset of
 thousands of open paths and their union happen in one sweep, about twice as fast as GEOS
 buffering every piece and unioning the overlapping polygons, which was most of a coverage run.
-Several areas of a large network are buffered side by side in worker processes
-(:func:`service_areas`; ``PIANQU_WORKERS`` sets how many, 1 for none). Re-exported by
+Several areas are buffered side by side in threads (:func:`service_areas`; Clipper lets go of
+the interpreter while it sweeps; ``PIANQU_WORKERS`` sets how many, 1 for none). Re-exported by
 :mod:`geo.network`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,11 +27,12 @@ import shapely
 from geo.digest import remember, wkb_digest
 from geo.network_graph import _EPS, FloatArray, IntArray, WalkNetwork, _substrings
 
+T = TypeVar("T")
+
 __all__ = [
     "AreaRequest",
     "EdgeSources",
     "buffer_union",
-    "buffer_unions",
     "reached_lines",
     "service_area",
     "service_areas",
@@ -157,7 +156,7 @@ def service_area(net: WalkNetwork, dist: npt.ArrayLike, budget_m: float, *, buff
 
     The network remembers its last service areas by their inputs (distances, sources, extra
     lines, budget, buffer): asked again for the same, it returns the same polygon. To draw
-    several at once (in worker processes when the work is large), use :func:`service_areas`.
+    several at once, side by side, use :func:`service_areas`.
 
     Returns
     -------
@@ -194,9 +193,8 @@ def service_areas(net: WalkNetwork, requests: Sequence[AreaRequest], *,
                   done: Callable[[int], None] | None = None) -> list[Any]:
     """Several service areas of one network, as :func:`service_area` draws each.
 
-    Areas the network remembers come back at once; the others are drawn and remembered, their
-    reached streets buffered side by side in worker processes when there is enough work for
-    them (:func:`buffer_unions`). The polygons are the same either way.
+    Areas the network remembers come back at once; the others are drawn side by side in
+    :func:`workers` threads and remembered. The polygons are those drawn one after another.
 
     Parameters
     ----------
@@ -244,10 +242,13 @@ def service_areas(net: WalkNetwork, requests: Sequence[AreaRequest], *,
             todo[key] = [i]
             inputs.append((d, extra, r))
     keys = list(todo)
-    if len(keys) > 1 and net.n_edges >= _PARALLEL_PIECES:
-        _warm_pool()  # the workers start while the streets to buffer are found
-    jobs = [_area_parts(net, d, r.budget_m, r.buffer_m, r.sources, extra, r.infill)
-            for d, extra, r in inputs]
+    if any(r.infill for _, _, r in inputs):
+        net.faces  # noqa: B018  (the blocks, polygonised once, before the threads share them)
+
+    def draw(d: FloatArray, extra: npt.NDArray[np.object_], r: AreaRequest) -> Any:
+        lines, buffer_m, blocks = _area_parts(net, d, r.budget_m, r.buffer_m, r.sources, extra,
+                                              r.infill)
+        return buffer_union(lines, buffer_m, polygons=blocks)
 
     def finished(j: int, geom: Any) -> None:
         remember(store, keys[j], lambda: geom, kept=_AREAS_REMEMBERED)
@@ -256,7 +257,9 @@ def service_areas(net: WalkNetwork, requests: Sequence[AreaRequest], *,
             if done is not None:
                 done(i)
 
-    buffer_unions(jobs, finished)
+    side_by_side = len(inputs) > 1 and net.n_edges >= _PARALLEL_EDGES
+    _run([functools.partial(draw, *args) for args in inputs], finished,
+         threads=workers() if side_by_side else 1)
     return out
 
 
@@ -264,13 +267,9 @@ def service_areas(net: WalkNetwork, requests: Sequence[AreaRequest], *,
 #: kinds' facilities changed rebuilds only theirs.
 _AREAS_REMEMBERED = 36
 
-#: What one service area buffers: street pieces, the buffer distance, and filled blocks.
-BufferJob = tuple[npt.NDArray[np.object_], float, Any]
-
-
 def _area_parts(net: WalkNetwork, d: FloatArray, budget_m: float, buffer_m: float,
                 sources: EdgeSources | None, extra: npt.NDArray[np.object_], infill: bool
-                ) -> BufferJob:
+                ) -> tuple[npt.NDArray[np.object_], float, Any]:
     """The pieces of street to buffer for one service area, and the blocks it fills."""
     pieces, src, whole = _reached(net, d, budget_m, sources)
     core = None
@@ -298,22 +297,18 @@ def _area_parts(net: WalkNetwork, d: FloatArray, budget_m: float, buffer_m: floa
     return np.concatenate([frontier, extra]), buffer_m, core
 
 
-#: Worker processes are used when the areas to draw have at least this many street pieces in
-#: all (on the 100k-node bench city, nine areas have 150,000: 7.7 s in one process, 4.5 s in
-#: two); below it, starting the workers (about a second, once per process) would not pay.
-_PARALLEL_PIECES = 50_000
-#: At most this many workers unless PIANQU_WORKERS says otherwise.
+#: Areas are drawn side by side on networks of at least this many edges (the sample
+#: district's has 2,400; on the 100k-node bench city nine areas take 11.5 s one after
+#: another, 8.6 s in two threads).
+_PARALLEL_EDGES = 1_000
+#: At most this many threads unless PIANQU_WORKERS says otherwise.
 _MAX_WORKERS = 8
-
-_POOL: ProcessPoolExecutor | None = None
-_POOL_SIZE = 0
-_POOL_LOCK = threading.Lock()
 
 
 def workers() -> int:
-    """How many processes draw service areas: ``PIANQU_WORKERS``, else this process's CPUs.
+    """How many threads draw service areas: ``PIANQU_WORKERS``, else this process's CPUs.
 
-    At most 8 unless ``PIANQU_WORKERS`` asks for more; 1 means no worker processes.
+    At most 8 unless ``PIANQU_WORKERS`` asks for more; 1 means one area after another.
 
     >>> workers() >= 1
     True
@@ -323,95 +318,33 @@ def workers() -> int:
         try:
             return max(1, int(env))
         except ValueError:
-            msg = f"PIANQU_WORKERS must be a whole number (1 for no worker processes), not {env!r}"
+            msg = f"PIANQU_WORKERS must be a whole number (1 for one thread), not {env!r}"
             raise ValueError(msg) from None
     cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
             else os.cpu_count() or 1)
     return min(cpus, _MAX_WORKERS)
 
 
-def _pool() -> ProcessPoolExecutor | None:
-    """The worker processes (started once, from a clean fork server), or None for none.
+def _run(tasks: Sequence[Callable[[], T]], finished: Callable[[int, T], None], *,
+         threads: int) -> None:
+    """Run ``tasks``, in up to ``threads`` threads; ``finished(position, result)`` here.
 
-    Workers fork from a server process that has imported this module, never from the caller
-    (which may run threads, as the app's server does); where there is no fork server
-    (Windows), areas are drawn in the calling process.
+    Clipper's sweep and GEOS let go of the interpreter, so service areas drawn in threads run
+    side by side. A task that fails cancels those not started and its error is raised.
     """
-    global _POOL, _POOL_SIZE
-    n = workers()
-    if n < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
-        return None
-    with _POOL_LOCK:
-        if _POOL is None or _POOL_SIZE != n:
-            if _POOL is not None:
-                _POOL.shutdown(wait=False, cancel_futures=True)
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            _POOL, _POOL_SIZE = ProcessPoolExecutor(n, mp_context=context), n
-        return _POOL
-
-
-def _warm_pool() -> None:
-    """Start the worker processes now, if there are to be any (they take about a second)."""
-    pool = _pool()
-    if pool is not None:
+    n = min(threads, len(tasks))
+    if n < 2:
+        for j, task in enumerate(tasks):
+            finished(j, task())
+        return
+    with ThreadPoolExecutor(n, thread_name_prefix="pianqu-area") as pool:
+        futures = {pool.submit(task): j for j, task in enumerate(tasks)}
         try:
-            pool.submit(int)
-        except BrokenProcessPool:
-            _drop_pool()
-
-
-def _drop_pool() -> None:
-    """Forget broken workers; the next large job starts new ones."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is not None:
-            _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL = None
-
-
-def buffer_unions(jobs: Sequence[BufferJob], finished: Callable[[int, Any], None]) -> None:
-    """:func:`buffer_union` of each ``(lines, buffer_m, polygons)`` job, side by side if large.
-
-    When the jobs have at least ``_PARALLEL_PIECES`` lines in all and :func:`workers` allows,
-    they run in worker processes (largest first), each result reported as it arrives; if a
-    worker dies, the rest run here. The results are the same as in one process: Clipper's
-    integer sweep is deterministic and geometries cross as WKB, which keeps every bit.
-
-    Parameters
-    ----------
-    jobs
-        Lines, buffer distance and polygons to unite, as :func:`buffer_union` takes them.
-    finished
-        Called with a job's position and its (Multi)Polygon, once per job, in the order they
-        finish.
-    """
-    pending = list(range(len(jobs)))
-    size = [int(np.asarray(lines, dtype=object).size) for lines, _, _ in jobs]
-    pool = _pool() if len(jobs) > 1 and sum(size) >= _PARALLEL_PIECES else None
-    if pool is not None:
-        try:
-            futures = {pool.submit(_buffer_union_wkb, shapely.to_wkb(np.asarray(
-                jobs[j][0], dtype=object)), jobs[j][1], None if jobs[j][2] is None else
-                shapely.to_wkb(jobs[j][2])): j for j in sorted(pending, key=lambda j: -size[j])}
             for future in as_completed(futures):
-                j = futures[future]
-                finished(j, shapely.from_wkb(future.result()))
-                pending.remove(j)
-        except BrokenProcessPool:  # a worker was killed (out of memory?): finish here
-            _drop_pool()
-    for j in pending:
-        lines, buffer_m, polygons = jobs[j]
-        finished(j, buffer_union(lines, buffer_m, polygons=polygons))
-
-
-def _buffer_union_wkb(lines: npt.NDArray[np.object_], buffer_m: float, polygons: bytes | None
-                      ) -> bytes:
-    """:func:`buffer_union` in a worker: WKB in, WKB out."""
-    geoms = shapely.from_wkb(lines)
-    area = buffer_union(geoms, buffer_m,
-                        polygons=None if polygons is None else shapely.from_wkb(polygons))
-    return bytes(shapely.to_wkb(area))
+                finished(futures[future], future.result())
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 #: Clipper works on integer coordinates: millimetres from a local origin.

@@ -374,54 +374,55 @@ def _area_requests(net, rng):
     return requests
 
 
-def test_areas_drawn_by_worker_processes_equal_those_drawn_here(rng, monkeypatch):
+def test_areas_drawn_side_by_side_equal_those_drawn_one_after_another(rng, monkeypatch):
+    import threading
+
     import geo.network_reach as reach
 
     requests = _area_requests(network_from_lines(_awkward_streets()), rng)
     requests.append(requests[5])  # asked twice: drawn once, reported twice
     monkeypatch.setenv("PIANQU_WORKERS", "1")
-    here = reach.service_areas(network_from_lines(_awkward_streets()), requests)
+    alone = reach.service_areas(network_from_lines(_awkward_streets()), requests)
+    # two threads: the first two areas must be drawn at the same time, or the barrier breaks
     monkeypatch.setenv("PIANQU_WORKERS", "2")
-    monkeypatch.setattr(reach, "_PARALLEL_PIECES", 0)  # any work goes to the workers
-    if reach._pool() is None:
-        pytest.skip("no fork server on this platform: areas are always drawn here")
-    sent = []
-    submit = reach.ProcessPoolExecutor.submit
-    monkeypatch.setattr(reach.ProcessPoolExecutor, "submit",
-                        lambda self, fn, *a: sent.append(fn) or submit(self, fn, *a))
+    monkeypatch.setattr(reach, "_PARALLEL_EDGES", 0)
+    both = threading.Barrier(2, timeout=30)
+    threads = set()
+    draw = reach.buffer_union
+
+    def drawn_together(*args, **kwargs):
+        threads.add(threading.get_ident())
+        if len(threads) <= 2 and not both.broken:
+            both.wait()
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(reach, "buffer_union", drawn_together)
     net = network_from_lines(_awkward_streets())
     done: list[int] = []
-    there = reach.service_areas(net, requests, done=done.append)
-    assert sent.count(reach._buffer_union_wkb) == len(requests) - 1  # not drawn here
+    together = reach.service_areas(net, requests, done=done.append)
+    assert len(threads) == 2 and threading.get_ident() not in threads
     assert sorted(done) == list(range(len(requests)))
     assert len(net.__dict__["_service_areas"]) == len(requests) - 1
-    for a, b in zip(here, there, strict=True):
+    for a, b in zip(alone, together, strict=True):
         assert not a.is_empty
         assert shapely.equals_exact(a, b, tolerance=0)  # bit for bit
-    assert there[5] is there[-1]
+    assert together[5] is together[-1]
 
 
-def test_areas_are_drawn_here_when_a_worker_dies(rng, monkeypatch):
-    from concurrent.futures.process import BrokenProcessPool
-
+def test_a_failing_area_stops_the_others_and_is_raised(rng, monkeypatch):
     import geo.network_reach as reach
 
-    class Broken:
-        def submit(self, *args):
-            raise BrokenProcessPool("a worker was killed")
+    monkeypatch.setenv("PIANQU_WORKERS", "2")
+    monkeypatch.setattr(reach, "_PARALLEL_EDGES", 0)
 
-    requests = _area_requests(network_from_lines(_awkward_streets()), rng)
-    monkeypatch.setenv("PIANQU_WORKERS", "1")
-    here = reach.service_areas(network_from_lines(_awkward_streets()), requests)
-    monkeypatch.setattr(reach, "_PARALLEL_PIECES", 0)
-    monkeypatch.setattr(reach, "_pool", Broken)
-    dropped = []
-    monkeypatch.setattr(reach, "_drop_pool", lambda: dropped.append(1))
-    done: list[int] = []
-    there = reach.service_areas(network_from_lines(_awkward_streets()), requests,
-                                done=done.append)
-    assert dropped and sorted(done) == list(range(len(requests)))
-    assert all(shapely.equals_exact(a, b, tolerance=0) for a, b in zip(here, there, strict=True))
+    def broken(*args, **kwargs):
+        raise shapely.errors.GEOSException("TopologyException")
+
+    monkeypatch.setattr(reach, "buffer_union", broken)
+    net = network_from_lines(_awkward_streets())
+    with pytest.raises(shapely.errors.GEOSException, match="TopologyException"):
+        reach.service_areas(net, _area_requests(net, rng))
+    assert not net.__dict__["_service_areas"]  # nothing half-made is remembered
 
 
 def test_worker_count_comes_from_pianqu_workers(monkeypatch):
