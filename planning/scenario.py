@@ -396,7 +396,10 @@ def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
     result = plan_facilities(demand, layers.get("sites"), standards=scenario.standards,
                              zones=zones, facilities=layers.get("facilities"),
                              network=network, **scenario.siting.as_kwargs())
-    steps["siting"] = f"done ({result.status})"
+    # the worst solve's status, and the largest gap to a proven bound when not all are optimal
+    gap = (f", gap {result.gap:.2%}" if result.status != "optimal" and np.isfinite(result.gap)
+           and result.gap > 0 else "")
+    steps["siting"] = f"done ({result.status}{gap})"
     return result.planned, result.unserved
 
 

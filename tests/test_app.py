@@ -136,6 +136,11 @@ def test_compounds_without_eligibility_data_are_flagged_on_upload_and_in_zoning(
     at.radio(key="lang").set_value("en").run()
     (warning,) = at.warning
     assert "- consent rate unknown: 16; add a consent rate column" in warning.value
+    at.switch_page("ui/pages/siting.py").run()  # nothing to site, and it says why
+    assert not at.exception, [e.value for e in at.exception]
+    assert [i.value for i in at.info] == [
+        "No compound is in a zone, so no facility was sited. The Zoning page says why "
+        "compounds were left out."]
 
 
 def test_changing_a_parameter_changes_the_plan() -> None:
@@ -157,8 +162,26 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     at.switch_page("ui/pages/siting.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "设施选址"
-    assert "求解状态" in _texts(at)
+    assert "求解状态：最优解" in _texts(at)  # in Chinese, not the step's "done (optimal)"
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    at.radio(key="lang").set_value("en").run()
+    assert "Solver status: optimal" in _texts(at)
+
+
+def test_siting_page_gives_a_heuristic_plan_its_gap(monkeypatch) -> None:
+    import dataclasses
+
+    import planning.scenario
+
+    real = planning.scenario.plan_facilities
+    monkeypatch.setattr(planning.scenario, "plan_facilities", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), status="heuristic", gap=0.0033))
+    at = _app(_grid_layers())
+    at.session_state["data_key"] = "grid4, heuristic"  # not the plan other tests cached
+    at.run()
+    at.switch_page("ui/pages/siting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "求解状态：启发式解，与最优相差不超过 0.33%" in _texts(at)
 
 
 def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:

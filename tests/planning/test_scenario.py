@@ -337,3 +337,18 @@ def test_an_explicit_analysis_crs_is_used_and_saved(tmp_path: object) -> None:
     with pytest.raises(CRSError, match="degree"):
         run_plan(Scenario(layers={"communities": grid}, standards=load_standards(),
                           crs="EPSG:4326"))
+
+
+def test_siting_step_names_the_solver_status_and_a_heuristic_gap(monkeypatch) -> None:
+    import dataclasses
+
+    import planning.scenario
+
+    layers = {"communities": block_grid(4), "facilities": points([(50, 50)])}
+    plan = run_plan(Scenario(layers=layers, standards=load_standards()))
+    assert plan.steps["siting"] == "done (optimal)"
+    real = planning.scenario.plan_facilities
+    monkeypatch.setattr(planning.scenario, "plan_facilities", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), status="heuristic", gap=0.0033))
+    plan = run_plan(Scenario(layers=layers, standards=load_standards(), seed=1))
+    assert plan.steps["siting"] == "done (heuristic, gap 0.33%)"

@@ -59,10 +59,15 @@ plan = plan_or_notice()
 if plan is None:
     st.stop()
 status = str(plan.steps.get("siting", ""))
+if status.startswith("not run"):  # nothing to site: no compound is in a zone
+    st.info(t("siting_not_run", L))
+    st.stop()
 if not status.startswith("done"):
     not_available("planning.siting")
-else:
-    st.caption(f"{t('status', L)}: {status}")
+else:  # "done (heuristic, gap 0.33%)": the solver's status in the page's language, the gap
+    solver, _, gap = status.removeprefix("done").strip(" ()").partition(", gap ")
+    st.caption(t("status_line", L, status=t("solver_" + solver, L) if solver else "",
+                 gap=t("solver_gap", L, gap=gap) if gap else ""))
 
 basemap, tkey = basemap_choice()
 _, layers = current_layers()
