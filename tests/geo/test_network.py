@@ -570,3 +570,13 @@ def test_network_from_osm_builds_a_metric_walking_network(helsinki_pbf):
     # symmetric graph, shortest parallel edge kept
     g = net.graph
     assert abs(g - g.T).max() == 0
+
+
+def test_row_ids_number_rows_as_numpy_unique_does(rng):
+    from geo.network_graph import _row_ids
+
+    for n, span in ((1, 3), (50, 4), (5_000, 60), (20_000, 10**12)):
+        a = rng.integers(-span, span, n)
+        b = rng.integers(-span, span, n)
+        expected = np.unique(np.stack([a, b], axis=1), axis=0, return_inverse=True)[1].ravel()
+        assert _row_ids(a, b).tolist() == expected.tolist()
