@@ -223,15 +223,21 @@ def _ring_sides(faces: npt.NDArray[np.object_], a: FloatArray, b: FloatArray,
     """
     rings, ring_face = shapely.get_rings(shapely.orient_polygons(faces), return_index=True)
     rc, ri = shapely.get_coordinates(rings, return_index=True)
-    same = ri[1:] == ri[:-1]
-    seg = pd.DataFrame(np.hstack([rc[:-1][same], rc[1:][same]]), columns=["ax", "ay", "bx", "by"])
-    seg["face"] = ring_face[ri[:-1][same]]
-    seg = seg.drop_duplicates(["ax", "ay", "bx", "by"], keep=False)  # only unambiguous ones
-    for p, q, out in ((a, b, left), (b, a, right)):
-        probe = pd.DataFrame(np.hstack([p, q]), columns=["ax", "ay", "bx", "by"])
-        probe["line"] = np.arange(len(probe))
-        hit = probe.merge(seg, on=["ax", "ay", "bx", "by"], how="inner")
-        out[hit["line"].to_numpy()] = hit["face"].to_numpy()
+    same = np.flatnonzero(ri[1:] == ri[:-1])
+    # every point (ring vertices, then the lines' first two) numbered by its exact coordinates;
+    # a segment is then one integer: its start's number times the count, plus its end's
+    xy = np.vstack([rc, a, b])
+    point = _row_ids(xy[:, 0], xy[:, 1])
+    count = np.int64(point.max() + 1)
+    seg_key = point[same] * count + point[same + 1]
+    seg_face = ring_face[ri[same]]
+    key, first, n = np.unique(seg_key, return_index=True, return_counts=True)
+    key, face = key[n == 1], seg_face[first[n == 1]]  # only segments in one ring: unambiguous
+    pa, pb = point[len(rc):len(rc) + len(a)], point[len(rc) + len(a):]
+    for probe, out in ((pa * count + pb, left), (pb * count + pa, right)):
+        at = np.minimum(np.searchsorted(key, probe), max(key.size - 1, 0))
+        hit = np.flatnonzero(key[at] == probe) if key.size else np.empty(0, dtype=np.int64)
+        out[hit] = face[at[hit]]
 
 
 def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sparse.csr_array:
@@ -408,8 +414,10 @@ def _network_from_parts(parts: npt.NDArray[np.object_], *, crs: Any, precision_m
                                crs=crs, min_component_m=min_component_m, planar=planar)
 
 
-def _row_ids(a: IntArray, b: IntArray) -> IntArray:
+def _row_ids(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> IntArray:
     """Dense ids of the rows ``(a, b)``: equal rows get one id, numbered in sorted order.
+
+    Integers or floats (compared exactly).
 
     What ``np.unique(np.stack([a, b], axis=1), axis=0, return_inverse=True)`` gives, with one
     lexicographic sort of two integer columns instead of numpy's sort of row bytes (about 20
