@@ -449,3 +449,15 @@ def test_command_line_names_why_compounds_are_left_out(tmp_path, capsys) -> None
     assert f"建成于2001年或以后 built in 2001 or later: {late}" in out
     low = int((c["consent_rate"] < 2 / 3).sum())
     assert f"consent below 66.7%: {low}" in out
+
+
+def test_groups_too_small_for_the_floor_each_become_one_zone(grid4) -> None:
+    # column 1 built in 2010 splits the eligible compounds into two groups, neither of which
+    # reaches the floor: each group is one zone (below bounds), in order, nothing dropped
+    g = grid4.copy()
+    g.loc[[f"C{r}1" for r in range(4)], "built_year"] = 2010
+    res = zone_communities(g, standards=_std(min_households=10_000, max_households=20_000))
+    assert _zone_sets(res) == [{f"C{r}0" for r in range(4)},
+                               {f"C{r}{c}" for r in range(4) for c in (2, 3)}]
+    assert res.n_zones == 0 and not res.zones["within_bounds"].any()
+    assert res.assignments.loc[[f"C{r}1" for r in range(4)], "zone_id"].isna().all()
