@@ -449,24 +449,28 @@ def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
     records = []
     solve_status = {k: s for ks, s in zip(solves.get("kinds", []), solves.get("status", []),
                                           strict=True) for k in str(ks).split(",")}
+    # arrays in the demand's order: a row-by-row .loc was seconds on a large district
+    ids = demand.index
+    in_zone = zoned.reindex(ids).fillna(False).to_numpy(dtype=bool)
+    zone_of = demand["zone_id"].to_numpy(dtype=object)
+    row_of = pd.Index(rows_idx).get_indexer(ids)
     for b in blocks:
-        col = demand_column(b.kind)
-        served = demand[f"served_{b.kind}"]
-        left = demand[col] - served
+        need = demand[demand_column(b.kind)].to_numpy(dtype=float)
+        got = demand[f"served_{b.kind}"].to_numpy(dtype=float)
+        left = need - got
         t = thresholds[b.kind]
         full_any = np.diff(b.full_reach.indptr) > 0
         zone_any = np.diff(b.reach.indptr) > 0
         open_cols = np.isin(b.candidate_ids, planned.index)
         open_in_reach = (b.reach @ open_cols.astype(float)) > 0 if b.reach.shape[1] else \
             np.zeros(len(rows_idx), bool)
-        pos = pd.Series(np.arange(len(rows_idx)), index=rows_idx)
-        for cid in demand.index[(left > _NEGLIGIBLE).to_numpy()]:
-            if not zoned.loc[cid]:
+        for p in np.flatnonzero(left > _NEGLIGIBLE).tolist():
+            if not in_zone[p]:
                 reason = _REASONS["not_zoned"]
             elif b.candidate_ids.size == 0:
                 reason = _REASONS["no_site"]
             else:
-                i = int(pos.loc[cid])
+                i = int(row_of[p])
                 if not full_any[i]:
                     reason = _REASONS["no_reach"].format(t=t)
                 elif not zone_any[i]:
@@ -485,11 +489,9 @@ def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
                         reason = _REASONS["limit_zone"].format(p=max_sites)
                 else:
                     reason = _REASONS["capacity"]
-            records.append({"community_id": cid, "kind": b.kind,
-                            "zone_id": demand.loc[cid, "zone_id"],
-                            "demand": float(demand.loc[cid, col]),
-                            "served": float(served.loc[cid]), "unserved": float(left.loc[cid]),
-                            "reason": reason})
+            records.append({"community_id": ids[p], "kind": b.kind, "zone_id": zone_of[p],
+                            "demand": float(need[p]), "served": float(got[p]),
+                            "unserved": float(left[p]), "reason": reason})
     cols = ["community_id", "kind", "zone_id", "demand", "served", "unserved", "reason"]
     return pd.DataFrame.from_records(records, columns=cols)
 
