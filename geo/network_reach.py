@@ -267,6 +267,7 @@ def service_areas(net: WalkNetwork, requests: Sequence[AreaRequest], *,
 #: kinds' facilities changed rebuilds only theirs.
 _AREAS_REMEMBERED = 36
 
+
 def _area_parts(net: WalkNetwork, d: FloatArray, budget_m: float, buffer_m: float,
                 sources: EdgeSources | None, extra: npt.NDArray[np.object_], infill: bool
                 ) -> tuple[npt.NDArray[np.object_], float, Any]:
@@ -298,8 +299,8 @@ def _area_parts(net: WalkNetwork, d: FloatArray, budget_m: float, buffer_m: floa
 
 
 #: Areas are drawn side by side on networks of at least this many edges (the sample
-#: district's has 2,400; on the 100k-node bench city nine areas take 11.5 s one after
-#: another, 8.6 s in two threads).
+#: district's has 2,400; on the 100k-node bench city a coverage run with nine areas takes
+#: 13.9 s drawing them one after another, 8.2-8.6 s in two threads).
 _PARALLEL_EDGES = 1_000
 #: At most this many threads unless PIANQU_WORKERS says otherwise.
 _MAX_WORKERS = 8

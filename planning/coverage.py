@@ -515,7 +515,7 @@ def _service_areas(areas: _Areas, kinds: list[str], standards: Standards, buffer
                                                             budget / areas.detour, quad_segs=16))
             tick()
     if areas.net is not None and requests:
-        # all at once: the network draws the large ones side by side in worker processes
+        # all at once: the network draws them side by side in threads
         drawn = service_areas(areas.net, requests, done=lambda _: tick())
         for i, geom in zip(on_net, drawn, strict=True):
             geoms[i] = geom
