@@ -304,6 +304,51 @@ class _Legend(MacroElement):
         self.body = body
 
 
+class _ZoneLabels(MacroElement):
+    """Zone ids at a point inside each zone, shown while the view is not crowded with them.
+
+    Hundreds of zones at district scale would bury the map under their labels; they show
+    when at most one label per ``_LABEL_PX`` square pixels of the map would be in view, so
+    they appear as the planner zooms in. They belong to the zones' layer (the layer control
+    hides both). ``rows``: latitude, longitude and the label's escaped HTML.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, group) {
+            var rows = {{ this.rows|tojson }};
+            var labels = L.layerGroup(rows.map(function (r) {
+                return L.marker([r[0], r[1]], {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "pianqu-zone-label", iconSize: [0, 0],
+                                     html: r[2]})});
+            }));
+            function update() {
+                var size = map.getSize(), view = map.getBounds();
+                var room = Math.max(1, Math.floor(size.x * size.y / {{ this.px }})), n = 0;
+                for (var i = 0; i < rows.length && n <= room; i++) {
+                    if (view.contains([rows[i][0], rows[i][1]])) { n++; }
+                }
+                if (n <= room) { group.addLayer(labels); } else { group.removeLayer(labels); }
+            }
+            map.on("zoomend moveend resize", update);
+            update();
+        })({{ this._parent.get_name() }}, {{ this.group }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, group: folium.FeatureGroup, rows: list[list[Any]]) -> None:
+        super().__init__()
+        self._name = "ZoneLabels"
+        self.group = group.get_name()
+        self.rows = rows
+        self.px = _LABEL_PX
+
+
+#: Square pixels of map per zone label: 80 x 40 px each, or the labels are hidden until the
+#: planner zooms in (the sample's 64 zones show at once; 1,590 zones of a large district do not).
+_LABEL_PX = 80 * 40
+
+
 class _MetricScale(MacroElement):
     """Leaflet's scale bar in metres only (planners do not read feet)."""
 
@@ -484,14 +529,14 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "className": "pianqu-zone"},
             tooltip=folium.GeoJsonTooltip(zcols, aliases=[_label(c, lang) for c in zcols]),
         ).add_to(layer)
-        for (_, row), txt in zip(z.iterrows(), fc["features"], strict=True):
-            p = row.geometry.representative_point()
-            folium.Marker([p.y, p.x], icon=folium.DivIcon(
-                html=f'<div style="font:bold 13px sans-serif;color:{txt["properties"]["_c"]};'
-                     f'text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;'
-                     f'transform:translate(-50%,-50%)">{txt["properties"]["zone_id"]}</div>',
-                icon_size=(0, 0), class_name="pianqu-zone-label")).add_to(layer)
         layer.add_to(m)
+        inside = shapely.point_on_surface(z.geometry.values)
+        _ZoneLabels(layer, [
+            [round(p.y, 6), round(p.x, 6),
+             f'<div style="font:bold 13px sans-serif;color:{f["properties"]["_c"]};'
+             f'text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;'
+             f'transform:translate(-50%,-50%)">{f["properties"]["zone_id"]}</div>']
+            for p, f in zip(inside, fc["features"], strict=True)]).add_to(m)
         legend.append((_swatch("#ffffff", "#1f77b4"), _t("zones", lang)))
         bounds.append(tuple(z.total_bounds))
 

@@ -334,3 +334,47 @@ def test_uploaded_html_in_a_name_shows_as_text(app_url: str, browser: Any,
     assert watch.dialogs == []
     assert watch.outside == []
     page.close()
+
+
+def test_zone_labels_wait_for_the_planner_to_zoom_in_on_a_crowded_map(browser: Any,
+                                                                      tmp_path: Path) -> None:
+    # 900 small zones (a large district at district scale): their labels would cover the map,
+    # so none shows until the view holds few enough; zoomed in, those in view show
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.webmap import build_map
+    from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y
+
+    cells = [(i, j) for i in range(30) for j in range(30)]
+    zones = gpd.GeoDataFrame(
+        {"zone_id": [f"Z{k:04d}" for k in range(len(cells))], "households": 900,
+         "n_communities": 3},
+        geometry=[box(ORIGIN_X + 60 * i, ORIGIN_Y + 60 * j, ORIGIN_X + 60 * i + 50,
+                      ORIGIN_Y + 60 * j + 50) for i, j in cells], crs=CRS_GK)
+    page_file = tmp_path / "zones.html"
+    build_map(zones=zones, asset_url=(ROOT / "static").as_uri()).save(str(page_file))
+    page, watch = _new_page(browser)
+    page.set_viewport_size({"width": 1000, "height": 700})
+    page.goto(page_file.as_uri())
+    page.locator("path.pianqu-zone").first.wait_for()
+    page.wait_for_timeout(500)
+    assert page.locator("path.pianqu-zone").count() == len(cells)
+    assert page.locator(".pianqu-zone-label").count() == 0
+    zoom = """(step) => {
+        const map = Object.entries(window).find(([k, v]) => k.startsWith("map_")
+                                                 && v instanceof L.Map)[1];
+        map.setZoom(map.getZoom() + step, {animate: false});
+    }"""
+    page.evaluate(zoom, 3)
+    page.wait_for_timeout(500)
+    assert page.locator(".pianqu-zone-label").count() == len(cells)
+    in_view = page.evaluate("""() => [...document.querySelectorAll(".pianqu-zone-label")]
+        .filter(e => { const r = e.getBoundingClientRect();
+                       return r.x >= 0 && r.y >= 0 && r.x <= 1000 && r.y <= 700; }).length""")
+    assert 0 < in_view <= 1000 * 700 // (80 * 40)
+    page.evaluate(zoom, -3)
+    page.wait_for_timeout(500)
+    assert page.locator(".pianqu-zone-label").count() == 0
+    assert not watch.errors, watch.errors
+    page.close()

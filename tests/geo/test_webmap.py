@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from geo.errors import CRSError, PlanningInputError
 from geo.webmap import (
@@ -207,8 +207,12 @@ def test_zone_polygons_are_drawn_once_each_with_their_class() -> None:
     assert sorted(f["properties"]["zone_id"] for f in zone_layers[0]["features"]) == ["Z001",
                                                                                        "Z002"]
     assert page.count('"className": "pianqu-zone"') >= 1
-    # One label per zone.
-    assert page.count("pianqu-zone-label") == 2
+    # One label per zone, inside it, its id escaped into the label's HTML.
+    rows = json.loads(re.search(r"var rows = (\[.*?\]);\n", page).group(1))
+    assert [re.sub("<[^>]+>", "", r[2]) for r in rows] == ["Z001", "Z002"]
+    zones = p["zones"].to_crs(4326).set_index("zone_id")
+    for lat, lon, label in rows:
+        assert zones.geometry[re.sub("<[^>]+>", "", label)].contains(Point(lon, lat))
 
 
 def test_compound_tooltips_carry_name_households_year_zone_and_minutes() -> None:
