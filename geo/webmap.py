@@ -381,16 +381,22 @@ def _kind_label(kind: str, lang: Lang) -> str:
 
 def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
                   lang: Lang) -> folium.FeatureGroup:
-    """One marker per facility, an inline-SVG icon per kind, escaped tooltips."""
+    """One marker per facility, an inline-SVG icon per kind, escaped tooltips.
+
+    The markers are made in the browser from one array (:class:`_Markers`): a folium Marker
+    per point compiled its own templates, seconds for the thousand facilities of a large
+    district.
+    """
     group = folium.FeatureGroup(name=name, show=True)
     pts = gdf.copy()
     pts = pts.set_geometry(pts.geometry.representative_point())
     id_name = str(gdf.index.name or "id")
+    icons: dict[str, str] = {}
+    rows: list[list[Any]] = []
     for fid, row in pts.iterrows():
         kind = str(row.get("kind", ""))
-        icon = folium.DivIcon(html=kind_icon_svg(kind, planned=planned, lang=lang),
-                              icon_size=(22, 22), icon_anchor=(11, 11),
-                              class_name=f"pianqu-{'planned' if planned else 'facility'}")
+        if kind not in icons:
+            icons[kind] = kind_icon_svg(kind, planned=planned, lang=lang)
         lines = [f"<b>{html.escape(str(row.get('name') or fid))}</b>",
                  f"{_t('kind', lang)}: {html.escape(_kind_label(kind, lang))}"]
         if "capacity" in row and row["capacity"] == row["capacity"]:
@@ -400,9 +406,39 @@ def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
         if planned and "zone_id" in row:
             lines.append(f"{_t('zone_id', lang)}: {_display(row['zone_id'])}")
         lines.append(f"<small>{html.escape(id_name)}: {html.escape(str(fid))}</small>")
-        folium.Marker([row.geometry.y, row.geometry.x], icon=icon,
-                      tooltip=folium.Tooltip("<br>".join(lines))).add_to(group)
+        rows.append([row.geometry.y, row.geometry.x, kind, "<br>".join(lines)])
+    _Markers(rows, icons, class_name=f"pianqu-{'planned' if planned else 'facility'}"
+             ).add_to(group)
     return group
+
+
+class _Markers(MacroElement):
+    """Markers with inline-SVG icons and HTML tooltips, made in the browser from one array.
+
+    ``rows``: latitude, longitude, icon key, tooltip HTML (escaped by the caller);
+    ``icons``: icon key -> SVG.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (group) {
+            var icons = {{ this.icons|tojson }};
+            {{ this.rows|tojson }}.forEach(function (r) {
+                L.marker([r[0], r[1]], {icon: L.divIcon({className: {{ this.cls|tojson }},
+                    html: icons[r[2]], iconSize: [22, 22], iconAnchor: [11, 11]})})
+                    .bindTooltip(r[3]).addTo(group);
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list[Any]], icons: dict[str, str], *, class_name: str
+                 ) -> None:
+        super().__init__()
+        self._name = "Markers"
+        self.rows = rows
+        self.icons = icons
+        self.cls = class_name
 
 
 def build_map(communities: gpd.GeoDataFrame | None = None, *,

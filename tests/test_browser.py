@@ -378,3 +378,30 @@ def test_zone_labels_wait_for_the_planner_to_zoom_in_on_a_crowded_map(browser: A
     assert page.locator(".pianqu-zone-label").count() == 0
     assert not watch.errors, watch.errors
     page.close()
+
+
+def test_facility_markers_show_their_icon_and_an_escaped_tooltip(browser: Any,
+                                                                tmp_path: Path) -> None:
+    from geo.webmap import build_map
+    from tests.factories import points
+
+    fac = points([(50, 50), (300, 300)])
+    fac["name"] = [XSS, "社区养老服务站"]
+    page_file = tmp_path / "facilities.html"
+    build_map(facilities=fac, asset_url=(ROOT / "static").as_uri()).save(str(page_file))
+    page, watch = _new_page(browser)
+    page.goto(page_file.as_uri())
+    markers = page.locator(".pianqu-facility")
+    markers.first.wait_for()
+    assert markers.count() == 2
+    assert markers.locator("svg").count() == 2  # the kind's inline icon
+    for i in range(2):
+        markers.nth(i).hover(force=True)
+        page.wait_for_timeout(300)
+        tips = page.locator(".leaflet-tooltip").all_inner_texts()
+        if any("onerror" in tip for tip in tips):
+            break
+    assert any(XSS in tip for tip in tips), tips  # shown as text
+    assert page.locator(".leaflet-tooltip img").count() == 0  # never as an image
+    assert not watch.dialogs and not watch.errors, (watch.dialogs, watch.errors)
+    page.close()
