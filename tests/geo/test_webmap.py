@@ -160,6 +160,33 @@ def test_prepare_layer_simplifies_in_metres_and_rounds() -> None:
     assert list(simple.columns) == ["geometry"]  # attributes only when asked
 
 
+def test_prepare_layer_remembers_a_layer_by_content(monkeypatch) -> None:
+    import geo.webmap
+
+    simplified = []
+    real = gpd.GeoSeries.simplify
+    monkeypatch.setattr(gpd.GeoSeries, "simplify",
+                        lambda self, *a, **k: simplified.append(1) or real(self, *a, **k))
+    monkeypatch.setattr(geo.webmap, "_PREPARED", {})
+    g = block_grid(2)
+    first = prepare_layer(g, columns=["name"], tolerance_m=1.0)
+    again = prepare_layer(g.copy(), columns=["name"], tolerance_m=1.0)
+    assert len(simplified) == 1  # the same content: prepared once
+    pd.testing.assert_frame_equal(again, first)
+    first.loc["C00", "name"] = "edited"  # a caller's edit does not reach the next caller
+    assert prepare_layer(g, columns=["name"], tolerance_m=1.0).loc["C00", "name"] != "edited"
+    # another value, column, tolerance, datum or dtype: prepared anew, and right
+    renamed = g.assign(name=g["name"].where(g.index != "C01", "新名字"))
+    assert prepare_layer(renamed, columns=["name"], tolerance_m=1.0).loc["C01", "name"] == "新名字"
+    prepare_layer(g, columns=["name", "households"], tolerance_m=1.0)
+    prepare_layer(g, columns=["name"], tolerance_m=2.0)
+    prepare_layer(g, columns=["name"], tolerance_m=1.0, datum="gcj02")
+    ints = prepare_layer(g.assign(households=100), columns=["households"], tolerance_m=1.0)
+    floats = prepare_layer(g.assign(households=100.0), columns=["households"], tolerance_m=1.0)
+    assert ints["households"].dtype == int and floats["households"].dtype == float
+    assert len(simplified) == 7
+
+
 def test_prepare_layer_simplifies_geographic_input_in_metres() -> None:
     g = block_grid(1).to_crs(4326)
     out = prepare_layer(g, tolerance_m=1.0)
