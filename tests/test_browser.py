@@ -290,6 +290,47 @@ def test_english_switch_relabels_the_pages(app_url: str, browser: Any) -> None:
     page.close()
 
 
+_UPLOADER_WORDS = """() => {
+    const b = document.querySelector('[data-testid=stFileUploaderDropzone] button p');
+    const s = document.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
+    return b && s ? [getComputedStyle(b, '::after').content, getComputedStyle(s, '::after').content,
+                     getComputedStyle(b).fontSize] : null;
+}"""
+
+
+def _uploader_words(page: Any, button: str) -> tuple[str, str, str]:
+    """What the first file uploader's button and size line draw (once the button draws
+    ``button``, or after 30 s), and the size of the button's own text."""
+    deadline = time.monotonic() + 30
+    while True:
+        words = page.evaluate(_UPLOADER_WORDS)
+        if (words and words[0] == button) or time.monotonic() > deadline:
+            return tuple(words or ("", "", ""))
+        page.wait_for_timeout(200)
+
+
+def test_file_uploaders_speak_the_app_language(app_url: str, browser: Any) -> None:
+    # Streamlit writes "Upload" and "200MB per file" in English; the Chinese app relabels them
+    page, watch = _new_page(browser)
+    page.goto(f"{app_url}/")
+    _map_frame(page, selector="path.pianqu-community")
+    page.get_by_text("上传文件").first.click()
+    page.locator('[data-testid="stFileUploaderDropzone"]').first.wait_for()
+    words = _uploader_words(page, '"上传"')
+    assert words == ('"上传"', '"单个文件不超过 200 MB"', "0px")
+    assert page.locator('[data-testid="stFileUploaderDropzone"] button').count() == 5
+    page.get_by_text("English").first.click()
+    _wait_title(page, "Data")
+    page.get_by_text("Upload files").first.click()
+    page.locator('[data-testid="stFileUploaderDropzone"]').first.wait_for()
+    button, limit, size = _uploader_words(page, "none")
+    assert (button, limit) == ("none", "none")
+    assert size != "0px"
+    _shot(page, "8_uploaders_english")
+    assert watch.outside == []
+    page.close()
+
+
 def test_uploaded_html_in_a_name_shows_as_text(app_url: str, browser: Any,
                                                tmp_path: Path) -> None:
     from tests.factories import block_grid

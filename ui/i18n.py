@@ -69,6 +69,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_facilities": ("现有设施", "Existing facilities"),
     "layer_sites": ("候选点", "Candidate sites"),
     "layer_barriers": ("阻隔（铁路、河流）", "Barriers (rail, river)"),
+    # Streamlit's own file-uploader words, relabelled by ui.widgets.uploader_words
+    "uploader_button": ("上传", "Upload"),
+    "uploader_limit": ("单个文件不超过 {mb} MB", "{mb}MB per file"),
     "use_uploads": ("使用上传的数据", "Use the uploaded data"),
     "need_communities": ("至少需要上传小区图层。", "Upload at least the compounds layer."),
     "analysis_crs": ("分析坐标系（可选，如 EPSG:32635）",

@@ -10,10 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from geo.webmap import Basemap
-from ui.i18n import column_labels, t
+from ui.i18n import Lang, column_labels, t
 from ui.state import assets_ok, lang
 
-__all__ = ["basemap_choice", "choice", "labelled", "problems_table", "show_map"]
+__all__ = ["basemap_choice", "choice", "labelled", "problems_table", "show_map", "uploader_css",
+           "uploader_words"]
 
 MAP_HEIGHT = 640
 
@@ -63,6 +64,44 @@ def show_map(m: folium.Map, *, key: str,
                                               use_container_width=True,
                                               returned_objects=list(returned_objects))
     return result
+
+
+#: Streamlit's file uploader, as rendered by Streamlit 1.67: its button's label and the line
+#: under it ("200MB per file • GPKG, …"), which Streamlit writes in English whatever the app's
+#: language.
+_UPLOADER_BUTTON = ('[data-testid="stFileUploaderDropzone"] button '
+                    '[data-testid="stMarkdownContainer"] p')
+_UPLOADER_LIMIT = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+
+
+def uploader_css(language: Lang, max_mb: int) -> str:
+    """CSS that puts the uploader's button label and size line in ``language`` (none in English).
+
+    Streamlit has no setting for these words; the English text is shrunk to nothing and the
+    translation drawn after it. The accepted file types, which the line also listed (cut off
+    in narrow columns), are in the page's caption above the uploaders.
+
+    Examples
+    --------
+    >>> uploader_css("en", 200)
+    ''
+    >>> "上传" in uploader_css("zh", 200) and "200 MB" in uploader_css("zh", 200)
+    True
+    """
+    if language == "en":
+        return ""
+    words = {_UPLOADER_BUTTON: t("uploader_button", language),
+             _UPLOADER_LIMIT: t("uploader_limit", language, mb=max_mb)}
+    return "\n".join(f'{sel} {{font-size: 0 !important;}}\n'
+                     f'{sel}::after {{content: "{text}"; font-size: 0.875rem;}}'
+                     for sel, text in words.items())
+
+
+def uploader_words(max_mb: int) -> None:
+    """Relabel Streamlit's file uploaders on this page in the app's language."""
+    css = uploader_css(lang(), max_mb)
+    if css:
+        st.html(f"<style>{css}</style>")
 
 
 def problems_table(problems: Iterable[Any]) -> None:

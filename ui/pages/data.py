@@ -22,7 +22,7 @@ from ui.state import (
     set_params,
 )
 from ui.uploads import MAX_UPLOAD_MB, save_upload
-from ui.widgets import basemap_choice, choice, problems_table, show_map
+from ui.widgets import basemap_choice, choice, problems_table, show_map, uploader_words
 
 L = lang()
 st.title(t("page_data", L))
@@ -57,6 +57,7 @@ if source == "sample":
         set_params(crs=None)
 else:
     st.caption(t("upload_help", L, mb=MAX_UPLOAD_MB))
+    uploader_words(MAX_UPLOAD_MB)
     files: dict[str, Any] = {}
     cols = st.columns(len(_UPLOADS))
     for col, schema in zip(cols, _UPLOADS, strict=True):
