@@ -606,6 +606,7 @@ def print_zone_maps(
     date: dt.date | str | None = None,
     dpi: int = 300,
     progress: Callable[[int, int], None] | None = None,
+    zone_pages: Sequence[str] | None = None,
 ) -> PrintedMaps:
     """Print an overview of all zones, then one page per zone, to a PDF (and PNGs).
 
@@ -655,6 +656,10 @@ def print_zone_maps(
     progress
         Called as ``progress(done, pages)`` after each page, for a progress bar: a district
         of 70 zones takes minutes at 300 dpi.
+    zone_pages
+        The zones that get a page of their own, in this order, after the overview (which
+        always shows every zone); every zone when omitted, none when empty. A meeting on a
+        few zones of a large district need not wait for a page per zone.
 
     Returns
     -------
@@ -667,7 +672,7 @@ def print_zone_maps(
         Listing at once every problem with the layers and options (rows and columns named).
     """
     validate_inputs(zones, communities, facilities, planned, streets, zone_table, paper=paper,
-              lang=lang, dpi=dpi, date=date)
+                    lang=lang, dpi=dpi, date=date, zone_pages=zone_pages)
     if isinstance(date, str):
         day = dt.date.fromisoformat(date)
     elif isinstance(date, dt.datetime):  # a timestamp prints as its day
@@ -692,7 +697,8 @@ def print_zone_maps(
     png_folder = Path(png_dir) if png_dir is not None else None
     if png_folder is not None:
         png_folder.mkdir(parents=True, exist_ok=True)
-    focuses: list[str | None] = [None, *z.index]
+    focuses: list[str | None] = [None, *(z.index if zone_pages is None
+                                         else [str(i) for i in zone_pages])]
     pngs: list[Path] = []
     created = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     page_title = title if title is not None else text["title"]
@@ -714,6 +720,6 @@ def print_zone_maps(
                 pngs.append(png)
             if progress is not None:
                 progress(k, len(focuses))
-    pages = ("overview", *(str(i) for i in z.index))
+    pages = ("overview", *(str(i) for i in focuses[1:]))
     return PrintedMaps(pdf=out, pngs=tuple(pngs), pages=pages,
                        missing_glyphs=_unprintable(layers, page_title, source, column_labels))

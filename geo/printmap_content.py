@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -199,7 +200,8 @@ def _check_layer(name: str, gdf: Any, required: Sequence[str], geom_types: set[s
 def validate_inputs(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                     facilities: gpd.GeoDataFrame | None, planned: gpd.GeoDataFrame | None,
                     streets: gpd.GeoDataFrame | None, zone_table: pd.DataFrame | None, *,
-                    paper: str, lang: str, dpi: int, date: dt.date | str | None) -> None:
+                    paper: str, lang: str, dpi: int, date: dt.date | str | None,
+                    zone_pages: Sequence[str] | None = None) -> None:
     """Check every input of :func:`geo.printmap.print_zone_maps`; raise once with all problems.
 
     Raises
@@ -267,6 +269,18 @@ def validate_inputs(zones: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
         _check_layer("streets", streets, [], {"LineString", "MultiLineString"}, problems)
     if zone_table is not None:
         _check_zone_table(zone_table, zone_ids, problems)
+    if zone_pages is not None:
+        if isinstance(zone_pages, str):  # "Z001" would be read as four zones
+            problems.append(Problem("zone_pages", (), "must be a list of zone ids, "
+                                                      f"got the text {zone_pages!r}"))
+        else:
+            asked = Counter(str(i) for i in zone_pages)
+            unknown = tuple(i for i in asked if i not in zone_ids)
+            if unknown:
+                problems.append(Problem("zone_pages", unknown, "not a zone of this plan"))
+            twice = tuple(i for i, n in asked.items() if n > 1)
+            if twice:
+                problems.append(Problem("zone_pages", twice, "asked for more than once"))
     if problems:
         raise LayerValidationError("print_zone_maps", problems)
 

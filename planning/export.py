@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -51,6 +51,7 @@ from planning.scenario import Plan, save_plan
 
 __all__ = [
     "BUREAU_LAYERS",
+    "ZONE_PAGES_MAX",
     "SHAPEFILE_OMITTED",
     "ExportResult",
     "bureau_layers",
@@ -403,14 +404,22 @@ def zone_table(plan: Plan, *, lang: Lang = "zh") -> tuple[pd.DataFrame, dict[str
     return out, labels
 
 
+#: Plans with more zones than this print the overview only unless zone pages are asked for
+#: (``pianqu plan --zones``, the export page's choice): a page per zone of a city-wide plan
+#: (1,590 zones on the 5,000-compound bench city) would take hours.
+ZONE_PAGES_MAX = 100
+
+
 def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
                paper: str = "A3", date: Any = None, dpi: int = 300, pngs: bool = True,
-               progress: Callable[[int, int], None] | None = None) -> PrintedMaps | None:
+               progress: Callable[[int, int], None] | None = None,
+               zones: Sequence[str] | None = None) -> PrintedMaps | None:
     """Print the zone maps (overview + one page per zone) as PDF and PNGs via geo.printmap.
 
     ``dpi`` is the PNGs' resolution (300 for print; the PDF is vector either way);
     ``pngs=False`` writes the PDF alone (rendering 300 dpi PNGs is most of the time);
-    ``progress(done, pages)`` is called after each page.
+    ``progress(done, pages)`` is called after each page; ``zones`` lists the zones that get a
+    page after the overview (default: every zone).
 
     Returns
     -------
@@ -428,4 +437,5 @@ def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
         facilities=plan.scenario.layers.get("facilities"), planned=plan.planned_facilities,
         streets=streets, zone_table=table, column_labels=labels,
         png_dir=out if pngs else None, paper=paper,
-        lang=lang, title=title, source="Pianqu 片区", date=date, dpi=dpi, progress=progress)
+        lang=lang, title=title, source="Pianqu 片区", date=date, dpi=dpi, progress=progress,
+        zone_pages=zones)

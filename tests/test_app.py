@@ -9,6 +9,7 @@ from __future__ import annotations
 import doctest
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -214,8 +215,31 @@ def test_export_page_offers_the_bureau_files() -> None:
     at.radio(key="print_paper").set_value("A4")
     at.button(key="print_make").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    pdf = next(b for b in at.get("download_button") if b.label == "下载区划图 PDF")
-    assert pdf is not None
+    assert _offers_pdf(at)
+    every_zone = _printed(at)
+    # A meeting on one zone: the overview and that zone's page only.
+    at.radio(key="print_scope_zh").set_value("some").run()
+    assert not _offers_pdf(at)  # nothing printed yet for this choice
+    zone_ids = at.multiselect(key="print_zones").options
+    assert zone_ids and every_zone == {("A4", None): 1 + len(zone_ids)}
+    at.multiselect(key="print_zones").set_value([zone_ids[-1]]).run()
+    at.button(key="print_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _offers_pdf(at) and _printed(at)[("A4", (zone_ids[-1],))] == 2
+    at.radio(key="print_paper").set_value("A3").run()
+    assert not _offers_pdf(at)
+    at.radio(key="print_paper").set_value("A4").run()
+    assert _offers_pdf(at)  # the PDF made before is offered again without printing
+
+
+def _offers_pdf(at: AppTest) -> bool:
+    return any(b.label == "下载区划图 PDF" for b in at.get("download_button"))
+
+
+def _printed(at: AppTest) -> dict[tuple[str, tuple[str, ...] | None], int]:
+    """The zone-map PDFs printed this session: (paper, zones with a page) -> page count."""
+    return {(paper, zones): len(re.findall(rb"/Type /Page\b(?!s)", pdf))
+            for (_, _, paper, zones), pdf in at.session_state["printed_maps"].items()}
 
 
 # pyogrio warns when a GeoJSON column mixes numbers and text (the bad row here); geo.io reads it

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 
+from geo.digest import remember
 from ui.i18n import Lang, md, t
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "digest",
     "export_files",
     "printed_maps",
+    "printed_maps_ready",
     "get_params",
     "lang",
     "load_sample_layers",
@@ -207,16 +210,31 @@ def export_files(plan_key: str, lang_: str, encoding: str, _plan: Any) -> dict[s
     return files
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def printed_maps(plan_key: str, lang_: str, paper: str, _plan: Any) -> bytes | None:
-    """The zone maps PDF for meetings (``planning.export.print_maps``), or None without zones."""
-    import tempfile
+def printed_maps(plan_key: str, lang_: str, paper: str, zones: tuple[str, ...] | None,
+                 plan: Any, *, progress: Callable[[int, int], None] | None = None
+                 ) -> bytes | None:
+    """The zone maps PDF for meetings (``planning.export.print_maps``), or None without zones.
 
-    from planning.export import print_maps
+    ``zones`` are the zones that get a page after the overview (None: every zone). The last
+    two PDFs of this session are kept, so the download stays after the page runs again.
+    """
+    key = (plan_key, lang_, paper, zones)
 
-    with tempfile.TemporaryDirectory(prefix="pianqu_print_") as tmp:
-        out = print_maps(_plan, tmp, lang="en" if lang_ == "en" else "zh", paper=paper,
-                         pngs=False)  # the download is the PDF; PNGs would triple the wait
-        if out is None:
-            return None
-        return Path(out.pdf).read_bytes()
+    def build() -> bytes | None:
+        import tempfile
+
+        from planning.export import print_maps
+
+        with tempfile.TemporaryDirectory(prefix="pianqu_print_") as tmp:
+            out = print_maps(plan, tmp, lang="en" if lang_ == "en" else "zh", paper=paper,
+                             pngs=False,  # the download is the PDF; PNGs would triple the wait
+                             progress=progress, zones=zones)
+            return None if out is None else Path(out.pdf).read_bytes()
+
+    return remember(st.session_state.setdefault("printed_maps", {}), key, build, kept=2)
+
+
+def printed_maps_ready(plan_key: str, lang_: str, paper: str,
+                       zones: tuple[str, ...] | None) -> bytes | None:
+    """The PDF :func:`printed_maps` made for these choices this session, if it made one."""
+    return st.session_state.get("printed_maps", {}).get((plan_key, lang_, paper, zones))

@@ -28,7 +28,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.errors import LayerValidationError, PlanningInputError
-from planning.export import export_plan, print_maps
+from planning.export import ZONE_PAGES_MAX, export_plan, print_maps
 from planning.scenario import (
     INPUT_LAYERS,
     Scenario,
@@ -38,7 +38,7 @@ from planning.scenario import (
 )
 from planning.standards import load_standards
 
-__all__ = ["build_scenario", "register"]
+__all__ = ["build_scenario", "register", "zone_pages"]
 
 
 def register(subparsers: Any) -> None:
@@ -93,6 +93,10 @@ def register(subparsers: Any) -> None:
                           "(default: gbk, or utf-8 with a note when some text has no GBK "
                           "code; gbk given: such text stops the export)")
     out.add_argument("--no-maps", action="store_true", help="do not print the zone maps")
+    out.add_argument("--zones", metavar="IDS",
+                     help="zones that get a map page after the overview: all, none, or ids "
+                          "such as Z001,Z005 (default: all when the plan has at most "
+                          f"{ZONE_PAGES_MAX} zones, else the overview only)")
     out.add_argument("--dpi", type=int, default=300,
                      help="resolution of the map PNGs (default 300 for print; the PDF is "
                           "vector)")
@@ -143,6 +147,41 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
                     overrides=overrides, name=name, crs=crs)
 
 
+def zone_pages(asked: str | None, zone_ids: list[str]) -> list[str] | None:
+    """The zones to print a page for: ``--zones`` read against the plan's zones.
+
+    None means every zone. Without ``--zones``: every zone when there are at most
+    :data:`planning.export.ZONE_PAGES_MAX`, else none.
+
+    Examples
+    --------
+    >>> zone_pages("Z002, Z001", ["Z001", "Z002", "Z003"])
+    ['Z002', 'Z001']
+    >>> zone_pages("none", ["Z001"]), zone_pages("all", ["Z001"]), zone_pages(None, ["Z001"])
+    ([], None, None)
+    >>> zone_pages("Z009", ["Z001", "Z002"])
+    Traceback (most recent call last):
+    ...
+    geo.errors.PlanningInputError: --zones: Z009 is not a zone of this plan (its zones: Z001, Z002)
+    """
+    if asked is None:
+        return None if len(zone_ids) <= ZONE_PAGES_MAX else []
+    word = asked.strip().lower()
+    if word == "all":
+        return None
+    if word in ("none", ""):
+        return []
+    ids = list(dict.fromkeys(i.strip() for i in asked.split(",") if i.strip()))
+    known = set(zone_ids)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        some = ", ".join(zone_ids[:5]) + (f" … {zone_ids[-1]}" if len(zone_ids) > 5 else "")
+        msg = (f"--zones: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+               f"a zone of this plan (its zones: {some or 'none'})")
+        raise PlanningInputError(msg)
+    return ids
+
+
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -158,6 +197,7 @@ def _run(args: argparse.Namespace) -> int:
             bar.update(max(0, round(fraction * plan_share) - bar.n))
 
         plan = run_plan(scenario, progress=progress)
+        pages = zone_pages(args.zones, [str(z) for z in plan.zones["zone_id"]])
         progress("export", 1.0)
         encoding = args.shapefile_encoding or "gbk"
         try:
@@ -181,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
                 bar.update(start + round(done / pages * maps_share) - bar.n)
 
             maps = print_maps(plan, out / "maps", lang=args.lang, dpi=args.dpi,
-                              progress=page_done)
+                              progress=page_done, zones=pages)
         bar.set_description_str("done")
         bar.update(100 - bar.n)
     c = plan.communities
@@ -201,6 +241,9 @@ def _run(args: argparse.Namespace) -> int:
           f"表格 tables: {out / 'tables'}")
     if maps is not None:
         print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages)")
+        if args.zones is None and pages == []:
+            print(f"  {len(plan.zones)} 个片区，只印总图 / {len(plan.zones)} zones: the overview "
+                  "only; --zones Z001,Z002 (or --zones all) prints zone pages")
     elif not args.no_maps:
         print("图纸 maps: not printed (no zones)")
     return 0

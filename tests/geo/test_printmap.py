@@ -286,6 +286,34 @@ def test_planned_facility_of_a_zone_is_on_its_page(tmp_path):
     assert "停车场" not in z002 and "规划设施（实心）" not in z002
 
 
+@needs_poppler
+def test_zone_pages_print_the_overview_then_the_zones_asked_in_their_order(tmp_path):
+    zones, grid = _synthetic()
+    out = print_zone_maps(zones, grid, out_pdf=tmp_path / "some.pdf", paper="A4", date=DATE,
+                          zone_pages=["Z003", "Z001"])
+    assert out.pages == ("overview", "Z003", "Z001")
+    assert len(_pdftoppm(out.pdf, tmp_path / "ppm")) == 3
+    assert "总览：3 个片区" in _pdftotext(out.pdf, 1)  # the overview still shows every zone
+    assert "片区 Z003：" in _pdftotext(out.pdf, 2) and "第 2/3 页" in _pdftotext(out.pdf, 2)
+    assert "片区 Z001：" in _pdftotext(out.pdf, 3)
+    none = print_zone_maps(zones, grid, out_pdf=tmp_path / "none.pdf", paper="A4", date=DATE,
+                           zone_pages=[])
+    assert none.pages == ("overview",) and len(_pdftoppm(none.pdf, tmp_path / "ppm1")) == 1
+
+
+def test_zone_pages_naming_unknown_or_repeated_zones_are_rejected(tmp_path):
+    zones, grid = _synthetic()
+    with pytest.raises(LayerValidationError) as err:
+        print_zone_maps(zones, grid, out_pdf=tmp_path / "x.pdf",
+                        zone_pages=["Z001", "Z009", "Z002", "Z001", "Z010"])
+    msg = str(err.value)
+    assert "zone_pages: not a zone of this plan (rows: Z009, Z010)" in msg
+    assert "zone_pages: asked for more than once (rows: Z001)" in msg
+    with pytest.raises(LayerValidationError, match="list of zone ids, got the text 'Z001'"):
+        print_zone_maps(zones, grid, out_pdf=tmp_path / "x.pdf", zone_pages="Z001")
+    assert not (tmp_path / "x.pdf").exists()
+
+
 def test_every_problem_reported_at_once(tmp_path):
     zones, grid = _synthetic()
     zones = zones.drop(columns="n_communities")

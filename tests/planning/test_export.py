@@ -22,6 +22,7 @@ from planning.cli import main
 from planning.export import (
     BUREAU_LAYERS,
     SHAPEFILE_OMITTED,
+    ZONE_PAGES_MAX,
     ExportResult,
     bureau_layers,
     export_plan,
@@ -337,6 +338,29 @@ def test_pianqu_plan_writes_everything_and_reruns_a_saved_scenario(
     assert main(["plan", "--scenario", str(tmp_path / "a" / "plan.gpkg"), "--out",
                  str(tmp_path / "b"), "--no-maps"]) == 0
     assert_plans_equal(first, load_plan(tmp_path / "b" / "plan.gpkg"))
+
+
+def test_pianqu_plan_prints_only_the_zone_pages_asked_for(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["plan", "--seed", "2", "--dpi", "20"]
+    for name, path in _write_inputs(tmp_path).items():
+        base += [f"--{name}", str(path)]
+    assert main([*base, "--out", str(tmp_path / "bad"), "--zones", "Z001,Z999"]) == 2
+    assert "--zones: Z999 is not a zone of this plan (its zones: Z001" in capsys.readouterr().err
+    assert not (tmp_path / "bad" / "plan.gpkg").exists()  # said before anything is written
+    assert main([*base, "--out", str(tmp_path / "one"), "--zones", "Z001"]) == 0
+    assert "zone_maps.pdf (2 pages)" in capsys.readouterr().out
+    pngs = sorted(p.name for p in (tmp_path / "one" / "maps").glob("*.png"))
+    assert pngs == ["zone_maps_p01.png", "zone_maps_p02.png"]
+
+
+def test_without_zones_asked_a_city_wide_plan_prints_its_overview_only() -> None:
+    from planning.commands.plan import zone_pages
+
+    assert zone_pages(None, [f"Z{i:03d}" for i in range(1, ZONE_PAGES_MAX + 1)]) is None
+    assert zone_pages(None, [f"Z{i:04d}" for i in range(1, ZONE_PAGES_MAX + 2)]) == []
+    assert zone_pages("all", [f"Z{i:04d}" for i in range(1, 1_591)]) is None
+    assert zone_pages(" Z0002 ,Z0001,Z0002", ["Z0001", "Z0002"]) == ["Z0002", "Z0001"]
 
 
 def test_pianqu_plan_writes_utf8_shapefiles_when_gbk_lacks_a_character_unless_gbk_was_asked(

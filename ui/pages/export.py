@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.errors import LayerValidationError
+from planning.export import ZONE_PAGES_MAX
 from ui.i18n import md, t
 from ui.state import (
     export_files,
@@ -13,8 +14,9 @@ from ui.state import (
     not_available,
     plan_or_notice,
     printed_maps,
+    printed_maps_ready,
 )
-from ui.widgets import problems_table
+from ui.widgets import choice, problems_table
 
 L = lang()
 st.title(t("page_export", L))
@@ -64,13 +66,30 @@ if shp:
 
 st.subheader(t("print_title", L))
 st.caption(t("print_hint", L))
+zone_ids = [str(z) for z in plan.zones["zone_id"]] if len(plan.zones) else []
+many = len(zone_ids) > ZONE_PAGES_MAX
 c1, c2 = st.columns([1, 3])
 paper = c1.radio(t("paper", L), ["A3", "A4"], horizontal=True, key="print_paper")
-if c2.button(t("print_make", L), key="print_make"):
-    with st.spinner(t("running", L)):
-        pdf = printed_maps(st.session_state["plan_key"], L, paper, plan)
-    if pdf is None:
+scope = choice("radio", t("print_scope", L), ["all", "overview", "some"], key="print_scope",
+               default="overview" if many else "all", container=c2, horizontal=True,
+               format_func=lambda v: t(f"print_scope_{v}", L, n=len(zone_ids)))
+if many:
+    # ~0.5 s a page at the default A3 (65 pages of the sample district: 32 s)
+    c2.caption(t("print_many_zones", L, n=f"{len(zone_ids):,}",
+                 minutes=max(1, round(len(zone_ids) * 0.5 / 60))))
+chosen: tuple[str, ...] | None = None if scope == "all" else ()
+if scope == "some":
+    chosen = tuple(c2.multiselect(t("print_zones", L), zone_ids, key="print_zones",
+                                  placeholder=t("print_zones_placeholder", L)))
+plan_key = st.session_state["plan_key"]
+if st.button(t("print_make", L), key="print_make"):
+    bar = st.progress(0.0)
+    shown = printed_maps(plan_key, L, paper, chosen, plan, progress=lambda k, n: bar.progress(
+        k / n, text=t("print_progress", L, done=k, pages=n)))
+    if shown is None:
         st.info(t("print_no_zones", L))
-    else:
-        st.download_button(t("print_download", L), data=pdf, file_name=f"zone_maps_{paper}.pdf",
-                           mime="application/pdf", key="dl_print")
+    bar.empty()
+pdf = printed_maps_ready(plan_key, L, paper, chosen)
+if pdf is not None:
+    st.download_button(t("print_download", L), data=pdf, file_name=f"zone_maps_{paper}.pdf",
+                       mime="application/pdf", key="dl_print")

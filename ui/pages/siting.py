@@ -90,7 +90,8 @@ if drawing and drawing.get("geometry", {}).get("type") in ("Point", "Polygon") a
         st.subheader(t("drawn_site", L))
         kinds = st.multiselect(t("drawn_kinds", L), options=list(FACILITY_KINDS),
                                default=["ev_charger"],
-                               format_func=lambda k: kind_label(k, L))
+                               format_func=lambda k: kind_label(k, L),
+                               placeholder=t("drawn_kinds_placeholder", L))
         cost = st.number_input(t("drawn_cost", L), min_value=0.0, value=50.0, step=10.0)
         if st.form_submit_button(t("add_site", L)) and kinds:
             site_id = f"U{len(user_sites) + 1:03d}"
