@@ -24,6 +24,7 @@ import html
 import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,8 +46,10 @@ __all__ = [
     "DEFAULT_ASSET_URL",
     "KIND_STYLE",
     "Basemap",
+    "CompoundFill",
     "Lang",
     "build_map",
+    "completeness_fill",
     "external_urls",
     "kind_icon_svg",
     "map_html",
@@ -101,6 +104,9 @@ _RING_COLORS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b")
 _EXCLUDED_COLOR = "#9e9e9e"
 _NEUTRAL_COLOR = "#9ecae1"
 _UNCOVERED_COLOR = "#d7191c"
+#: Few to all kinds within reach: red through yellow to green (ColorBrewer RdYlGn, 7 classes).
+_COMPLETENESS_COLORS = ("#d73027", "#fc8d59", "#fee08b", "#ffffbf", "#d9ef8b", "#91cf60",
+                        "#1a9850")
 
 _TEXT: dict[str, dict[str, str]] = {
     "zones": {"zh": "片区", "en": "Zones"},
@@ -120,7 +126,53 @@ _TEXT: dict[str, dict[str, str]] = {
     "kind": {"zh": "设施类型", "en": "Kind"},
     "capacity": {"zh": "容量", "en": "Capacity"},
     "cost": {"zh": "造价（万元）", "en": "Cost (10k CNY)"},
+    "completeness": {"zh": "生活圈完备度", "en": "Life-circle completeness"},
+    "kinds_within": {"zh": "{done}/{of} 类达标", "en": "{done} of {of} kinds within reach"},
 }
+
+
+@dataclass(frozen=True)
+class CompoundFill:
+    """Compounds filled by a class instead of by zone: what :func:`build_map` draws.
+
+    ``colors`` and ``text`` are indexed like the compounds (a compound missing from them is
+    drawn in the neutral colour with '—'); ``legend`` lists (colour, label) in legend order;
+    ``label`` names ``text`` in the tooltip.
+    """
+
+    colors: pd.Series
+    text: pd.Series
+    legend: tuple[tuple[str, str], ...]
+    label: str
+
+
+def completeness_fill(done: pd.Series, of: int, lang: Lang = "zh") -> CompoundFill:
+    """Compounds coloured by how many of ``of`` required facility kinds are within reach.
+
+    Red when none is, green when all are, in ``of + 1`` steps of one palette; the legend lists
+    every step from all kinds down to none.
+
+    Examples
+    --------
+    >>> f = completeness_fill(pd.Series([6, 0, 3], index=["C1", "C2", "C3"]), 6)
+    >>> f.colors.tolist(), f.text.tolist()
+    (['#1a9850', '#d73027', '#ffffbf'], ['6/6 类达标', '0/6 类达标', '3/6 类达标'])
+    >>> [label for _, label in completeness_fill(pd.Series([1]), 2, "en").legend]
+    ['2 of 2 kinds within reach', '1 of 2 kinds within reach', '0 of 2 kinds within reach']
+    """
+    of = max(int(of), 1)
+    last = len(_COMPLETENESS_COLORS) - 1
+    step = [_COMPLETENESS_COLORS[round(k * last / of)] for k in range(of + 1)]
+    words = [_t("kinds_within", lang).format(done=k, of=of) for k in range(of + 1)]
+    value = pd.to_numeric(done, errors="coerce").clip(0, of)
+    known = value.notna()
+    k = value[known].round().astype(int)
+    colors = pd.Series(_NEUTRAL_COLOR, index=done.index, dtype=object)
+    colors[known] = [step[i] for i in k]
+    text = pd.Series("—", index=done.index, dtype=object)
+    text[known] = [words[i] for i in k]
+    legend = tuple((step[i], words[i]) for i in range(of, -1, -1))
+    return CompoundFill(colors=colors, text=text, legend=legend, label=_t("completeness", lang))
 
 _TILES: dict[str, dict[str, Any]] = {
     "osm": {"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -469,7 +521,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
               lang: Lang = "zh", basemap: Basemap = "none", tianditu_key: str | None = None,
               asset_url: str = DEFAULT_ASSET_URL, draw: bool = False,
               color_by_zone: bool = True, show_sites: bool = False,
-              tolerance_m: float = 1.0) -> folium.Map:
+              fill: CompoundFill | None = None, tolerance_m: float = 1.0) -> folium.Map:
     """A folium map of a plan's layers with toggles, legend, scale, measure and fullscreen.
 
     Parameters
@@ -510,6 +562,9 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     color_by_zone
         Fill compounds with their zone's colour (grey when excluded); otherwise one neutral
         colour, so that uncovered compounds and service areas stand out.
+    fill
+        Fill compounds by a class instead (e.g. :func:`completeness_fill`), with its legend
+        and a tooltip line.
     tolerance_m
         Simplification tolerance in metres.
 
@@ -564,7 +619,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     if communities is not None and len(communities):
         bounds.append(_add_communities(m, communities, prep=prep, uncovered=uncovered,
                                        minutes_columns=minutes_columns, lang=lang,
-                                       legend=legend, color_by_zone=color_by_zone))
+                                       legend=legend, color_by_zone=color_by_zone,
+                                       fill=fill))
 
     if zones is not None and len(zones):
         zcols = ["zone_id", "households", "n_communities"]
@@ -661,8 +717,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
 def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
                      uncovered: pd.Series | None, minutes_columns: Sequence[str] | None,
                      lang: Lang, legend: list[tuple[str, str]], color_by_zone: bool = True,
-                     ) -> tuple[float, float, float, float]:
-    """Compounds coloured by zone (grey when excluded), red outline when uncovered."""
+                     fill: CompoundFill | None = None) -> tuple[float, float, float, float]:
+    """Compounds filled by zone (grey when excluded) or by ``fill``; uncovered outlined red."""
     mins = list(minutes_columns if minutes_columns is not None else
                 [c for c in communities.columns if str(c).startswith("walk_minutes_")])
     base = ["name", "households", "built_year"]
@@ -702,15 +758,23 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
                                  else f"{_display(z)} ({_display(note)})")
         props["zone_id"] = zone_text
         fields.append("zone_id")
+    if fill is not None:
+        props["_fill"] = [html.escape(str(v)) for v in fill.text.reindex(c.index).fillna("—")]
+        fields.append("_fill")
     for col in mins:
         props[col] = [_display(v, minutes=True) for v in c[col]]
         fields.append(col)
-    by_zone = has_zone and color_by_zone
-    props["_c"] = [colors.get(str(z), _EXCLUDED_COLOR) if by_zone else _NEUTRAL_COLOR
-                   for z in (c["zone_id"] if by_zone else [None] * len(c))]
+    by_zone = has_zone and color_by_zone and fill is None
+    if fill is not None:
+        props["_c"] = list(fill.colors.reindex(c.index).fillna(_NEUTRAL_COLOR))
+    else:
+        props["_c"] = [colors.get(str(z), _EXCLUDED_COLOR) if by_zone else _NEUTRAL_COLOR
+                       for z in (c["zone_id"] if by_zone else [None] * len(c))]
     props["_u"] = ["1" if u else "" for u in flag]
     fc = _feature_collection(c, props)
     aliases = [_label(f, lang) if f != "community_id" else "ID" for f in fields]
+    if fill is not None:
+        aliases[fields.index("_fill")] = html.escape(fill.label)
     if has_zone:
         aliases[fields.index("zone_id")] = f"{_t('zone_id', lang)} / " \
                                            f"{_t('excluded_reason', lang)}"
@@ -722,7 +786,9 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True),
     ).add_to(m)
-    if by_zone:
+    if fill is not None:
+        legend += [(_swatch(color, "#444444"), text) for color, text in fill.legend]
+    elif by_zone:
         legend.append((_swatch("#1f77b4aa", "#444444"), _t("communities", lang)))
         legend.append((_swatch(_EXCLUDED_COLOR, "#444444"), _t("excluded", lang)))
     else:

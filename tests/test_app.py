@@ -202,6 +202,49 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 
+def test_coverage_page_maps_life_circle_completeness_today_and_with_the_plan() -> None:
+    from planning.scenario import Scenario, run_plan
+    from planning.standards import load_standards
+
+    plan = run_plan(Scenario(layers=_grid_layers(), standards=load_standards(), seed=0))
+    c = plan.communities
+    of = int(c["completeness_of"].iloc[0])
+    hh = c["households"]
+    full, full0 = c["completeness"] >= of, c["completeness_before"] >= of
+    at = _app(_grid_layers())
+    at.run()
+    at.switch_page("ui/pages/coverage.py").run()
+    at.radio(key="coverage_view_zh").set_value("completeness").run()
+    assert not at.exception, [e.value for e in at.exception]
+    expected = (f"{of} 类应配设施均在步行标准内的小区：规划后 {int(full.sum())} 个"
+                f"（{int(hh[full].sum()):,} 户，占 {hh[full].sum() / hh.sum():.0%}），"
+                f"现状 {int(full0.sum())} 个（{int(hh[full0].sum()):,} 户）。")
+    assert expected in _texts(at)
+    assert not any(r.key and r.key.startswith("coverage_minutes_") for r in at.radio)
+    assert _map_fills(at) == {i: f"{int(v)}/{of} 类达标" for i, v in c["completeness"].items()}
+    at.radio(key="coverage_stage_zh").set_value("before").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert expected in _texts(at)  # the same figures whichever stage the map shows
+    before = {i: f"{int(v)}/{of} 类达标" for i, v in c["completeness_before"].items()}
+    assert _map_fills(at) == before and before != {
+        i: f"{int(v)}/{of} 类达标" for i, v in c["completeness"].items()}
+
+
+def _map_fills(at: AppTest) -> dict[str, str]:
+    """Each compound's completeness text on the page's map (from the map component's script)."""
+    for node in at.main:
+        args = getattr(getattr(node, "proto", None), "json_args", "")
+        if '"script"' not in args:
+            continue
+        script = json.loads(args)["script"]
+        for match in re.finditer(r"geo_json_\w+?_add\((\{.*?\})\);\n", script):
+            features = json.loads(match.group(1))["features"]
+            if features and "_fill" in features[0]["properties"]:
+                return {f["properties"]["community_id"]: f["properties"]["_fill"]
+                        for f in features}
+    raise AssertionError("no map with compound fills on the page")
+
+
 @pytest.mark.slow
 def test_export_page_offers_the_bureau_files() -> None:
     at = _app(_grid_layers())

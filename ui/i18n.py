@@ -165,6 +165,21 @@ TEXT: dict[str, tuple[str, str]] = {
                        "says why compounds were left out."),
     # coverage page
     "kind": ("设施类型", "Facility kind"),
+    "coverage_view": ("查看", "Show"),
+    "coverage_view_kind": ("按设施类型", "One facility kind"),
+    "coverage_view_completeness": ("生活圈完备度（各类设施）",
+                                   "Life-circle completeness (all kinds)"),
+    "stage": ("阶段", "Stage"),
+    "stage_after": ("规划后", "With the plan"),
+    "stage_before": ("现状", "Today"),
+    "complete_n": ("{of} 类应配设施均在步行标准内的小区：规划后 {n} 个（{hh} 户，占 {share}），"
+                   "现状 {n0} 个（{hh0} 户）。",
+                   "Compounds with all {of} required kinds within their walking standards: "
+                   "{n} with the plan ({hh} households, {share}), {n0} today ({hh0} "
+                   "households)."),
+    "complete_hint": ("颜色表示每个小区有几类应配设施在各自的步行标准内（{kinds}）；红色缺口最大。",
+                      "Colours show how many required kinds each compound reaches within their "
+                      "walking standards ({kinds}); red lacks the most."),
     "coverage_chart": ("各类设施覆盖户数占比", "Share of households covered, per kind"),
     "uncovered_n": ("{minutes} 分钟内未覆盖的小区：{n} 个",
                     "Compounds not reached within {minutes} min: {n}"),

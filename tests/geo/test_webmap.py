@@ -16,6 +16,7 @@ from geo.errors import CRSError, PlanningInputError
 from geo.webmap import (
     ASSET_DIR,
     build_map,
+    completeness_fill,
     external_urls,
     kind_icon_svg,
     map_html,
@@ -268,6 +269,30 @@ def test_uncovered_compounds_get_a_red_outline() -> None:
     marked = sorted(f["properties"]["community_id"] for f in fc["features"]
                     if f["properties"]["_u"])
     assert marked == ["C10", "C20"]
+
+
+def test_completeness_fill_colours_compounds_by_kinds_within_reach() -> None:
+    p = _plan_like()
+    c = p["communities"]
+    done = pd.Series(np.arange(len(c)) % 7, index=c.index)  # 0..6 of 6 kinds
+    done["C01"] = np.nan  # unknown: neutral, not "none"
+    page = map_html(build_map(c, zones=p["zones"], fill=completeness_fill(done, 6),
+                              asset_url=ASSETS))
+    fc = next(fc for fc in _geojson_layers(page) if len(fc["features"]) == 16)
+    props = {f["properties"]["community_id"]: f["properties"] for f in fc["features"]}
+    fills = {props[i]["_fill"]: props[i]["_c"] for i in c.index if i != "C01"}
+    assert fills["0/6 类达标"] == "#d73027" and fills["6/6 类达标"] == "#1a9850"
+    assert len(set(fills.values())) == 7  # one colour per step, none shared
+    assert props["C01"]["_fill"] == "—" and props["C01"]["_c"] == "#9ecae1"
+    assert props["C00"]["_c"] == fills["0/6 类达标"]  # excluded from zones, still filled
+    # the legend runs from all kinds to none; the zone colours' legend entries are gone
+    legend = page[page.index("pianqu-legend"):]
+    order = [legend.find(json.dumps(f"{k}/6 类达标")[1:-1]) for k in range(6, -1, -1)]
+    assert all(i > 0 for i in order) and order == sorted(order)
+    assert not _has_text(legend, "不纳入改造")
+    assert _has_text(page, "生活圈完备度")  # the tooltip line's name
+    en = completeness_fill(done, 6, "en")
+    assert en.text.iloc[8] == "1 of 6 kinds within reach" and en.label == "Life-circle completeness"
 
 
 def test_empty_and_missing_layers_still_give_a_map() -> None:

@@ -11,7 +11,7 @@ from shapely.geometry import Point
 
 from geo.crs import gcj02_to_wgs84
 from geo.schema import FACILITY_KINDS
-from geo.webmap import build_map
+from geo.webmap import build_map, completeness_fill
 from ui.i18n import column_label, kind_label, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
@@ -31,32 +31,58 @@ if plan.steps.get("coverage") != "done":
 com = plan.communities
 kinds = [k for k in FACILITY_KINDS if f"walk_minutes_{k}" in com.columns]
 levels = [lv.minutes for lv in std.life_circle]
-c1, c2 = st.columns(2)
-kind = choice("selectbox", t("kind", L), kinds, key="coverage_kind", container=c1,
-              format_func=lambda k: kind_label(k, L))
-default_level = std.kinds[kind].threshold_minutes if kind in std.kinds else levels[-1]
-minutes = choice("radio", t("minutes", L), levels, key=f"coverage_minutes_{kind}",
-                 default=default_level, container=c2, horizontal=True)
-
-covered_col = f"covered_{kind}_{minutes}min"
-uncovered = (~com[covered_col].fillna(False).astype(bool) if covered_col in com.columns
-             else pd.Series(False, index=com.index))
-st.markdown(t("uncovered_n", L, minutes=minutes, n=int(uncovered.sum())))
-
-sa = plan.service_areas
-sa = sa[(sa["kind"] == kind) & (sa["minutes"] <= minutes)] if len(sa) else sa
-gaps = plan.gaps
-gaps = gaps[gaps["kind"] == kind] if len(gaps) and "kind" in gaps.columns else gaps
+view = choice("radio", t("coverage_view", L), ["kind", "completeness"], key="coverage_view",
+              format_func=lambda v: t(f"coverage_view_{v}", L), horizontal=True)
 _, layers = current_layers()
-fac = layers.get("facilities")
-fac = fac[fac["kind"] == kind] if fac is not None and len(fac) else fac
-planned = plan.planned_facilities
-planned = planned[planned["kind"] == kind] if len(planned) else planned
-
 basemap, tkey = basemap_choice()
-m = build_map(com, service_areas=sa, gaps=gaps, facilities=fac, planned=planned,
-              uncovered=uncovered, minutes_columns=[f"walk_minutes_{kind}"], lang=L,
-              basemap=basemap, tianditu_key=tkey, color_by_zone=False)
+if view == "completeness" and "completeness" in com.columns:
+    # every required kind at once: how complete each compound's life circle is
+    stage = choice("radio", t("stage", L), ["after", "before"], key="coverage_stage",
+                   format_func=lambda v: t(f"stage_{v}", L), horizontal=True)
+    of = int(com["completeness_of"].max()) if "completeness_of" in com.columns else 0
+    column = "completeness" if stage == "after" else "completeness_before"
+    done = com[column] if column in com.columns else com["completeness"]
+    hh = pd.to_numeric(com["households"], errors="coerce").fillna(0)
+    full = com["completeness"] >= of
+    full0 = com.get("completeness_before", com["completeness"]) >= of
+    st.markdown(t("complete_n", L, of=of, n=int(full.sum()), hh=f"{int(hh[full].sum()):,}",
+                  share=f"{hh[full].sum() / max(hh.sum(), 1):.0%}", n0=int(full0.sum()),
+                  hh0=f"{int(hh[full0].sum()):,}"))
+    required = [k for k, spec in std.kinds.items() if spec.required and k in kinds]
+    st.caption(t("complete_hint", L, kinds=("、" if L == "zh" else ", ").join(
+        f"{kind_label(k, L)} {std.kinds[k].threshold_minutes:g} {t('minutes', L)}"
+        for k in required)))
+    # the walking minutes are the plan's: shown with it, not over today's completeness
+    after = stage == "after"
+    m = build_map(com, facilities=layers.get("facilities"),
+                  planned=plan.planned_facilities if after else None,
+                  minutes_columns=[f"walk_minutes_{k}" for k in required] if after else [],
+                  fill=completeness_fill(done, of, L), lang=L, basemap=basemap,
+                  tianditu_key=tkey)
+else:
+    c1, c2 = st.columns(2)
+    kind = choice("selectbox", t("kind", L), kinds, key="coverage_kind", container=c1,
+                  format_func=lambda k: kind_label(k, L))
+    default_level = std.kinds[kind].threshold_minutes if kind in std.kinds else levels[-1]
+    minutes = choice("radio", t("minutes", L), levels, key=f"coverage_minutes_{kind}",
+                     default=default_level, container=c2, horizontal=True)
+
+    covered_col = f"covered_{kind}_{minutes}min"
+    uncovered = (~com[covered_col].fillna(False).astype(bool) if covered_col in com.columns
+                 else pd.Series(False, index=com.index))
+    st.markdown(t("uncovered_n", L, minutes=minutes, n=int(uncovered.sum())))
+
+    sa = plan.service_areas
+    sa = sa[(sa["kind"] == kind) & (sa["minutes"] <= minutes)] if len(sa) else sa
+    gaps = plan.gaps
+    gaps = gaps[gaps["kind"] == kind] if len(gaps) and "kind" in gaps.columns else gaps
+    fac = layers.get("facilities")
+    fac = fac[fac["kind"] == kind] if fac is not None and len(fac) else fac
+    planned = plan.planned_facilities
+    planned = planned[planned["kind"] == kind] if len(planned) else planned
+    m = build_map(com, service_areas=sa, gaps=gaps, facilities=fac, planned=planned,
+                  uncovered=uncovered, minutes_columns=[f"walk_minutes_{kind}"], lang=L,
+                  basemap=basemap, tianditu_key=tkey, color_by_zone=False)
 st.caption(t("click_hint", L))
 result = show_map(m, key="map_coverage", returned_objects=["last_object_clicked"])
 
