@@ -189,7 +189,6 @@ def _zones(plan: Plan) -> pd.DataFrame:
     ids = z["zone_id"].astype(str).tolist() if "zone_id" in z.columns else [
         str(v) for v in z.index]
     zoned = c[c["zone_id"].notna()]
-    by_zone = zoned.groupby(zoned["zone_id"].astype(str))
     hh = _num(zoned, "households")
     full_before = _full(zoned, "completeness_before", plan)
     full_after = _full(zoned, "completeness", plan)
@@ -198,26 +197,31 @@ def _zones(plan: Plan) -> pd.DataFrame:
               and len(planned) else pd.Series(dtype=int))
     per_hh = plan.scenario.standards.cost.per_household_wan
     facility_wan = _facility_cost_by_zone(plan).sum(axis=1)
+    # one pass over the compounds (a .loc per zone took 10 s on a 1,600-zone district)
+    sums = pd.DataFrame({
+        "n_communities": 1, "households": hh, "population": _num(zoned, "population"),
+        "complete_before": hh.where(full_before, 0.0), "complete_after": hh.where(full_after, 0.0),
+    }, index=zoned.index).groupby(zoned["zone_id"].astype(str).to_numpy()).sum()
+    col = {name: sums[name].reindex(ids, fill_value=0).to_numpy() for name in sums.columns}
+    area = _num(z, "area_m2").to_numpy()
+    compact = _num(z, "compactness").to_numpy()
+    within = z["within_bounds"].to_numpy() if "within_bounds" in z.columns else None
     rows = []
     for k, zid in enumerate(ids):
-        members = by_zone.groups.get(zid, [])
-        households = float(hh.loc[members].sum()) if len(members) else 0.0
+        households = float(col["households"][k])
         renovation = households * per_hh
         fac = float(facility_wan.get(zid, 0.0))
         rows.append({
             "zone_id": zid,
-            "n_communities": len(members),
+            "n_communities": int(col["n_communities"][k]),
             "households": int(households),
-            "population": int(_num(zoned.loc[members], "population").sum()),
-            "area_ha": round(float(_num(z, "area_m2").iloc[k]) / 10_000, 2)
-            if "area_m2" in z.columns else np.nan,
-            "compactness": round(float(_num(z, "compactness").iloc[k]), 3)
-            if "compactness" in z.columns else np.nan,
-            "within_bounds": bool(z["within_bounds"].iloc[k])
-            if "within_bounds" in z.columns else None,
+            "population": int(col["population"][k]),
+            "area_ha": round(float(area[k]) / 10_000, 2) if "area_m2" in z.columns else np.nan,
+            "compactness": round(float(compact[k]), 3) if "compactness" in z.columns else np.nan,
+            "within_bounds": bool(within[k]) if within is not None else None,
             "planned_facilities": int(counts.get(zid, 0)),
-            "households_complete_before": int(hh.loc[members][full_before.loc[members]].sum()),
-            "households_complete_after": int(hh.loc[members][full_after.loc[members]].sum()),
+            "households_complete_before": int(col["complete_before"][k]),
+            "households_complete_after": int(col["complete_after"][k]),
             "renovation_wan": round(renovation, 2),
             "facility_wan": round(fac, 2),
             "total_wan": round(renovation + fac, 2),
