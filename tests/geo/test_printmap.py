@@ -19,8 +19,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
 from shapely.geometry import Polygon, box
 
 from geo.errors import LayerValidationError
@@ -35,7 +37,7 @@ from geo.printmap_layout import (
     nice_scale_length,
     paper_size_mm,
 )
-from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, points
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdffonts", "pdftotext"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdffonts, "
@@ -537,3 +539,80 @@ def test_map_labels_do_not_overlap_when_there_is_room():
         for j in range(i):
             assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(),
                                                      ax.texts[j].get_text())
+
+
+def test_a_few_crowded_labels_overlap_but_a_crowded_map_leaves_them_off():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from geo.printmap import _place_labels
+
+    def place(items, share):
+        fig = Figure(figsize=(4, 4))
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, 1000)
+        ax.set_ylim(0, 1000)
+        left = _place_labels(ax, items, size=8.0, m_per_mm=1000.0 / (4 * 25.4), colour="k",
+                             extent=(0.0, 1000.0, 0.0, 1000.0), box=False, taken=[],
+                             crowded_share=share)
+        return left, [t.get_text() for t in ax.texts]
+
+    # ten labels, two on one spot: the one that cannot move still gets its label
+    few = [(100.0 + 80 * i, 500.0, f"Z{i:03d}", f"Z{i:03d}") for i in range(10)]
+    few.append((100.0, 500.0, "Z999", "Z999"))
+    assert place(few, 0.2) == (0, [f"Z{i:03d}" for i in range(10)] + ["Z999"])
+    # 400 labels in a 20 x 20 grid 50 map units apart (labels ~40 wide): most cannot be
+    # placed without covering another, so they are left off and counted
+    grid = [(25.0 + 50 * (i % 20), 25.0 + 50 * (i // 20), f"Z{i:03d}", f"Z{i:03d}")
+            for i in range(400)]
+    left, texts = place(grid, 0.2)
+    assert left > 80 and len(texts) == 400 - left
+    assert place(grid, 1.0) == (0, [f"Z{i:03d}" for i in range(400)])  # zone pages: all drawn
+
+
+@needs_poppler
+def test_crowded_overview_says_how_many_zone_ids_it_left_off(tmp_path):
+    grid = block_grid(30)  # 900 compounds, 100 m blocks, one zone each: 3 km on A4
+    grid["zone_id"] = [f"Z{i:03d}" for i in range(len(grid))]
+    zones = (grid.dissolve("zone_id", aggfunc={"households": "sum", "name": "count"})
+             .rename(columns={"name": "n_communities"}))
+    out = print_zone_maps(zones, grid, out_pdf=tmp_path / "many.pdf", paper="A4", date=DATE,
+                          zone_pages=[])
+    text = _pdftotext(out.pdf, 1)
+    left = int(re.search(r"图面拥挤：([\d,]+) 个片区编号未标注", text).group(1).replace(",", ""))
+    named = set(re.findall(r"Z\d{3}", text))  # on the map, and the first rows of the zone list
+    assert 0 < left < 900 and len(named) > 100
+    few = print_zone_maps(*_synthetic(), out_pdf=tmp_path / "few.pdf", paper="A4", date=DATE,
+                          zone_pages=[])
+    assert "图面拥挤" not in _pdftotext(few.pdf, 1)
+
+
+def test_streets_are_drawn_as_one_path_per_width_with_every_piece():
+    from geo.printmap import _draw_streets
+
+    streets = lattice_streets(4)
+    streets["road_class"] = ["primary" if i % 5 == 0 else "residential"
+                             for i in range(len(streets))]
+    fig = Figure(figsize=(4, 4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    _draw_streets(ax, streets)
+    assert len(ax.collections) == 2  # minor, then major (wider, drawn on top)
+    minor, major = (c.get_paths() for c in ax.collections)
+    assert len(minor) == len(major) == 1
+    assert [c.get_linewidth()[0] for c in ax.collections] == [0.4, 1.1]
+    starts = sum(int((p.codes == MplPath.MOVETO).sum()) for p in (*minor, *major))
+    assert starts == len(shapely.get_parts(streets.geometry.values))  # every piece, once
+    verts = np.vstack([p.vertices for p in (*minor, *major)])
+    assert len(verts) == len(shapely.get_coordinates(streets.geometry.values))
+
+
+def test_neighbouring_zones_get_different_colours():
+    from geo.printmap import _zone_colours
+
+    grid = block_grid(12)  # 144 zones touching on four sides, across 16 m streets
+    colours = _zone_colours(grid.geometry)
+    tree = shapely.STRtree(grid.geometry.values)
+    left, right = tree.query(grid.geometry.values, predicate="dwithin", distance=60.0)
+    pairs = [(i, j) for i, j in zip(left, right, strict=True) if i < j]
+    assert pairs and all(colours[i] != colours[j] for i, j in pairs)
+    assert len(set(colours)) <= 6
