@@ -39,7 +39,9 @@ if view == "completeness" and "completeness" in com.columns:
     # every required kind at once: how complete each compound's life circle is
     stage = choice("radio", t("stage", L), ["after", "before"], key="coverage_stage",
                    format_func=lambda v: t(f"stage_{v}", L), horizontal=True)
-    of = int(com["completeness_of"].max()) if "completeness_of" in com.columns else 0
+    # the plan's own standards: completeness counts its required kinds
+    required = [k for k, spec in plan.scenario.standards.kinds.items() if spec.required]
+    of = len(required)
     column = "completeness" if stage == "after" else "completeness_before"
     done = com[column] if column in com.columns else com["completeness"]
     hh = pd.to_numeric(com["households"], errors="coerce").fillna(0)
@@ -48,15 +50,16 @@ if view == "completeness" and "completeness" in com.columns:
     st.markdown(t("complete_n", L, of=of, n=int(full.sum()), hh=f"{int(hh[full].sum()):,}",
                   share=f"{hh[full].sum() / max(hh.sum(), 1):.0%}", n0=int(full0.sum()),
                   hh0=f"{int(hh[full0].sum()):,}"))
-    required = [k for k, spec in std.kinds.items() if spec.required and k in kinds]
+    kinds_std = plan.scenario.standards.kinds
     st.caption(t("complete_hint", L, kinds=("、" if L == "zh" else ", ").join(
-        f"{kind_label(k, L)} {std.kinds[k].threshold_minutes:g} {t('minutes', L)}"
+        f"{kind_label(k, L)} {kinds_std[k].threshold_minutes:g} {t('minutes', L)}"
         for k in required)))
     # the walking minutes are the plan's: shown with it, not over today's completeness
     after = stage == "after"
     m = build_map(com, facilities=layers.get("facilities"),
                   planned=plan.planned_facilities if after else None,
-                  minutes_columns=[f"walk_minutes_{k}" for k in required] if after else [],
+                  minutes_columns=[f"walk_minutes_{k}" for k in required if k in kinds]
+                  if after else [],
                   fill=completeness_fill(done, of, L), lang=L, basemap=basemap,
                   tianditu_key=tkey)
 else:
