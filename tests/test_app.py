@@ -165,8 +165,15 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert at.title[0].value == "设施选址"
     assert "求解状态：最优解" in _texts(at)  # in Chinese, not the step's "done (optimal)"
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # the chart says within what it counts households: each kind's walking standard
+    from planning.standards import load_standards
+
+    minutes = {k: f"{v.threshold_minutes:g}" for k, v in load_standards().kinds.items()}
+    assert (f"各类设施步行标准内的户数：养老服务设施 {minutes['elderly_care']} 分钟、"
+            f"充电桩 {minutes['ev_charger']} 分钟") in _texts(at)
     at.radio(key="lang").set_value("en").run()
     assert "Solver status: optimal" in _texts(at)
+    assert "Households within each kind's walking standard: Elderly care" in _texts(at)
 
 
 def test_siting_page_gives_a_heuristic_plan_its_gap(monkeypatch) -> None:

@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from geo.webmap import Basemap
-from ui.i18n import Lang, column_labels, t
+from ui.i18n import Lang, column_labels, kind_label, t
 from ui.state import assets_ok, lang
 
 __all__ = ["basemap_choice", "choice", "labelled", "problems_table", "show_map", "uploader_css",
-           "uploader_words"]
+           "uploader_words", "walking_standards"]
 
 MAP_HEIGHT = 640
 
@@ -102,6 +102,14 @@ def uploader_words(max_mb: int) -> None:
     css = uploader_css(lang(), max_mb)
     if css:
         st.html(f"<style>{css}</style>")
+
+
+def walking_standards(kinds: Iterable[str], standards: Any) -> str:
+    """Each kind with its walking standard in the app's language, e.g. '养老服务设施 10 分钟'."""
+    L = lang()
+    return ("、" if L == "zh" else ", ").join(
+        f"{kind_label(k, L)} {standards.kinds[k].threshold_minutes:g} {t('minutes', L)}"
+        for k in kinds if k in standards.kinds)
 
 
 def problems_table(problems: Iterable[Any]) -> None:

@@ -15,7 +15,7 @@ from geo.webmap import build_map, completeness_fill
 from ui.i18n import column_label, kind_label, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
-from ui.widgets import basemap_choice, choice, labelled, show_map
+from ui.widgets import basemap_choice, choice, labelled, show_map, walking_standards
 
 L = lang()
 st.title(t("page_coverage", L))
@@ -50,10 +50,8 @@ if view == "completeness" and "completeness" in com.columns:
     st.markdown(t("complete_n", L, of=of, n=int(full.sum()), hh=f"{int(hh[full].sum()):,}",
                   share=f"{hh[full].sum() / max(hh.sum(), 1):.0%}", n0=int(full0.sum()),
                   hh0=f"{int(hh[full0].sum()):,}"))
-    kinds_std = plan.scenario.standards.kinds
-    st.caption(t("complete_hint", L, kinds=("、" if L == "zh" else ", ").join(
-        f"{kind_label(k, L)} {kinds_std[k].threshold_minutes:g} {t('minutes', L)}"
-        for k in required)))
+    st.caption(t("complete_hint", L,
+                 kinds=walking_standards(required, plan.scenario.standards)))
     # the walking minutes are the plan's: shown with it, not over today's completeness
     after = stage == "after"
     m = build_map(com, facilities=layers.get("facilities"),

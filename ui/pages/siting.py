@@ -16,7 +16,7 @@ from geo.webmap import build_map
 from ui.i18n import kind_label, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
-from ui.widgets import basemap_choice, labelled, show_map
+from ui.widgets import basemap_choice, labelled, show_map, walking_standards
 
 L = lang()
 st.title(t("page_siting", L))
@@ -122,6 +122,8 @@ def _at_threshold(summary: pd.DataFrame) -> pd.Series:
 before, after = _at_threshold(plan.coverage_before), _at_threshold(plan.coverage_after)
 if len(before) or len(after):
     chart = pd.DataFrame({t("before", L): before, t("after", L): after}).fillna(0)
+    standards_text = walking_standards([str(k) for k in chart.index], plan.scenario.standards)
     chart.index = [kind_label(str(k), L) for k in chart.index]
+    st.caption(t("before_after_hint", L, kinds=standards_text))
     st.bar_chart(chart, stack=False, horizontal=True)
     st.dataframe(chart.astype(int))
