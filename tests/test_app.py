@@ -209,6 +209,22 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 
+def test_tables_group_the_digits_of_counts_but_not_of_years() -> None:
+    at = _app(_grid_layers())
+    at.run()
+    at.switch_page("ui/pages/zoning.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    zones, excluded = (json.loads(d.proto.columns) for d in at.dataframe[:2])
+    assert zones["户数"]["type_config"]["format"] == "localized"
+    assert excluded["户数"]["type_config"]["format"] == "localized"
+    assert "建成年代" not in excluded  # 1990, not 1,990
+    at.switch_page("ui/pages/coverage.py").run()
+    summary = json.loads(at.dataframe[-1].proto.columns)
+    grouped = {k for k, v in summary.items()
+               if v.get("type_config", {}).get("format") == "localized"}
+    assert {"覆盖户数", "总户数"} <= grouped and "分钟" not in grouped
+
+
 def test_coverage_page_maps_life_circle_completeness_today_and_with_the_plan() -> None:
     from planning.scenario import Scenario, run_plan
     from planning.standards import load_standards

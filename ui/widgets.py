@@ -14,7 +14,7 @@ from ui.i18n import Lang, column_labels, kind_label, t
 from ui.state import assets_ok, lang
 
 __all__ = ["basemap_choice", "choice", "labelled", "problems_table", "show_map", "uploader_css",
-           "uploader_words", "walking_standards"]
+           "uploader_words", "walking_standards", "counts_config", "COUNT_COLUMNS"]
 
 MAP_HEIGHT = 640
 
@@ -118,6 +118,23 @@ def problems_table(problems: Iterable[Any]) -> None:
             for p in problems]
     st.dataframe(labelled(pd.DataFrame(rows, columns=["column", "rows", "message"])),
                  hide_index=True)
+
+
+#: Counts shown with thousands separators (1,224,547 户 rather than 1224547).
+COUNT_COLUMNS = frozenset({"households", "population", "households_covered", "households_total",
+                           "elderly_covered", "elderly_total", "households_served"})
+
+
+def counts_config(columns: Iterable[Any], *, layer: str | None = None) -> dict[str, Any]:
+    """Column settings that group the digits of counts, keyed by the columns' labels.
+
+    ``columns`` are the table's columns before :func:`labelled` renames them; anything else
+    (years, ids, shares) is left as Streamlit shows it.
+    """
+    names = [str(c) for c in columns]
+    labels = column_labels(names, lang(), layer=layer)
+    return {labels[c]: st.column_config.NumberColumn(format="localized")
+            for c in names if c in COUNT_COLUMNS}
 
 
 def labelled(df: pd.DataFrame, *, layer: str | None = None) -> pd.DataFrame:

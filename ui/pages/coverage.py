@@ -15,7 +15,14 @@ from geo.webmap import build_map, completeness_fill
 from ui.i18n import column_label, kind_label, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
-from ui.widgets import basemap_choice, choice, labelled, show_map, walking_standards
+from ui.widgets import (
+    basemap_choice,
+    choice,
+    counts_config,
+    labelled,
+    show_map,
+    walking_standards,
+)
 
 L = lang()
 st.title(t("page_coverage", L))
@@ -133,4 +140,5 @@ if summary is not None and len(summary):
     table = summary.copy()
     table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
     st.dataframe(labelled(table), hide_index=True, column_config={
+        **counts_config(table.columns),
         column_label("share", L): st.column_config.NumberColumn(format="percent")})

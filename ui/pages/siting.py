@@ -16,7 +16,7 @@ from geo.webmap import build_map
 from ui.i18n import kind_label, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
-from ui.widgets import basemap_choice, labelled, show_map, walking_standards
+from ui.widgets import basemap_choice, counts_config, labelled, show_map, walking_standards
 
 L = lang()
 st.title(t("page_siting", L))
@@ -107,7 +107,8 @@ planned = plan.planned_facilities
 if len(planned):
     table = planned.drop(columns=planned.geometry.name).copy()
     table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
-    st.dataframe(labelled(table, layer="sites"), hide_index=True)
+    st.dataframe(labelled(table, layer="sites"), hide_index=True,
+                 column_config=counts_config(table.columns, layer="sites"))
 
 st.subheader(t("before_after", L))
 
@@ -126,4 +127,5 @@ if len(before) or len(after):
     chart.index = [kind_label(str(k), L) for k in chart.index]
     st.caption(t("before_after_hint", L, kinds=standards_text))
     st.bar_chart(chart, stack=False, horizontal=True)
-    st.dataframe(chart.astype(int))
+    st.dataframe(chart.astype(int), column_config={
+        c: st.column_config.NumberColumn(format="localized") for c in chart.columns})

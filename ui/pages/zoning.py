@@ -9,7 +9,7 @@ from planning.eligibility import exclusion_summary
 from ui.i18n import md, t
 from ui.pipeline import standards_for
 from ui.state import get_params, lang, not_available, plan_or_notice, set_params
-from ui.widgets import basemap_choice, labelled, show_map
+from ui.widgets import basemap_choice, counts_config, labelled, show_map
 
 L = lang()
 st.title(t("page_zoning", L))
@@ -84,8 +84,9 @@ if len(plan.zones):
         zt["bounds_note"] = zt["bounds_note_en"]
     zt = zt.drop(columns=[c for c in ("bounds_note_en",) if c in zt.columns])
     st.dataframe(labelled(zt), column_config={
-        c: st.column_config.NumberColumn(format="%.0f") for c in ("面积（m²）", "Area (m²)",
-                                                                 "直径（米）", "Diameter (m)")})
+        **counts_config(zt.columns),
+        **{c: st.column_config.NumberColumn(format="%.0f") for c in ("面积（m²）", "Area (m²)",
+                                                                    "直径（米）", "Diameter (m)")}})
 
 st.subheader(t("excluded_table", L))
 if reasons is not None and len(reasons):
@@ -98,4 +99,4 @@ excluded = com.loc[~in_zone, cols].copy()
 if L == "en" and "excluded_reason_en" in com.columns:
     excluded["excluded_reason"] = com.loc[~in_zone, "excluded_reason_en"].fillna(
         excluded["excluded_reason"])
-st.dataframe(labelled(excluded))
+st.dataframe(labelled(excluded), column_config=counts_config(excluded.columns))
