@@ -216,10 +216,9 @@ def printed_maps(plan_key: str, lang_: str, paper: str, zones: tuple[str, ...] |
     """The zone maps PDF for meetings (``planning.export.print_maps``), or None without zones.
 
     ``zones`` are the zones that get a page after the overview (None: every zone). The last
-    two PDFs of this session are kept, so the download stays after the page runs again.
+    two PDFs of this session are kept, so the download stays after the page runs again
+    (:func:`printed_maps_ready`).
     """
-    key = (plan_key, lang_, paper, zones)
-
     def build() -> bytes | None:
         import tempfile
 
@@ -231,10 +230,16 @@ def printed_maps(plan_key: str, lang_: str, paper: str, zones: tuple[str, ...] |
                              progress=progress, zones=zones)
             return None if out is None else Path(out.pdf).read_bytes()
 
-    return remember(st.session_state.setdefault("printed_maps", {}), key, build, kept=2)
+    return remember(_printed(), (plan_key, lang_, paper, zones), build, kept=2)
 
 
 def printed_maps_ready(plan_key: str, lang_: str, paper: str,
                        zones: tuple[str, ...] | None) -> bytes | None:
     """The PDF :func:`printed_maps` made for these choices this session, if it made one."""
-    return st.session_state.get("printed_maps", {}).get((plan_key, lang_, paper, zones))
+    return _printed().get((plan_key, lang_, paper, zones))
+
+
+def _printed() -> dict[Any, bytes | None]:
+    """Printed PDFs of the session, by (plan, language, paper, zones)."""
+    store: dict[Any, bytes | None] = st.session_state.setdefault("printed_maps", {})
+    return store
