@@ -174,6 +174,7 @@ def completeness_fill(done: pd.Series, of: int, lang: Lang = "zh") -> CompoundFi
     legend = tuple((step[i], words[i]) for i in range(of, -1, -1))
     return CompoundFill(colors=colors, text=text, legend=legend, label=_t("completeness", lang))
 
+
 _TILES: dict[str, dict[str, Any]] = {
     "osm": {"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             "attr": "© OpenStreetMap contributors", "max_zoom": 19},
