@@ -215,9 +215,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "print_scope_some": ("总图和选定的片区", "The overview and chosen zones"),
     "print_zones": ("片区", "Zones"),
     "print_zones_placeholder": ("选择片区", "Choose zones"),
-    "print_many_zones": ("共 {n} 个片区：每个片区一页约需 {minutes} 分钟，可只印总图或选定的片区。",
-                         "{n} zones: a page for each takes about {minutes} minutes; print the "
-                         "overview or chosen zones only."),
+    "print_many_zones": ("共 {n} 个片区，每个片区印一页合计约需 {minutes} 分钟；"
+                         "可只印总图或选定的片区。",
+                         "{n} zones: a page for each would take about {minutes} minutes in all; "
+                         "print the overview or chosen zones only."),
     "print_progress": ("正在打印第 {done}/{pages} 页", "Printing page {done} of {pages}"),
     "print_make": ("生成 PDF", "Make the PDF"),
     "print_download": ("下载区划图 PDF", "Download the zone maps PDF"),
