@@ -244,6 +244,13 @@ def test_coverage_page_maps_life_circle_completeness_today_and_with_the_plan() -
                 f"现状 {int(full0.sum())} 个（{int(hh[full0].sum()):,} 户）。")
     assert expected in _texts(at)
     assert not any(r.key and r.key.startswith("coverage_minutes_") for r in at.radio)
+    # kinds the grid district has no facility of make every compound incomplete: named
+    absent = [k for k in ("clinic", "market", "kindergarten")
+              if c[f"walk_minutes_{k}"].isna().all()]
+    assert absent, "the grid district lacks some kinds"
+    warned = " ".join(w.value for w in at.warning)
+    names = "、".join(ui.i18n.kind_label(k, "zh") for k in absent)
+    assert f"所有小区在这几类上都不达标：{names}。" in warned
     assert _map_fills(at) == {i: f"{int(v)}/{of} 类达标" for i, v in c["completeness"].items()}
     at.radio(key="coverage_stage_zh").set_value("before").run()
     assert not at.exception, [e.value for e in at.exception]

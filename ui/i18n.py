@@ -124,6 +124,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_count": ("{reason} {n} 个", "{reason}: {n}"),
     "reason_line": ("{reason} {n} 个：{advice}", "{reason}: {n}; {advice}"),
     "list_sep": ("；", "; "),
+    "name_sep": ("、", ", "),
     "missing_data": ("有小区缺少改造条件所需的数据，无法判断是否符合，暂列为未纳入：",
                      "Some compounds lack the data eligibility is decided on, so they are "
                      "left out for now:"),
@@ -179,6 +180,10 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Compounds with all {of} required kinds within their walking standards: "
                    "{n} with the plan ({hh} households, {share}), {n0} today ({hh0} "
                    "households)."),
+    "complete_missing": ("数据中没有以下应配设施（现状或规划），所有小区在这几类上都不达标："
+                         "{kinds}。请在“数据”页的现有设施图层中加入。",
+                         "The data has no {kinds} at all (existing or planned), so no compound "
+                         "reaches them; add them to the existing facilities on the Data page."),
     "complete_hint": ("颜色表示每个小区有几类应配设施在各自的步行标准内（{kinds}）；红色缺口最大。",
                       "Colours show how many required kinds each compound reaches within their "
                       "walking standards ({kinds}); red lacks the most."),

@@ -107,7 +107,7 @@ def uploader_words(max_mb: int) -> None:
 def walking_standards(kinds: Iterable[str], standards: Any) -> str:
     """Each kind with its walking standard in the app's language, e.g. '养老服务设施 10 分钟'."""
     L = lang()
-    return ("、" if L == "zh" else ", ").join(
+    return t("name_sep", L).join(
         f"{kind_label(k, L)} {standards.kinds[k].threshold_minutes:g} {t('minutes', L)}"
         for k in kinds if k in standards.kinds)
 

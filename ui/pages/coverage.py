@@ -59,6 +59,12 @@ if view == "completeness" and "completeness" in com.columns:
                   hh0=f"{int(hh[full0].sum()):,}"))
     st.caption(t("complete_hint", L,
                  kinds=walking_standards(required, plan.scenario.standards)))
+    # a kind with no facility anywhere makes every compound incomplete: say which, and why
+    absent = [k for k in required if f"walk_minutes_{k}" not in com.columns
+              or com[f"walk_minutes_{k}"].isna().all()]
+    if absent:
+        st.warning(t("complete_missing", L, kinds=t("name_sep", L).join(
+            kind_label(k, L) for k in absent)))
     # the walking minutes are the plan's: shown with it, not over today's completeness
     after = stage == "after"
     m = build_map(com, facilities=layers.get("facilities"),
