@@ -206,6 +206,10 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
         covered = plan.communities[f"covered_elderly_care_{minutes}min"].fillna(False)
         expected = int((~covered.astype(bool)).sum())
         assert f"{minutes} 分钟内未覆盖的小区：{expected} 个" in _texts(at)
+    assert not at.warning  # the district has elderly care
+    at.selectbox(key="coverage_kind_zh").set_value("market").run()
+    assert plan.communities["walk_minutes_market"].isna().all()  # and no market at all
+    assert "数据中没有任何菜市场（现状或规划），所有小区都未覆盖" in at.warning[0].value
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 

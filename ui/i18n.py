@@ -180,6 +180,10 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Compounds with all {of} required kinds within their walking standards: "
                    "{n} with the plan ({hh} households, {share}), {n0} today ({hh0} "
                    "households)."),
+    "kind_missing": ("数据中没有任何{kind}（现状或规划），所有小区都未覆盖；"
+                     "请在“数据”页的现有设施图层中加入。",
+                     "The data has no {kind} at all (existing or planned), so no compound is "
+                     "covered; add them to the existing facilities on the Data page."),
     "complete_missing": ("数据中没有以下应配设施（现状或规划），所有小区在这几类上都不达标："
                          "{kinds}。请在“数据”页的现有设施图层中加入。",
                          "The data has no {kinds} at all (existing or planned), so no compound "

@@ -38,6 +38,8 @@ if plan.steps.get("coverage") != "done":
 com = plan.communities
 kinds = [k for k in FACILITY_KINDS if f"walk_minutes_{k}" in com.columns]
 levels = [lv.minutes for lv in std.life_circle]
+# kinds with no facility anywhere, existing or planned: no compound reaches them, say so
+absent = [k for k in kinds if com[f"walk_minutes_{k}"].isna().all()]
 view = choice("radio", t("coverage_view", L), ["kind", "completeness"], key="coverage_view",
               format_func=lambda v: t(f"coverage_view_{v}", L), horizontal=True)
 _, layers = current_layers()
@@ -59,12 +61,10 @@ if view == "completeness" and "completeness" in com.columns:
                   hh0=f"{int(hh[full0].sum()):,}"))
     st.caption(t("complete_hint", L,
                  kinds=walking_standards(required, plan.scenario.standards)))
-    # a kind with no facility anywhere makes every compound incomplete: say which, and why
-    absent = [k for k in required if f"walk_minutes_{k}" not in com.columns
-              or com[f"walk_minutes_{k}"].isna().all()]
-    if absent:
+    missing = [k for k in required if k in absent or k not in kinds]
+    if missing:  # every compound is incomplete on these
         st.warning(t("complete_missing", L, kinds=t("name_sep", L).join(
-            kind_label(k, L) for k in absent)))
+            kind_label(k, L) for k in missing)))
     # the walking minutes are the plan's: shown with it, not over today's completeness
     after = stage == "after"
     m = build_map(com, facilities=layers.get("facilities"),
@@ -85,6 +85,8 @@ else:
     uncovered = (~com[covered_col].fillna(False).astype(bool) if covered_col in com.columns
                  else pd.Series(False, index=com.index))
     st.markdown(t("uncovered_n", L, minutes=minutes, n=int(uncovered.sum())))
+    if kind in absent:
+        st.warning(t("kind_missing", L, kind=kind_label(kind, L)))
 
     sa = plan.service_areas
     sa = sa[(sa["kind"] == kind) & (sa["minutes"] <= minutes)] if len(sa) else sa
