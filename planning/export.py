@@ -6,7 +6,8 @@
     OUT/geojson/<layer>.geojson         RFC 7946, WGS84, one file per layer
     OUT/geojson/<layer>_fields.csv      field schema: field, 中文名, English, type, shapefile name
     OUT/shapefile/<layer>.zip           .shp/.shx/.dbf/.prj/.cpg + <layer>_fields.csv (alias table)
-    OUT/tables/summary.xlsx             sheets zones, compounds, facilities, coverage, cost, run
+    OUT/tables/summary.xlsx             sheets zones, compounds, facilities, coverage, unserved,
+                                        cost, run
     OUT/tables/<sheet>.csv              the same sheets, UTF-8 with BOM
 
 Bureau layers (:data:`BUREAU_LAYERS`): ``zones``, ``compounds`` (every input compound with its

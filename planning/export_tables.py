@@ -1,4 +1,4 @@
-"""Summary tables of a plan: zones, compounds, facilities, coverage, cost (XLSX and CSV).
+"""Summary tables of a plan: zones, compounds, facilities, coverage, unserved demand, cost.
 
 Headers are Chinese (``lang="zh"``) or English. Costs are in 万元 (10,000 CNY): renovation of
 each zoned compound at ``standards.cost.per_household_wan`` per household, plus the planned
@@ -13,7 +13,7 @@ Examples
 >>> plan = run_plan(Scenario(layers=load_sample(), standards=load_standards()))
 >>> tables = summary_tables(plan, lang="zh")
 >>> list(tables)
-['zones', 'compounds', 'facilities', 'coverage', 'cost', 'run']
+['zones', 'compounds', 'facilities', 'coverage', 'unserved', 'cost', 'run']
 >>> tables["compounds"].columns[0]
 '小区编号'
 """
@@ -29,12 +29,14 @@ import pandas as pd
 
 from geo.schema import FACILITY_KINDS
 from planning.scenario import Plan
+from planning.siting import reason_in
 
 __all__ = ["SHEETS", "summary_tables", "write_tables"]
 
 Lang = Literal["zh", "en"]
 
-SHEETS: tuple[str, ...] = ("zones", "compounds", "facilities", "coverage", "cost", "run")
+SHEETS: tuple[str, ...] = ("zones", "compounds", "facilities", "coverage", "unserved", "cost",
+                           "run")
 """Sheets of ``summary.xlsx`` (and names of the CSV files), in order."""
 
 _HEAD: dict[str, tuple[str, str]] = {
@@ -77,6 +79,11 @@ _HEAD: dict[str, tuple[str, str]] = {
     "share_change": ("覆盖率变化", "Change in share"),
     "elderly_before": ("现状覆盖老年人", "Elderly covered before"),
     "elderly_after": ("规划后覆盖老年人", "Elderly covered after"),
+    "demand": ("需求", "Demand"),
+    "served": ("已满足", "Served"),
+    "unserved": ("未满足", "Unserved"),
+    "demand_unit": ("单位", "Unit"),
+    "reason": ("原因", "Reason"),
     "key": ("项目", "Item"),
     "value": ("值", "Value"),
 }
@@ -111,6 +118,7 @@ def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
         "compounds": _compounds(plan, i),
         "facilities": _facilities(plan, i),
         "coverage": _coverage(plan, i),
+        "unserved": _unserved(plan, i),
         "cost": _cost(plan, zones, i),
         "run": _run(plan),
     }
@@ -283,6 +291,28 @@ def _facilities(plan: Plan, i: int) -> pd.DataFrame:
     out.insert(6, "unit", unit)
     out["kind"] = [_kind_label(k, i) for k in out["kind"]]
     return out
+
+
+def _unserved(plan: Plan, i: int) -> pd.DataFrame:
+    """Demand left unserved per compound and kind, with the reason, in the sheet's language."""
+    cols = ["community_id", "name", "kind", "zone_id", "demand", "served", "unserved",
+            "demand_unit", "reason"]
+    u = plan.unserved
+    if u is None or len(u) == 0:
+        return pd.DataFrame(columns=cols)
+    names = plan.communities["name"] if "name" in plan.communities.columns else None
+    ids = u["community_id"]
+    return pd.DataFrame({
+        "community_id": ids.astype(str).to_numpy(),
+        "name": names.reindex(ids).to_numpy() if names is not None else None,
+        "kind": [_kind_label(k, i) for k in u["kind"]],
+        "zone_id": u["zone_id"].to_numpy(),
+        "demand": _num(u, "demand").round(2).to_numpy(),
+        "served": _num(u, "served").round(2).to_numpy(),
+        "unserved": _num(u, "unserved").round(2).to_numpy(),
+        "demand_unit": [_unit(k, i) for k in u["kind"]],
+        "reason": [reason_in(r, ("zh", "en")[i]) for r in u["reason"]],
+    }, columns=cols)
 
 
 def _unit(kind: object, i: int) -> str:

@@ -71,7 +71,7 @@ from planning.siting_coverage import coverage_before_after
 from planning.siting_models import MaximalCoverage, Method, MinimumSites, reach_from_distances
 from planning.standards import Standards
 
-__all__ = ["MODELS", "SitingResult", "plan_facilities"]
+__all__ = ["MODELS", "SitingResult", "plan_facilities", "reason_in", "unserved_summary"]
 
 Model = Literal["mclp", "capacitated", "min_sites"]
 MODELS: tuple[str, ...] = ("mclp", "capacitated", "min_sites")
@@ -494,6 +494,50 @@ def _unserved(demand: pd.DataFrame, blocks: list[_Block], rows_idx: pd.Index,
                             "unserved": float(left[p]), "reason": reason})
     cols = ["community_id", "kind", "zone_id", "demand", "served", "unserved", "reason"]
     return pd.DataFrame.from_records(records, columns=cols)
+
+
+def reason_in(reason: object, lang: str) -> str:
+    """The Chinese or the English half of an unserved-demand reason ("中文 / English").
+
+    >>> reason_in(_REASONS["capacity"], "zh"), reason_in(_REASONS["capacity"], "en")
+    ('可达设施容量已满', 'the open sites within reach are full')
+    >>> reason_in(_REASONS["other_zone"].format(t=5), "zh")
+    '本片区步行5分钟内无候选点（仅邻片区有）'
+    """
+    zh, sep, en = str(reason).partition("/ ")
+    return en.strip() if lang == "en" and sep else zh.strip()
+
+
+def unserved_summary(unserved: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Demand left unserved, per kind and reason: how many compounds, and how much.
+
+    Parameters
+    ----------
+    unserved
+        :attr:`SitingResult.unserved` (or a plan's ``unserved`` table).
+    lang
+        ``"zh"`` or ``"en"``: the language of ``reason``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind``, ``reason``, ``compounds``, ``unserved`` (in the kind's demand unit): kinds in
+        the order they were sited, the largest shortfall first within each.
+    """
+    cols = ["kind", "reason", "compounds", "unserved"]
+    if unserved is None or len(unserved) == 0:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame({"kind": unserved["kind"].astype(str).to_numpy(),
+                          "reason": [reason_in(r, lang) for r in unserved["reason"]],
+                          "community_id": unserved["community_id"].to_numpy(),
+                          "unserved": pd.to_numeric(unserved["unserved"]).to_numpy()})
+    out = (frame.groupby(["kind", "reason"], sort=False)
+           .agg(compounds=("community_id", "nunique"), unserved=("unserved", "sum"))
+           .reset_index())
+    first = {k: i for i, k in enumerate(dict.fromkeys(frame["kind"]))}
+    out = out.assign(_order=out["kind"].map(first)).sort_values(
+        ["_order", "unserved"], ascending=[True, False], kind="stable")
+    return out[cols].reset_index(drop=True)
 
 
 _NEGLIGIBLE = 1e-3

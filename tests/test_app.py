@@ -165,15 +165,35 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert at.title[0].value == "设施选址"
     assert "求解状态：最优解" in _texts(at)  # in Chinese, not the step's "done (optimal)"
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # before light, after dark, before first: in both languages (the chart used to swap them)
+    chart = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
+                       .proto.spec)["encoding"]["color"]["scale"]
+    assert chart == {"domain": ["选址前", "选址后"], "range": ["#9ecae1", "#08519c"]}
     # the chart says within what it counts households: each kind's walking standard
     from planning.standards import load_standards
 
     minutes = {k: f"{v.threshold_minutes:g}" for k, v in load_standards().kinds.items()}
     assert (f"各类设施步行标准内的户数：养老服务设施 {minutes['elderly_care']} 分钟、"
             f"充电桩 {minutes['ev_charger']} 分钟") in _texts(at)
+    # the demand left unserved, by kind and reason, as the plan's own table sums it
+    from planning.scenario import Scenario, run_plan
+    from planning.siting import unserved_summary
+
+    plan = run_plan(Scenario(layers=_grid_layers(), standards=load_standards(), seed=0))
+    expected = unserved_summary(plan.unserved)
+    assert len(expected), "the grid district leaves some demand unserved"
+    shown = next(d.value for d in at.dataframe if "原因" in d.value.columns)
+    assert shown["原因"].tolist() == expected["reason"].tolist()
+    assert shown["小区数"].tolist() == expected["compounds"].tolist()
+    assert shown["未满足"].tolist() == expected["unserved"].round(1).tolist()
     at.radio(key="lang").set_value("en").run()
     assert "Solver status: optimal" in _texts(at)
     assert "Households within each kind's walking standard: Elderly care" in _texts(at)
+    chart = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
+                       .proto.spec)["encoding"]["color"]["scale"]
+    assert chart["domain"] == ["Before", "After"]
+    shown = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert shown["Reason"].tolist() == unserved_summary(plan.unserved, "en")["reason"].tolist()
 
 
 def test_siting_page_gives_a_heuristic_plan_its_gap(monkeypatch) -> None:

@@ -17,7 +17,8 @@ from typing import Literal
 
 from geo.schema import FACILITY_KINDS, LAYERS
 
-__all__ = ["LANGS", "TEXT", "Lang", "column_label", "column_labels", "kind_label", "md", "t"]
+__all__ = ["LANGS", "TEXT", "Lang", "column_label", "column_labels", "kind_label", "kind_unit",
+           "md", "t"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -139,6 +140,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "max_sites": ("最多新建设施数（0 为不限）", "Maximum new facilities (0 = none)"),
     "planned_table": ("规划设施", "Planned facilities"),
     "before_after": ("选址前后覆盖户数", "Households covered before and after"),
+    "unserved_title": ("未满足的需求及原因", "Demand left unserved, and why"),
+    "unserved_none": ("各片区的需求均已满足。", "Every zone's demand is served."),
+    "unserved_detail": ("逐小区明细（{n} 行）", "Per compound ({n} rows)"),
     "before_after_hint": ("各类设施步行标准内的户数：{kinds}。",
                           "Households within each kind's walking standard: {kinds}."),
     "before": ("选址前", "Before"),
@@ -265,6 +269,14 @@ def kind_label(kind: str, lang: Lang) -> str:
     return k.label_zh if lang == "zh" else k.label_en
 
 
+def kind_unit(kind: str, lang: Lang) -> str:
+    """The unit a facility kind's capacity and demand are counted in (m², 个充电桩 …)."""
+    k = FACILITY_KINDS.get(kind)
+    if k is None:
+        return ""
+    return k.capacity_unit_zh if lang == "zh" else k.capacity_unit_en
+
+
 _EXTRA: dict[str, tuple[str, str]] = {
     "zone_id": ("片区编号", "Zone"),
     "excluded_reason": ("未纳入原因", "Why not"),
@@ -292,6 +304,12 @@ _EXTRA: dict[str, tuple[str, str]] = {
     "generated_from": ("生成依据", "Generated from"),
     "threshold": ("达标时间", "Threshold level"),
     "walk_minutes": ("步行时间（分钟）", "Walking minutes"),
+    "reason": ("原因", "Reason"),
+    "compounds": ("小区数", "Compounds"),
+    "demand": ("需求", "Demand"),
+    "served": ("已满足", "Served"),
+    "unserved": ("未满足", "Unserved"),
+    "unit": ("单位", "Unit"),
     "column": ("字段", "Column"),
     "rows": ("行", "Rows"),
     "message": ("问题", "Problem"),

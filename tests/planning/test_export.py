@@ -213,6 +213,13 @@ def test_tables_match_the_plan(plan: Plan, exported: ExportResult) -> None:
                              encoding="utf-8-sig")
     assert (facilities["状态"] == "规划").sum() == len(plan.planned_facilities)
     assert (facilities["状态"] == "现有").sum() == len(plan.scenario.layers["facilities"])
+    # the demand left unserved: every row of the plan's table, the reason in the sheet's words
+    unserved = pd.read_csv(exported.tables[1 + SHEETS.index("unserved")], encoding="utf-8-sig")
+    assert len(unserved) == len(plan.unserved)
+    assert unserved["未满足"].sum() == pytest.approx(plan.unserved["unserved"].sum(), abs=0.05)
+    assert len(unserved) > 0  # the test district leaves some demand unserved
+    assert not unserved["原因"].str.contains("/").any()  # Chinese only, not "中文 / English"
+    assert set(unserved["单位"]) <= {k.capacity_unit_zh for k in FACILITY_KINDS.values()}
 
 
 def test_coverage_sheet_compares_before_and_after(plan: Plan) -> None:

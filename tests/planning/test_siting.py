@@ -14,7 +14,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.errors import LayerValidationError, ScenarioError
-from planning.siting import plan_facilities
+from planning.siting import plan_facilities, reason_in, unserved_summary
 from planning.siting_candidates import build_candidates, parse_kinds, site_zones
 from planning.standards import load_standards
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
@@ -359,3 +359,28 @@ def test_add_site_to_the_sample_layer(sample_layers):
     out = add_site(sites, sites.geometry.iloc[0], kinds="parking,ev_charger", cost=12.0)
     assert len(out) == len(sites) + 1 and out.index.is_unique
     assert out.crs == sites.crs and out.iloc[-1]["cost"] == 12.0
+
+
+def test_unserved_demand_is_summed_by_kind_and_reason_in_the_planners_language():
+    unserved = pd.DataFrame({
+        "community_id": ["C1", "C2", "C3", "C1", "C4"],
+        "kind": ["parking", "parking", "parking", "elderly_care", "parking"],
+        "zone_id": ["Z1", "Z1", "Z2", "Z1", None],
+        "demand": [10.0, 5.0, 8.0, 20.0, 3.0], "served": [0.0, 1.0, 0.0, 5.0, 0.0],
+        "unserved": [10.0, 4.0, 8.0, 15.0, 3.0],
+        "reason": ["可达设施容量已满 / the open sites within reach are full",
+                   "步行5分钟内无候选点 / no candidate site within 5 min walk",
+                   "可达设施容量已满 / the open sites within reach are full",
+                   "预算已用尽 / the budget (100 万元) is spent",
+                   "未纳入改造片区 / not in a renovation zone"]})
+    zh = unserved_summary(unserved)
+    assert zh.to_dict("list") == {
+        "kind": ["parking", "parking", "parking", "elderly_care"],
+        "reason": ["可达设施容量已满", "步行5分钟内无候选点", "未纳入改造片区", "预算已用尽"],
+        "compounds": [2, 1, 1, 1], "unserved": [18.0, 4.0, 3.0, 15.0]}
+    en = unserved_summary(unserved, "en")
+    assert en["reason"].iloc[-1] == "the budget (100 万元) is spent"
+    assert en["unserved"].sum() == unserved["unserved"].sum()
+    assert list(unserved_summary(unserved.iloc[:0]).columns) == ["kind", "reason", "compounds",
+                                                                 "unserved"]
+    assert reason_in("no slash here", "en") == "no slash here"

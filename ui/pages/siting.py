@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -13,7 +14,8 @@ from shapely.geometry import mapping, shape
 from geo.crs import shift_datum
 from geo.schema import FACILITY_KINDS
 from geo.webmap import build_map
-from ui.i18n import kind_label, t
+from planning.siting import reason_in, unserved_summary
+from ui.i18n import column_label, kind_label, kind_unit, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
 from ui.widgets import basemap_choice, counts_config, labelled, show_map, walking_standards
@@ -110,6 +112,28 @@ if len(planned):
     st.dataframe(labelled(table, layer="sites"), hide_index=True,
                  column_config=counts_config(table.columns, layer="sites"))
 
+st.subheader(t("unserved_title", L))
+unserved = plan.unserved
+if unserved is None or not len(unserved):
+    st.caption(t("unserved_none", L))
+else:
+    # by kind and reason first (what to change: sites, budget, zone rule), then every compound
+    summary = unserved_summary(unserved, L)
+    summary["unserved"] = summary["unserved"].round(1)
+    summary["unit"] = [kind_unit(k, L) for k in summary["kind"]]
+    summary["kind"] = [kind_label(k, L) for k in summary["kind"]]
+    st.dataframe(labelled(summary), hide_index=True)
+    with st.expander(t("unserved_detail", L, n=f"{len(unserved):,}")):
+        detail = unserved.assign(
+            name=plan.communities["name"].reindex(unserved["community_id"]).to_numpy()
+            if "name" in plan.communities.columns else None,
+            unit=[kind_unit(k, L) for k in unserved["kind"]],
+            kind=[kind_label(k, L) for k in unserved["kind"]],
+            reason=[reason_in(r, L) for r in unserved["reason"]])
+        st.dataframe(labelled(detail[["community_id", "name", "kind", "zone_id", "demand",
+                                      "served", "unserved", "unit", "reason"]]),
+                     hide_index=True)
+
 st.subheader(t("before_after", L))
 
 
@@ -126,6 +150,20 @@ if len(before) or len(after):
     standards_text = walking_standards([str(k) for k in chart.index], plan.scenario.standards)
     chart.index = [kind_label(str(k), L) for k in chart.index]
     st.caption(t("before_after_hint", L, kinds=standards_text))
-    st.bar_chart(chart, stack=False, horizontal=True)
+    # before light, after dark, in that order in both languages (st.bar_chart orders and
+    # colours series by name, which put 选址后 first in Chinese and After first in English)
+    stages = [t("before", L), t("after", L)]
+    long = chart.rename_axis("kind").reset_index().melt("kind", var_name="stage",
+                                                        value_name="households")
+    st.altair_chart(alt.Chart(long).mark_bar().encode(
+        y=alt.Y("kind:N", title=None, sort=list(chart.index)),
+        yOffset=alt.YOffset("stage:N", sort=stages),
+        x=alt.X("households:Q", title=None, axis=alt.Axis(format=",d")),
+        color=alt.Color("stage:N", title=None, sort=stages,
+                        scale=alt.Scale(domain=stages, range=["#9ecae1", "#08519c"])),
+        tooltip=[alt.Tooltip("kind:N", title=t("kind", L)),
+                 alt.Tooltip("stage:N", title=t("stage", L)),
+                 alt.Tooltip("households:Q", format=",d", title=column_label("households", L))],
+    ), width="stretch")
     st.dataframe(chart.astype(int), column_config={
         c: st.column_config.NumberColumn(format="localized") for c in chart.columns})
