@@ -68,6 +68,16 @@ def test_data_page_shows_the_layers_in_chinese_then_english() -> None:
     assert _metric(at, "小区数") == "16"
     assert _metric(at, "总户数") == f"{16 * 200:,}"
     assert _metric(at, "现有设施") == "2"
+    # its two facilities are elderly care: the required kinds that siting does not add are
+    # missing, and the page says so before any plan
+    from planning.demand import SITED_KINDS
+    from planning.standards import load_standards
+
+    lacking = [k for k, spec in load_standards().kinds.items()
+               if spec.required and k not in SITED_KINDS]
+    assert set(_grid_layers()["facilities"]["kind"]) == {"elderly_care"} and lacking
+    names = "、".join(ui.i18n.kind_label(k, "zh") for k in lacking)
+    assert any(f"现有设施中没有{names}：" in w.value for w in at.warning)
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "Data"
@@ -449,6 +459,7 @@ def test_sample_district_opens_by_default_and_zones_on_it() -> None:
 
     sample = load_sample()
     assert _metric(at, "小区数") == f"{len(sample['communities']):,}"
+    assert not any("现有设施中没有" in w.value for w in at.warning)  # the sample has every kind
     at.switch_page("ui/pages/zoning.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert int(_metric(at, "片区数")) > 0

@@ -98,6 +98,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "summary_facilities": ("现有设施", "Facilities"),
     "summary_sites": ("候选点", "Candidate sites"),
     "read_report": ("读取说明", "Read report"),
+    "facilities_lacking": ("现有设施中没有{kinds}：这几类不在选址范围内，没有现有设施，任何小区都"
+                           "无法达标，生活圈完备度不会有满分。如有这些设施，请一并上传。",
+                           "The existing facilities include no {kinds}: these kinds are not "
+                           "sited, so without them no compound reaches them and every life "
+                           "circle comes out incomplete. Upload them if you have them."),
     "unknown_eligibility": (
         "建成年代未知的小区 {years} 个，居民同意率未知的 {consent} 个：无法判断是否符合改造条件，"
         "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列。",

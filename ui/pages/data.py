@@ -11,7 +11,9 @@ import streamlit as st
 
 from geo.errors import LayerValidationError, PlanningInputError
 from geo.webmap import build_map
-from ui.i18n import md, t
+from planning.demand import SITED_KINDS
+from ui.i18n import kind_label, md, t
+from ui.pipeline import standards_for
 from ui.state import (
     current_layers,
     digest,
@@ -111,6 +113,17 @@ unknown = {col: int(communities[col].isna().sum()) if col in communities else le
 if any(unknown.values()):  # eligibility cannot be decided for them: say so before the plan
     st.warning(t("unknown_eligibility", L, years=unknown["built_year"],
                  consent=unknown["consent_rate"]))
+
+# required kinds the facilities have none of and siting does not add: no compound will reach
+# them, so every compound's life circle comes out incomplete; say so before the plan
+facilities = layers.get("facilities")
+present = (set(facilities["kind"].astype(str)) if facilities is not None and len(facilities)
+           and "kind" in facilities.columns else set())
+lacking = [k for k, spec in standards_for(get_params()).kinds.items()
+           if spec.required and k not in SITED_KINDS and k not in present]
+if lacking:
+    st.warning(t("facilities_lacking", L, kinds=t("name_sep", L).join(
+        kind_label(k, L) for k in lacking)))
 
 basemap, tkey = basemap_choice()
 
