@@ -31,7 +31,7 @@ from geo.schema import FACILITY_KINDS
 from planning.scenario import Plan
 from planning.siting import reason_in
 
-__all__ = ["SHEETS", "summary_tables", "write_tables"]
+__all__ = ["SHEETS", "summary_tables", "unserved_sheet", "write_tables"]
 
 Lang = Literal["zh", "en"]
 
@@ -123,6 +123,15 @@ def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
         "run": _run(plan),
     }
     return {name: _headers(_yes_no(t, i), i) for name, t in tables.items()}
+
+
+def unserved_sheet(plan: Plan, *, lang: Lang = "zh") -> pd.DataFrame:
+    """The ``unserved`` sheet alone: demand left per compound and kind, with the reason.
+
+    Headers, kind names, units and reasons in ``lang`` (the siting page shows it as is).
+    """
+    i = 0 if lang == "zh" else 1
+    return _headers(_unserved(plan, i), i)
 
 
 def _yes_no(table: pd.DataFrame, i: int) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from shapely.geometry import mapping, shape
 from geo.crs import shift_datum
 from geo.schema import FACILITY_KINDS
 from geo.webmap import build_map
-from planning.siting import reason_in, unserved_summary
+from planning.export_tables import unserved_sheet
+from planning.siting import unserved_summary
 from ui.i18n import column_label, kind_label, kind_unit, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
@@ -124,15 +125,7 @@ else:
     summary["kind"] = [kind_label(k, L) for k in summary["kind"]]
     st.dataframe(labelled(summary), hide_index=True)
     with st.expander(t("unserved_detail", L, n=f"{len(unserved):,}")):
-        detail = unserved.assign(
-            name=plan.communities["name"].reindex(unserved["community_id"]).to_numpy()
-            if "name" in plan.communities.columns else None,
-            unit=[kind_unit(k, L) for k in unserved["kind"]],
-            kind=[kind_label(k, L) for k in unserved["kind"]],
-            reason=[reason_in(r, L) for r in unserved["reason"]])
-        st.dataframe(labelled(detail[["community_id", "name", "kind", "zone_id", "demand",
-                                      "served", "unserved", "unit", "reason"]]),
-                     hide_index=True)
+        st.dataframe(unserved_sheet(plan, lang=L), hide_index=True)  # as summary.xlsx has it
 
 st.subheader(t("before_after", L))
 
