@@ -34,7 +34,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.digest import layer_digest, remember
@@ -350,6 +350,78 @@ def _local(elem: Any, asset_url: str, js: list[tuple[str, str]],
     elem.default_css = [(name, f"{base}/{path}") for name, path in css]
 
 
+#: What a :class:`_GeoJson` hands folium while folium renders it: a script macro that writes
+#: nothing, so that folium's own bookkeeping (style maps, the layer's ``addTo``, tooltips)
+#: runs and the layer's script, with its features, takes its place afterwards.
+_NO_SCRIPT = Template("{% macro script(this, kwargs) %}{% endmacro %}")
+_DATA_MARK = "__pianqu_features__"
+
+
+class _GeoJson(folium.GeoJson):
+    """``folium.GeoJson`` whose features reach the page as compact JSON, without Jinja.
+
+    branca compiles every element's rendered script as a Jinja template before the page is
+    assembled; a layer's script holds its features, so the 7 MB of a 5,000-compound city's
+    map were lexed for a second, twice on every draw in the app, for nothing. Here folium
+    renders the layer with an empty script (so it still makes the style maps and adds the
+    ``addTo`` and the tooltip after it), and :class:`_LayerScript` takes that script's place
+    in the page. The features' bounds are given, not walked coordinate by coordinate (which
+    streamlit-folium asks for on every draw), and the style maps are made once.
+    """
+
+    def __init__(self, data: dict[str, Any], *, bounds: Sequence[float], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        x0, y0, x1, y1 = (float(v) if math.isfinite(v) else None for v in bounds)
+        self._bounds = [[y0, x0], [y1, x1]]  # None, as folium says, when nothing is drawn
+        self._styled = False
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return [[*self._bounds[0]], [*self._bounds[1]]]
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as folium's
+        script = self._template
+        self._template = _NO_SCRIPT
+        try:
+            if self._styled:  # the features have not changed: keep folium's style maps
+                super(folium.GeoJson, self).render(**kwargs)
+            else:
+                super().render(**kwargs)
+                self._styled = True
+        finally:
+            self._template = script
+        # the same name, so it takes the empty script's place, before the addTo and tooltip
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        figure.script.add_child(_LayerScript(self, kwargs), name=self.get_name())
+
+
+class _LayerScript(Element):
+    """A :class:`_GeoJson`'s script, written when the page is.
+
+    streamlit-folium never asks (it takes each element's script macro itself), so the app
+    skips the features' JSON here. They are dumped once, without spaces, Chinese as UTF-8 and
+    ``<>&'`` escaped as Jinja's ``tojson`` does.
+    """
+
+    def __init__(self, layer: _GeoJson, kwargs: dict[str, Any]) -> None:
+        super().__init__()
+        self.layer = layer
+        self.kwargs = kwargs
+
+    def render(self, **kwargs: Any) -> str:
+        layer = self.layer
+        data = layer.data
+        layer.data = _DATA_MARK  # type: ignore[assignment]  # a stand-in for the template
+        try:
+            text = str(layer._template.module.script(layer, self.kwargs))  # type: ignore[attr-defined]
+        finally:
+            layer.data = data
+        features = (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                    .replace("<", "\\u003c").replace(">", "\\u003e")
+                    .replace("&", "\\u0026").replace("'", "\\u0027"))
+        return text.replace(json.dumps(_DATA_MARK), features, 1)
+
+
 class _Legend(MacroElement):
     """A Leaflet control in the bottom-right corner holding pre-escaped legend HTML."""
 
@@ -608,9 +680,11 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "kind": [_display(_kind_label(str(k), lang)) for k in sa["kind"]],
             "minutes": [str(int(v)) for v in sa["minutes"]],
             "_c": [ring[int(v)] for v in sa["minutes"]]})
-        folium.GeoJson(fc, name=_t("service_areas", lang), style_function=lambda f: {
-            "color": f["properties"]["_c"], "weight": 1, "fillColor": f["properties"]["_c"],
-            "fillOpacity": 0.35, "className": "pianqu-service-area"},
+        _GeoJson(
+            fc, bounds=sa.total_bounds, name=_t("service_areas", lang),
+            style_function=lambda f: {
+                "color": f["properties"]["_c"], "weight": 1, "fillColor": f["properties"]["_c"],
+                "fillOpacity": 0.35, "className": "pianqu-service-area"},
             tooltip=folium.GeoJsonTooltip(["kind", "minutes"],
                                           aliases=[_t("kind", lang), _t("minutes", lang)]),
         ).add_to(m)
@@ -633,7 +707,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "n_communities": [_display(v) for v in z.get("n_communities", [None] * len(z))],
             "_c": [colors.get(str(v), "#333333") for v in z["zone_id"]]})
         layer = folium.FeatureGroup(name=_t("zones", lang))
-        folium.GeoJson(fc, style_function=lambda f: {
+        _GeoJson(fc, bounds=z.total_bounds, style_function=lambda f: {
             "color": f["properties"]["_c"], "weight": 3, "fill": False, "opacity": 0.9,
             "className": "pianqu-zone"},
             tooltip=folium.GeoJsonTooltip(zcols, aliases=[_label(c, lang) for c in zcols]),
@@ -655,7 +729,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "kind": [_display(_kind_label(str(k), lang)) for k in g.get("kind", [""] * len(g))],
             "households": [_display(v) for v in g.get("households", [None] * len(g))]})
         # Not interactive: gaps lie on their compounds, whose tooltips (and clicks) must win.
-        folium.GeoJson(fc, name=_t("gaps", lang), style_function=lambda f: {
+        _GeoJson(fc, bounds=g.total_bounds, name=_t("gaps", lang), style_function=lambda f: {
             "color": _UNCOVERED_COLOR, "weight": 1.5, "dashArray": "4 3", "interactive": False,
             "fillColor": _UNCOVERED_COLOR, "fillOpacity": 0.25, "className": "pianqu-gap"},
         ).add_to(m)
@@ -667,7 +741,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         fc = _feature_collection(s, {
             "site_id": [html.escape(str(i)) for i in s.index],
             "name": [_display(v) for v in s.get("name", [None] * len(s))]})
-        folium.GeoJson(fc, name=_t("sites", lang), marker=folium.CircleMarker(
+        _GeoJson(fc, bounds=s.total_bounds, name=_t("sites", lang), marker=folium.CircleMarker(
             radius=5, color="#555555", weight=1.5, fill=True, fill_color="#ffffff",
             fill_opacity=0.9), tooltip=folium.GeoJsonTooltip(
             ["site_id", "name"], aliases=["ID", _label("name", lang)]),
@@ -779,7 +853,7 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
     if has_zone:
         aliases[fields.index("zone_id")] = f"{_t('zone_id', lang)} / " \
                                            f"{_t('excluded_reason', lang)}"
-    folium.GeoJson(fc, name=_t("communities", lang), style_function=lambda f: {
+    _GeoJson(fc, bounds=c.total_bounds, name=_t("communities", lang), style_function=lambda f: {
         "color": _UNCOVERED_COLOR if f["properties"]["_u"] else "#444444",
         "weight": 2.5 if f["properties"]["_u"] else 1,
         "fillColor": f["properties"]["_c"], "fillOpacity": 0.45,

@@ -6,12 +6,15 @@ import json
 import re
 from pathlib import Path
 
+import folium
+import folium.utilities
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
+from geo import webmap
 from geo.errors import CRSError, PlanningInputError
 from geo.webmap import (
     ASSET_DIR,
@@ -354,3 +357,80 @@ def test_compound_tooltips_say_why_and_how_in_the_maps_language() -> None:
     assert zh["C03"] == f"{zone}（孤立组团，跨118 m并入Z002）"
     assert en["C03"] == f"{zone} (joined Z002 across 118 m)"
     assert zh["C02"] == g.loc["C02", "zone_id"]  # no note: the zone alone
+
+
+def _geojson_children(m: folium.Map) -> list[folium.GeoJson]:
+    out, todo = [], [m]
+    while todo:
+        elem = todo.pop()
+        todo.extend(elem._children.values())
+        if isinstance(elem, folium.GeoJson):
+            out.append(elem)
+    return out
+
+
+def test_layer_bounds_are_those_of_their_coordinates() -> None:
+    # the layers give their bounds instead of walking their coordinates; folium's walk is the
+    # reference
+    p = _plan_like()
+    m = build_map(p["communities"], zones=p["zones"], service_areas=p["service_areas"],
+                  gaps=p["gaps"], sites=p["facilities"].rename_axis("site_id"),
+                  asset_url=ASSETS)
+    layers = _geojson_children(m)
+    assert len(layers) == 5
+    for layer in layers:
+        want = folium.utilities.get_bounds(layer.data, lonlat=True)
+        assert np.allclose(layer.get_bounds(), want, atol=1e-9), layer.layer_name
+    nothing = {"type": "FeatureCollection", "features": []}
+    assert webmap._GeoJson(nothing, bounds=[np.nan] * 4).get_bounds() == \
+        folium.utilities.get_bounds(nothing, lonlat=True)
+
+
+def test_a_layers_script_defines_it_before_it_is_added_or_given_a_tooltip() -> None:
+    page = _render()
+    names = re.findall(r"var (geo_json_[0-9a-f]+) = L\.geoJson", page)
+    assert len(names) == 5
+    added = tooltips = 0
+    for name in names:
+        defined = page.index(f"var {name} = L.geoJson")
+        assert defined < page.index(f"{name}_add({{")
+        if f"{name}.addTo(" in page:  # the candidate sites start hidden
+            added += 1
+            assert defined < page.index(f"{name}.addTo(")
+        if f"{name}.bindTooltip(" in page:
+            tooltips += 1
+            assert defined < page.index(f"{name}.bindTooltip(")
+    assert added == 4
+    assert tooltips == 4  # all but the gaps
+
+
+def _layer_scripts(page: str) -> list[str]:
+    """Each layer's style function and features, in page order."""
+    return re.findall(r"function geo_json_[0-9a-f]+_styler\(feature\) \{.*?\n        \}\n"
+                      r"|geo_json_[0-9a-f]+_add\(\{.*?\}\);\n", page, flags=re.S)
+
+
+def test_a_map_rendered_again_keeps_its_layers_styles_and_features() -> None:
+    # streamlit-folium renders a map twice before drawing it; the style maps are made once
+    p = _plan_like()
+    m = build_map(p["communities"], zones=p["zones"], service_areas=p["service_areas"],
+                  gaps=p["gaps"], uncovered=pd.Series(True, index=p["communities"].index[:3]),
+                  asset_url=ASSETS)
+    first = _layer_scripts(map_html(m))
+    m.render()
+    assert _layer_scripts(map_html(m)) == first
+    assert len(first) == 8  # four layers, each with its style function and its features
+    styles = " ".join(first)
+    assert styles.count('"color": "#d7191c"') >= 1  # the uncovered outlines survive the cache
+
+
+def test_features_are_written_compactly_with_chinese_as_is() -> None:
+    page = _render()
+    p = _plan_like()
+    layers = _geojson_layers(page)
+    compounds = next(fc for fc in layers if "community_id" in fc["features"][0]["properties"])
+    assert [f["properties"]["community_id"] for f in compounds["features"]] == \
+        list(p["communities"].index)
+    raw = re.search(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);\n", page).group(1)
+    assert ", " not in raw and '": ' not in raw
+    assert "建成于2005年" in page  # the excluded compound's reason, not \\u escapes
