@@ -287,7 +287,8 @@ class ExportResult:
 
 
 def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
-                shapefile_encoding: str = "gbk", precision: int = 7) -> ExportResult:
+                shapefile_encoding: str = "gbk", precision: int = 7,
+                progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """Write every bureau export of a plan into ``out_dir`` (layout in the module docstring).
 
     Parameters
@@ -302,6 +303,9 @@ def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
         ``"gbk"`` or ``"utf-8"``: how the Shapefiles' ``.dbf`` text is encoded (``.cpg`` says so).
     precision
         GeoJSON coordinate decimals, 6 or 7.
+    progress
+        Called as ``progress(done, steps)`` after the project file, each layer (its GeoJSON
+        and Shapefile) and the tables: a city's plan takes a quarter of a minute.
 
     Returns
     -------
@@ -325,7 +329,14 @@ def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
         raise LayerValidationError("Shapefile export", problems)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    steps = iter(range(1, len(layers) + 3))
+
+    def step() -> None:
+        if progress is not None:
+            progress(next(steps), len(layers) + 2)
+
     project = save_plan(plan, out / "plan.gpkg")
+    step()
     geojson: dict[str, Path] = {}
     schemas: dict[str, Path] = {}
     shapefiles: dict[str, Path] = {}
@@ -343,7 +354,9 @@ def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
             _shapefile_ready(layer, name), out / "shapefile" / f"{name}.zip", layer=name,
             encoding=shapefile_encoding, field_names=names, aliases=aliases,
             geometry_type=_SHAPE_TYPES[name])
+        step()
     tables = write_tables(plan, out / "tables", lang=lang)
+    step()
     return ExportResult(project=project, geojson=geojson, schemas=schemas,
                         shapefiles=shapefiles, tables=tables)
 

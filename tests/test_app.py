@@ -321,6 +321,14 @@ def test_export_page_offers_the_bureau_files() -> None:
     labels = [b.label for b in at.get("download_button")]
     assert "GeoPackage 项目文件" in labels and "全部成果（.zip）" in labels
     assert any(lbl.endswith(".zip") and "zones" in lbl for lbl in labels)
+    # The files are kept for the session by plan, language and Shapefile encoding
+    ((plan_key, *choice), gbk), = at.session_state["export_files"].items()
+    assert choice == ["zh", "gbk"] and "tables/summary.xlsx" in gbk
+    at.radio(key="shp_encoding").set_value("utf-8").run()
+    assert not at.exception, [e.value for e in at.exception]
+    kept = at.session_state["export_files"]
+    assert set(kept) == {(plan_key, "zh", "gbk"), (plan_key, "zh", "utf-8")}
+    assert [_cpg(kept[key]) for key in sorted(kept)] == ["GBK", "UTF-8"]
     # Zone maps for meetings are printed on demand: a PDF download appears.
     at.radio(key="print_paper").set_value("A4")
     at.button(key="print_make").click().run()
@@ -340,6 +348,29 @@ def test_export_page_offers_the_bureau_files() -> None:
     assert not _offers_pdf(at)
     at.radio(key="print_paper").set_value("A4").run()
     assert _offers_pdf(at)  # the PDF made before is offered again without printing
+
+
+def test_export_page_falls_back_to_utf8_shapefiles_and_says_which_rows() -> None:
+    layers = _grid_layers()
+    layers["communities"].loc["C12", "name"] = "Töölö"  # no GBK code for ö
+    at = _app(layers)
+    at.session_state["data_key"] = "grid4-toolo"  # not the plain grid's cached plan
+    at.run()
+    at.switch_page("ui/pages/export.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = " ".join(w.value for w in at.warning)
+    assert "无法用 GBK 编码" in warning
+    assert "C12" in at.dataframe[0].value.to_string()  # the problems table names the row
+    ((_, *choice), files), = at.session_state["export_files"].items()
+    assert choice == ["zh", "utf-8"] and _cpg(files) == "UTF-8"
+    assert "GeoPackage 项目文件" in [b.label for b in at.get("download_button")]
+
+
+def _cpg(files: dict[str, bytes]) -> str:
+    """The text encoding the zones Shapefile's .cpg declares."""
+    with zipfile.ZipFile(io.BytesIO(files["shapefile/zones.zip"])) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".cpg"))
+        return zf.read(name).decode("ascii").strip()
 
 
 def _offers_pdf(at: AppTest) -> bool:

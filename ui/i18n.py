@@ -238,6 +238,8 @@ TEXT: dict[str, tuple[str, str]] = {
                          "{n} zones: a page for each would take about {minutes} minutes in all; "
                          "print the overview or chosen zones only."),
     "print_progress": ("正在打印第 {done}/{pages} 页", "Printing page {done} of {pages}"),
+    "export_progress": ("正在写出导出文件：第 {done}/{steps} 步",
+                        "Writing the export files: step {done} of {steps}"),
     "print_make": ("生成 PDF", "Make the PDF"),
     "print_download": ("下载区划图 PDF", "Download the zone maps PDF"),
     "print_no_zones": ("没有片区，无图可打。", "There are no zones to print."),

@@ -26,6 +26,7 @@ __all__ = [
     "current_layers",
     "digest",
     "export_files",
+    "export_files_ready",
     "printed_maps",
     "printed_maps_ready",
     "get_params",
@@ -175,39 +176,49 @@ def plan_or_notice() -> Any | None:
     return plan
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def export_files(plan_key: str, lang_: str, encoding: str, _plan: Any) -> dict[str, bytes]:
+def export_files(plan_key: str, lang_: str, encoding: str, plan: Any, *,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
     """Every bureau export of the plan (``planning.export.export_plan``) as file name -> bytes.
 
-    Keyed on the plan's key, the language and the Shapefile encoding; the files are written to a
-    temporary folder and read back, so nothing stays on the server's disk.
+    Written to a temporary folder and read back, so nothing stays on the server's disk. The
+    last two exports of this session are kept by (plan, language, Shapefile encoding)
+    (:func:`export_files_ready`); ``progress(done, steps)`` as in ``export_plan``.
     """
-    import io
-    import tempfile
-    import zipfile
+    def build() -> dict[str, bytes]:
+        import io
+        import tempfile
+        import zipfile
 
-    from planning.export import export_plan
+        from planning.export import export_plan
 
-    files: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="pianqu_export_") as tmp:
-        export_plan(_plan, tmp, lang="en" if lang_ == "en" else "zh",
-                    shapefile_encoding=encoding)
-        root = Path(tmp)
-        everything = io.BytesIO()
-        with zipfile.ZipFile(everything, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    rel = path.relative_to(root).as_posix()
-                    files[rel] = path.read_bytes()
-                    zf.writestr(f"pianqu_plan/{rel}", files[rel])
-        geojson = io.BytesIO()
-        with zipfile.ZipFile(geojson, "w", zipfile.ZIP_DEFLATED) as zf:
-            for rel, data in files.items():
-                if rel.startswith("geojson/"):
-                    zf.writestr(rel.removeprefix("geojson/"), data)
-        files["pianqu_plan.zip"] = everything.getvalue()
-        files["geojson.zip"] = geojson.getvalue()
-    return files
+        files: dict[str, bytes] = {}
+        with tempfile.TemporaryDirectory(prefix="pianqu_export_") as tmp:
+            export_plan(plan, tmp, lang="en" if lang_ == "en" else "zh",
+                        shapefile_encoding=encoding, progress=progress)
+            root = Path(tmp)
+            everything = io.BytesIO()
+            with zipfile.ZipFile(everything, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(root.rglob("*")):
+                    if path.is_file():
+                        rel = path.relative_to(root).as_posix()
+                        files[rel] = path.read_bytes()
+                        zf.writestr(f"pianqu_plan/{rel}", files[rel])
+            geojson = io.BytesIO()
+            with zipfile.ZipFile(geojson, "w", zipfile.ZIP_DEFLATED) as zf:
+                for rel, data in files.items():
+                    if rel.startswith("geojson/"):
+                        zf.writestr(rel.removeprefix("geojson/"), data)
+            files["pianqu_plan.zip"] = everything.getvalue()
+            files["geojson.zip"] = geojson.getvalue()
+        return files
+
+    return remember(_session_store("export_files"), (plan_key, lang_, encoding), build,
+                    kept=2)
+
+
+def export_files_ready(plan_key: str, lang_: str, encoding: str) -> dict[str, bytes] | None:
+    """The files :func:`export_files` made for these choices this session, if it made them."""
+    return _session_store("export_files").get((plan_key, lang_, encoding))
 
 
 def printed_maps(plan_key: str, lang_: str, paper: str, zones: tuple[str, ...] | None,
@@ -230,16 +241,20 @@ def printed_maps(plan_key: str, lang_: str, paper: str, zones: tuple[str, ...] |
                              progress=progress, zones=zones)
             return None if out is None else Path(out.pdf).read_bytes()
 
-    return remember(_printed(), (plan_key, lang_, paper, zones), build, kept=2)
+    return remember(_session_store("printed_maps"), (plan_key, lang_, paper, zones), build,
+                    kept=2)
 
 
 def printed_maps_ready(plan_key: str, lang_: str, paper: str,
                        zones: tuple[str, ...] | None) -> bytes | None:
     """The PDF :func:`printed_maps` made for these choices this session, if it made one."""
-    return _printed().get((plan_key, lang_, paper, zones))
+    return _session_store("printed_maps").get((plan_key, lang_, paper, zones))
 
 
-def _printed() -> dict[Any, bytes | None]:
-    """Printed PDFs of the session, by (plan, language, paper, zones)."""
-    store: dict[Any, bytes | None] = st.session_state.setdefault("printed_maps", {})
+def _session_store(name: str) -> dict[Any, Any]:
+    """Files made for this session's downloads, by the choices they were made for.
+
+    Kept in the session, so a download stays after the page runs again.
+    """
+    store: dict[Any, Any] = st.session_state.setdefault(name, {})
     return store

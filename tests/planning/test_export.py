@@ -30,7 +30,7 @@ from planning.export import (
     field_schema,
     print_maps,
 )
-from planning.export_tables import SHEETS, summary_tables
+from planning.export_tables import SHEETS, summary_tables, write_tables
 from planning.scenario import Plan, Scenario, load_plan, run_plan
 from planning.standards import load_standards
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
@@ -400,3 +400,33 @@ def test_pianqu_plan_reports_bad_input_with_exit_code_2(
     err = capsys.readouterr().err
     assert "households" in err
     assert not (tmp_path / "o" / "plan.gpkg").exists()
+
+
+def test_progress_is_reported_as_each_part_is_written(plan: Plan, tmp_path: Path) -> None:
+    seen: list[tuple[int, int, bool, bool]] = []
+
+    def progress(done: int, steps: int) -> None:
+        seen.append((done, steps, (tmp_path / "plan.gpkg").is_file(),
+                     (tmp_path / "tables" / "summary.xlsx").is_file()))
+
+    export_plan(plan, tmp_path, lang="zh", progress=progress)
+    steps = len(BUREAU_LAYERS) + 2  # the project file, each layer, the tables
+    assert [s[:2] for s in seen] == [(k, steps) for k in range(1, steps + 1)]
+    assert all(project for _, _, project, _ in seen)
+    assert [tables for *_, tables in seen] == [False] * (steps - 1) + [True]
+
+
+def test_workbook_holds_the_csv_values_typed_and_is_the_same_each_time(
+        plan: Plan, exported: ExportResult, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(exported.tables[0])
+    for path in exported.tables[1:]:
+        sheet = pd.read_excel(exported.tables[0], sheet_name=path.stem)
+        pd.testing.assert_frame_equal(sheet, pd.read_csv(path, encoding="utf-8-sig"),
+                                      check_dtype=False, obj=path.stem)
+        ws = book[path.stem]
+        assert ws.freeze_panes == "A2" and ws["A1"].font.b, path.stem
+    header = [c.value for c in book["compounds"][1]]
+    households = book["compounds"].cell(2, header.index("户数") + 1).value
+    assert isinstance(households, int)  # numbers stay numbers, not text
+    again = write_tables(plan, tmp_path, lang="zh")[0]
+    assert again.read_bytes() == exported.tables[0].read_bytes()
