@@ -1,4 +1,4 @@
-"""Run a benchmark: ``python bench/run.py NAME [args]`` (coverage, zoning, siting, or all).
+"""Run a benchmark: ``python bench/run.py NAME [args]`` (coverage, zoning, siting, outputs, or all).
 
 Each ``bench/NAME.py`` defines ``main(argv) -> dict``; it prints its figures as it goes and its
 last line is one JSON object with the results (this runner prints it).
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-BENCHES = ("coverage", "zoning", "siting")
+BENCHES = ("coverage", "zoning", "siting", "outputs")
 
 
 def main(argv: list[str]) -> int:
