@@ -106,42 +106,11 @@ def geojson_dict(gdf: gpd.GeoDataFrame, *, precision: int = 7, id_field: bool = 
     >>> "crs" in fc
     False
     """
-    if precision not in (6, 7):
-        msg = f"GeoJSON precision must be 6 or 7 decimals (RFC 7946 §11.2), got {precision}"
-        raise PlanningInputError(msg)
-    if gdf.crs is None:
-        msg = "the layer has no CRS, so it cannot be written as WGS84 GeoJSON; declare it first"
-        raise CRSError(msg)
-    wgs = to_wgs84(gdf)
-    geoms = np.asarray(wgs.geometry.array, dtype=object)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    geoms[~present] = None
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, precision))
-    oriented = shapely.orient_polygons(rounded, exterior_cw=False)
-    features = []
-    props = wgs.drop(columns=wgs.geometry.name)
-    records = props.to_dict(orient="records")
-    index_name = gdf.index.name
-    for idx, geom, rec in zip(wgs.index, oriented, records, strict=True):
-        properties = {str(k): _json_value(v) for k, v in rec.items()}
-        feature: dict[str, Any] = {"type": "Feature"}
-        if id_field:
-            fid = _json_value(idx)
-            feature["id"] = fid
-            if index_name and index_name not in properties:
-                properties = {str(index_name): fid, **properties}
-        feature["properties"] = properties
-        feature["geometry"] = _geometry_json(geom)
-        features.append(feature)
-    out: dict[str, Any] = {"type": "FeatureCollection"}
-    if name:
-        out["name"] = name
-    valid = oriented[present]
-    if len(valid):
-        minx, miny, maxx, maxy = shapely.total_bounds(valid)
-        out["bbox"] = [float(minx), float(miny), float(maxx), float(maxy)]
-    out["features"] = features
-    return out
+    fc, geometries = _feature_parts(gdf, precision=precision, id_field=id_field, name=name)
+    for feature, geometry in zip(fc["features"], geometries, strict=True):
+        # GEOS writes 17 significant digits; parsed, the numbers are written back shortest
+        feature["geometry"] = None if geometry is None else json.loads(geometry)
+    return fc
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, precision: int = 7,
@@ -187,15 +156,71 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, precision: int = 7
     return out
 
 
-def _geometry_json(geom: Any) -> dict[str, Any] | None:
-    if geom is None:
-        return None
-    mapping: dict[str, Any] = json.loads(shapely.to_geojson(geom))
-    return mapping
+def _feature_parts(gdf: gpd.GeoDataFrame, *, precision: int, id_field: bool,
+                   name: str | None) -> tuple[dict[str, Any], list[str | None]]:
+    """The FeatureCollection without its features' geometries, and those as GeoJSON text.
+
+    Properties are converted column by column (a city's layers have half a million values);
+    the geometries are rounded, oriented (exterior counter-clockwise) and written by GEOS in
+    one call.
+    """
+    if precision not in (6, 7):
+        msg = f"GeoJSON precision must be 6 or 7 decimals (RFC 7946 §11.2), got {precision}"
+        raise PlanningInputError(msg)
+    if gdf.crs is None:
+        msg = "the layer has no CRS, so it cannot be written as WGS84 GeoJSON; declare it first"
+        raise CRSError(msg)
+    wgs = to_wgs84(gdf)
+    geoms = np.asarray(wgs.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    geoms[~present] = None
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    oriented = shapely.orient_polygons(rounded, exterior_cw=False)
+    props = wgs.drop(columns=wgs.geometry.name)
+    keys = [str(k) for k in props.columns]
+    columns = [_json_column(props.iloc[:, j]) for j in range(props.shape[1])]
+    index_name = gdf.index.name
+    ids = _json_column(pd.Series(wgs.index)) if id_field else []
+    with_id = bool(id_field and index_name and str(index_name) not in keys)
+    features: list[dict[str, Any]] = []
+    for i, values in enumerate(zip(*columns, strict=True) if columns else
+                               [()] * len(props)):
+        properties = dict(zip(keys, values, strict=True))
+        feature: dict[str, Any] = {"type": "Feature"}
+        if id_field:
+            feature["id"] = ids[i]
+            if with_id:
+                properties = {str(index_name): ids[i], **properties}
+        feature["properties"] = properties
+        features.append(feature)
+    out: dict[str, Any] = {"type": "FeatureCollection"}
+    if name:
+        out["name"] = name
+    valid = oriented[present]
+    if len(valid):
+        minx, miny, maxx, maxy = shapely.total_bounds(valid)
+        out["bbox"] = [float(minx), float(miny), float(maxx), float(maxy)]
+    out["features"] = features
+    return out, list(shapely.to_geojson(oriented))
+
+
+def _json_column(column: pd.Series) -> list[Any]:
+    """A column's values as plain JSON values (None for every kind of missing)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        return list(column.tolist())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        plain = values.astype(object)
+        plain[~np.isfinite(values)] = None
+        return list(plain.tolist())
+    return [_json_value(v) for v in column.to_numpy(dtype=object)]
 
 
 def _json_value(value: Any) -> Any:
     """A plain JSON value (None for every kind of missing)."""
+    if isinstance(value, str):
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -207,8 +232,6 @@ def _json_value(value: Any) -> Any:
         return f if math.isfinite(f) else None
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return value.isoformat()
-    if isinstance(value, str):
-        return value
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     try:

@@ -135,6 +135,36 @@ def test_geojson_keeps_chinese_as_text_and_missing_as_null(tmp_path: Path) -> No
     assert next(f for f in doc["features"] if f["id"] == "X9")["geometry"] is None
 
 
+def test_geojson_properties_of_every_column_type() -> None:
+    # properties are converted a column at a time; each value must come out as it would alone
+    n = 4
+    pts = [Point(ORIGIN_X + i, ORIGIN_Y) for i in range(n)]
+    layer = gpd.GeoDataFrame({
+        "count": np.arange(n, dtype=np.int64),
+        "small": np.arange(n, dtype=np.int16),
+        "ratio": [0.5, np.nan, np.inf, -0.0],
+        "f32": np.array([0.1, 1.5, np.nan, 2.0], dtype=np.float32),
+        "ok": [True, False, True, False],
+        "maybe_n": pd.array([1, None, 3, 4], dtype="Int64"),
+        "maybe_ok": pd.array([True, None, False, True], dtype="boolean"),
+        "text": pd.array(["小区", None, "b", ""], dtype="string[pyarrow]"),
+        "when": pd.to_datetime(["2024-01-02", None, "2025-06-30", "2026-01-01"]),
+        "mixed": [["a", 1], None, np.float64(2.5), "x"],
+    }, geometry=pts, crs=CRS_GK, index=pd.Index([f"C{i}" for i in range(n)], name="community_id"))
+    props = [f["properties"] for f in geojson_dict(layer)["features"]]
+    assert props[0] == {"community_id": "C0", "count": 0, "small": 0, "ratio": 0.5,
+                        "f32": float(np.float32(0.1)), "ok": True, "maybe_n": 1,
+                        "maybe_ok": True, "text": "小区", "when": "2024-01-02T00:00:00",
+                        "mixed": ["a", 1]}
+    assert props[1] == {"community_id": "C1", "count": 1, "small": 1, "ratio": None,
+                        "f32": 1.5, "ok": False, "maybe_n": None, "maybe_ok": None,
+                        "text": None, "when": None, "mixed": None}
+    assert props[2]["ratio"] is None and props[2]["f32"] is None  # inf and NaN: null
+    assert props[3]["mixed"] == "x" and props[3]["text"] == ""
+    json.dumps(props, allow_nan=False)  # plain JSON values only
+    assert all(type(p["count"]) is int and type(p["ok"]) is bool for p in props)
+
+
 def test_geojson_of_an_empty_layer_is_an_empty_collection(tmp_path: Path) -> None:
     empty = _awkward_layer().iloc[:0]
     doc = json.loads(write_geojson(empty, tmp_path / "e.geojson").read_text("utf-8"))
