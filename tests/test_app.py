@@ -199,6 +199,9 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert shown["原因"].tolist() == expected["reason"].tolist()
     assert shown["小区数"].tolist() == expected["compounds"].tolist()
     assert shown["未满足"].tolist() == expected["unserved"].round(1).tolist()
+    grouped = next(json.loads(d.proto.columns) for d in at.dataframe if "原因" in d.value.columns)
+    assert {k for k, v in grouped.items() if v.get("type_config", {}).get("format")
+            == "localized"} == {"小区数", "未满足"}  # 15,096 spaces, not 15096
     at.radio(key="lang").set_value("en").run()
     assert "Solver status: optimal" in _texts(at)
     assert "Households within each kind's walking standard: Elderly care" in _texts(at)

@@ -120,9 +120,11 @@ def problems_table(problems: Iterable[Any]) -> None:
                  hide_index=True)
 
 
-#: Counts shown with thousands separators (1,224,547 户 rather than 1224547).
+#: Counts and amounts shown with thousands separators (1,224,547 户 rather than 1224547; the
+#: siting page's 15,096 parking spaces left unserved).
 COUNT_COLUMNS = frozenset({"households", "population", "households_covered", "households_total",
-                           "elderly_covered", "elderly_total", "households_served"})
+                           "elderly_covered", "elderly_total", "households_served",
+                           "compounds", "unserved"})
 
 
 def counts_config(columns: Iterable[Any], *, layer: str | None = None) -> dict[str, Any]:

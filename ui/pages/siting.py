@@ -123,7 +123,8 @@ else:
     summary["unserved"] = summary["unserved"].round(1)
     summary["unit"] = [kind_unit(k, L) for k in summary["kind"]]
     summary["kind"] = [kind_label(k, L) for k in summary["kind"]]
-    st.dataframe(labelled(summary), hide_index=True)
+    st.dataframe(labelled(summary), hide_index=True,
+                 column_config=counts_config(summary.columns))
     with st.expander(t("unserved_detail", L, n=f"{len(unserved):,}")):
         st.dataframe(unserved_sheet(plan, lang=L), hide_index=True)  # as summary.xlsx has it
 
