@@ -14,13 +14,14 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.i18n
 import ui.pipeline
 import ui.uploads
-from tests.factories import ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 from ui.uploads import UploadError, safe_extract, save_upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -453,6 +454,42 @@ def test_data_outside_china_shows_and_plans_once_given_an_analysis_crs() -> None
     at.switch_page("ui/pages/data.py").run()
     at.radio(key="data_source_zh").set_value("sample").run()
     assert at.session_state["params"]["crs"] is None
+
+
+def test_lon_lat_from_a_chinese_web_map_are_shifted_back_to_wgs84(tmp_path: Path) -> None:
+    # a facility list copied from AMap: GCJ-02 longitude/latitude in a CSV
+    from geo.crs import shift_datum
+
+    g = block_grid(2).to_crs(4326)
+    truth = points([(50, 50), (150, 100)]).to_crs(4326)
+    amap = shift_datum(truth, source="wgs84", target="gcj02")
+    table = pd.DataFrame({"设施编号": truth.index, "设施类型": "elderly_care",
+                          "经度": amap.geometry.x, "纬度": amap.geometry.y})
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    at.file_uploader[0].set_value(("小区.geojson", g.to_json().encode(), "application/geo+json"))
+    at.file_uploader[2].set_value(("高德设施.csv", table.to_csv(index=False).encode(),
+                                   "text/csv"))
+    at.selectbox(key="datum_facilities_zh").set_value("gcj02")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    got = at.session_state["layers"]["facilities"].to_crs(CRS_GK)
+    off = got.distance(truth.to_crs(CRS_GK).reindex(got.index))
+    assert off.max() < 1.0  # metres; read as WGS84 they were hundreds of metres off
+    assert shift_datum(truth, source="wgs84", target="gcj02").to_crs(CRS_GK).distance(
+        truth.to_crs(CRS_GK)).min() > 100
+    # a projected file (CGCS2000 Gauss-Krüger) declared as GCJ-02 is refused, naming the file
+    gpkg = tmp_path / "小区投影.gpkg"
+    block_grid(2).to_file(gpkg)
+    at.file_uploader[0].set_value(("小区投影.gpkg", gpkg.read_bytes(),
+                                   "application/geopackage+sqlite3"))
+    at.selectbox(key="datum_communities_zh").set_value("gcj02")
+    at.button[0].click().run()
+    assert any("小区投影" in e.value for e in at.error)
+    assert "偏移坐标只适用于经纬度" in at.dataframe[0].value.to_string()
+    assert len(at.session_state["layers"]["communities"]) == 4  # the good upload stays
 
 
 def test_upload_of_an_excel_table_with_wkt_and_chinese_headers() -> None:

@@ -67,6 +67,16 @@ TEXT: dict[str, tuple[str, str]] = {
                     "lon/lat columns); streets may be an .osm.pbf. At most {mb} MB per file."),
     "layer_communities": ("小区", "Compounds"),
     "layer_streets": ("道路（或 .osm.pbf）", "Streets (or .osm.pbf)"),
+    "datum": ("经纬度来源", "Lon/lat from"),
+    "datum_help": ("从高德、腾讯地图（GCJ-02）或百度地图（BD-09）取得的经纬度有偏移，选择来源后"
+                   "转换为 WGS84；投影坐标（如 CGCS2000 高斯投影）不受影响，选了会报错。",
+                   "Longitude/latitude taken from AMap or Tencent maps (GCJ-02) or Baidu maps "
+                   "(BD-09) are shifted; pick the source and they are converted to WGS84. "
+                   "Projected coordinates (e.g. CGCS2000 Gauss-Krüger) are not shifted; picking "
+                   "a web map for them is an error."),
+    "datum_wgs84": ("WGS84 / CGCS2000", "WGS84 / CGCS2000"),
+    "datum_gcj02": ("高德、腾讯（GCJ-02）", "AMap, Tencent (GCJ-02)"),
+    "datum_bd09": ("百度（BD-09）", "Baidu (BD-09)"),
     "layer_facilities": ("现有设施", "Existing facilities"),
     "layer_sites": ("候选点", "Candidate sites"),
     "layer_barriers": ("阻隔（铁路、河流）", "Barriers (rail, river)"),

@@ -32,8 +32,9 @@ st.title(t("page_data", L))
 _UPLOADS = ("communities", "streets", "facilities", "sites", "barriers")
 
 
-def _read_upload(name: str, data: bytes, schema: str, tmp: Path) -> dict[str, gpd.GeoDataFrame]:
-    """One uploaded file -> layers (an .osm.pbf may give several)."""
+def _read_upload(name: str, data: bytes, schema: str, tmp: Path,
+                 datum: str) -> dict[str, gpd.GeoDataFrame]:
+    """One uploaded file -> layers (an .osm.pbf may give several, always in WGS84)."""
     path = save_upload(name, data, tmp / schema)
     if path.name.lower().endswith(".osm.pbf"):
         from geo.osm import read_osm
@@ -41,7 +42,7 @@ def _read_upload(name: str, data: bytes, schema: str, tmp: Path) -> dict[str, gp
         return {k: v for k, v in read_osm(path).items() if k == "streets" or k == schema}
     from geo.io import read_layer
 
-    result = read_layer(path, schema)
+    result = read_layer(path, schema, datum=None if datum == "wgs84" else datum)
     if result.report is not None and hasattr(result.report, "summary"):
         st.session_state.setdefault("read_reports", {})[schema] = result.report.summary()
     return {schema: result.gdf}
@@ -61,6 +62,7 @@ else:
     st.caption(t("upload_help", L, mb=MAX_UPLOAD_MB))
     uploader_words(MAX_UPLOAD_MB)
     files: dict[str, Any] = {}
+    datums: dict[str, str] = {}
     cols = st.columns(len(_UPLOADS))
     for col, schema in zip(cols, _UPLOADS, strict=True):
         with col:
@@ -69,6 +71,11 @@ else:
                 types.append("pbf")
             files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
                                              key=f"upload_{schema}")
+            # lon/lat copied from a Chinese web map are shifted (GCJ-02, BD-09): hundreds of
+            # metres off if read as WGS84, so the planner says where they came from
+            datums[schema] = choice("selectbox", t("datum", L), ["wgs84", "gcj02", "bd09"],
+                                    key=f"datum_{schema}", help=t("datum_help", L),
+                                    format_func=lambda v: t(f"datum_{v}", L))
     crs_text = st.text_input(t("analysis_crs", L), value=get_params().get("crs") or "",
                              help=t("analysis_crs_help", L), key="analysis_crs")
     if (crs_text.strip() or None) != get_params().get("crs"):
@@ -86,7 +93,7 @@ else:
                         continue
                     try:
                         layers.update(_read_upload(up.name, up.getvalue(), schema,
-                                                   Path(tmpdir)))
+                                                   Path(tmpdir), datums[schema]))
                     except LayerValidationError as exc:
                         failed = True
                         st.error(t("problems_title", L, file=md(up.name), n=len(exc.problems)))
@@ -95,7 +102,8 @@ else:
                         failed = True
                         st.error(t("upload_error", L, file=md(up.name), error=md(exc)))
             if not failed and "communities" in layers:
-                key = digest(*(files[s].getvalue() for s in _UPLOADS if files[s] is not None))
+                key = digest(*(files[s].getvalue() + datums[s].encode() for s in _UPLOADS
+                               if files[s] is not None))
                 set_layers(key, layers)
                 st.success(t("layers_loaded", L))
 
