@@ -471,7 +471,7 @@ def test_lon_lat_from_a_chinese_web_map_are_shifted_back_to_wgs84(tmp_path: Path
     at.file_uploader[0].set_value(("小区.geojson", g.to_json().encode(), "application/geo+json"))
     at.file_uploader[2].set_value(("高德设施.csv", table.to_csv(index=False).encode(),
                                    "text/csv"))
-    at.selectbox(key="datum_facilities_zh").set_value("gcj02")
+    at.selectbox(key="coords_facilities_zh").set_value("gcj02")
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -485,11 +485,39 @@ def test_lon_lat_from_a_chinese_web_map_are_shifted_back_to_wgs84(tmp_path: Path
     block_grid(2).to_file(gpkg)
     at.file_uploader[0].set_value(("小区投影.gpkg", gpkg.read_bytes(),
                                    "application/geopackage+sqlite3"))
-    at.selectbox(key="datum_communities_zh").set_value("gcj02")
+    at.selectbox(key="coords_communities_zh").set_value("gcj02")
     at.button[0].click().run()
     assert any("小区投影" in e.value for e in at.error)
     assert "偏移坐标只适用于经纬度" in at.dataframe[0].value.to_string()
     assert len(at.session_state["layers"]["communities"]) == 4  # the good upload stays
+
+
+def test_a_shapefile_without_prj_loads_once_its_crs_is_given(tmp_path: Path) -> None:
+    # bureau Shapefiles exported from CAD often come without a .prj
+    g = block_grid(2)  # CGCS2000 3-degree Gauss-Kruger, 114°E (EPSG:4547)
+    shp = g.reset_index()[["community_id", "households", "geometry"]].rename(
+        columns={"community_id": "编号", "households": "户数"})
+    shp.to_file(tmp_path / "小区.shp", encoding="utf-8")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for ext in (".shp", ".shx", ".dbf", ".cpg"):
+            zf.write(tmp_path / f"小区{ext}", f"小区{ext}")
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    at.file_uploader[0].set_value(("小区.zip", buf.getvalue(), "application/zip"))
+    at.button[0].click().run()
+    assert any("小区" in e.value for e in at.error)
+    said = at.dataframe[0].value.to_string()
+    assert "其他（EPSG）" in said and "EPSG:4534–4554" in said  # where, and which codes
+    at.selectbox(key="coords_communities_zh").set_value("epsg").run()
+    at.text_input(key="crs_communities").input("EPSG:4547")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    got = at.session_state["layers"]["communities"]
+    assert len(got) == 4 and got.crs.to_epsg() == 4547
+    assert got.geometry.geom_equals(g.geometry.reindex(got.index)).all()  # in place
 
 
 def test_upload_of_an_excel_table_with_wkt_and_chinese_headers() -> None:

@@ -67,16 +67,22 @@ TEXT: dict[str, tuple[str, str]] = {
                     "lon/lat columns); streets may be an .osm.pbf. At most {mb} MB per file."),
     "layer_communities": ("小区", "Compounds"),
     "layer_streets": ("道路（或 .osm.pbf）", "Streets (or .osm.pbf)"),
-    "datum": ("经纬度来源", "Lon/lat from"),
-    "datum_help": ("从高德、腾讯地图（GCJ-02）或百度地图（BD-09）取得的经纬度有偏移，选择来源后"
-                   "转换为 WGS84；投影坐标（如 CGCS2000 高斯投影）不受影响，选了会报错。",
-                   "Longitude/latitude taken from AMap or Tencent maps (GCJ-02) or Baidu maps "
-                   "(BD-09) are shifted; pick the source and they are converted to WGS84. "
-                   "Projected coordinates (e.g. CGCS2000 Gauss-Krüger) are not shifted; picking "
-                   "a web map for them is an error."),
-    "datum_wgs84": ("WGS84 / CGCS2000", "WGS84 / CGCS2000"),
-    "datum_gcj02": ("高德、腾讯（GCJ-02）", "AMap, Tencent (GCJ-02)"),
-    "datum_bd09": ("百度（BD-09）", "Baidu (BD-09)"),
+    "coords": ("坐标系", "Coordinates"),
+    "coords_help": ("“文件所注”：按文件声明的坐标系读取，文件未声明时按 WGS84 经纬度。从高德、"
+                    "腾讯地图（GCJ-02）或百度地图（BD-09）取得的经纬度有偏移，选择来源后转换为 "
+                    "WGS84。没有 .prj 的 Shapefile 或 X/Y 表格请选“其他（EPSG）”并填写 EPSG 代码，"
+                    "如 CGCS2000 三度带 114°E 为 EPSG:4547。",
+                    "'As in the file': the CRS the file declares, or WGS84 lon/lat when it "
+                    "declares none. Longitude/latitude taken from AMap or Tencent maps (GCJ-02) "
+                    "or Baidu maps (BD-09) are shifted; pick the source and they are converted "
+                    "to WGS84. For a Shapefile without .prj or an X/Y table pick 'Other (EPSG)' "
+                    "and give its EPSG code, e.g. EPSG:4547 for the CGCS2000 3-degree zone at "
+                    "114°E."),
+    "coords_file": ("文件所注", "As in the file"),
+    "coords_gcj02": ("GCJ-02 高德/腾讯", "GCJ-02 AMap/Tencent"),
+    "coords_bd09": ("BD-09 百度", "BD-09 Baidu"),
+    "coords_epsg": ("其他（EPSG）", "Other (EPSG)"),
+    "coords_epsg_code": ("EPSG 代码", "EPSG code"),
     "layer_facilities": ("现有设施", "Existing facilities"),
     "layer_sites": ("候选点", "Candidate sites"),
     "layer_barriers": ("阻隔（铁路、河流）", "Barriers (rail, river)"),

@@ -288,7 +288,8 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
         if not _degrees(x, y):
             said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
             msg = (f"坐标像投影坐标，但没有可用的坐标系 / coordinates look projected "
-                   f"({_ranges(x, y)}) but {said}; declare it, e.g. --crs {suggest_crs(x, y)}")
+                   f"({_ranges(x, y)}) but {said}; declare its CRS (pianqu --crs; in the "
+                   f"app: 坐标系 → 其他（EPSG）), e.g. {suggest_crs(x, y)}")
             findings.append(Finding("crs", (), msg))
             return crs, source, findings
         if crs is None:

@@ -101,7 +101,7 @@ def test_guess_is_printed_even_when_the_file_fails(tmp_path: Path,
 def test_crs_and_datum_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_csv(tmp_path / "f.csv", [{"类型": "诊所", "X": 483000.0, "Y": 3766000.0}])
     code, out = run(capsys, str(path), "--layer", "facilities")
-    assert code == 2 and "--crs EPSG:4534–4554" in out
+    assert code == 2 and "pianqu --crs" in out and "e.g. EPSG:4534–4554" in out
     code, out = run(capsys, str(path), "--layer", "facilities", "--crs", "EPSG:4547")
     assert code == 0 and "CRS EPSG:4547 (declared)" in out
     amap = write_csv(tmp_path / "a.csv", [{"类型": "诊所", "lng": 113.82, "lat": 34.03}])

@@ -32,9 +32,13 @@ st.title(t("page_data", L))
 _UPLOADS = ("communities", "streets", "facilities", "sites", "barriers")
 
 
-def _read_upload(name: str, data: bytes, schema: str, tmp: Path,
-                 datum: str) -> dict[str, gpd.GeoDataFrame]:
-    """One uploaded file -> layers (an .osm.pbf may give several, always in WGS84)."""
+def _read_upload(name: str, data: bytes, schema: str, tmp: Path, coords: str,
+                 crs: str | None) -> dict[str, gpd.GeoDataFrame]:
+    """One uploaded file -> layers (an .osm.pbf may give several, always in WGS84).
+
+    ``coords``: ``"file"`` (the file's CRS, or WGS84 lon/lat when it has none), ``"gcj02"`` or
+    ``"bd09"`` (shifted lon/lat from Chinese web maps), or ``"epsg"`` with ``crs`` given.
+    """
     path = save_upload(name, data, tmp / schema)
     if path.name.lower().endswith(".osm.pbf"):
         from geo.osm import read_osm
@@ -42,7 +46,8 @@ def _read_upload(name: str, data: bytes, schema: str, tmp: Path,
         return {k: v for k, v in read_osm(path).items() if k == "streets" or k == schema}
     from geo.io import read_layer
 
-    result = read_layer(path, schema, datum=None if datum == "wgs84" else datum)
+    result = read_layer(path, schema, crs=crs if coords == "epsg" else None,
+                        datum=coords if coords in ("gcj02", "bd09") else None)
     if result.report is not None and hasattr(result.report, "summary"):
         st.session_state.setdefault("read_reports", {})[schema] = result.report.summary()
     return {schema: result.gdf}
@@ -62,7 +67,8 @@ else:
     st.caption(t("upload_help", L, mb=MAX_UPLOAD_MB))
     uploader_words(MAX_UPLOAD_MB)
     files: dict[str, Any] = {}
-    datums: dict[str, str] = {}
+    coords: dict[str, str] = {}
+    crs_given: dict[str, str | None] = {}
     cols = st.columns(len(_UPLOADS))
     for col, schema in zip(cols, _UPLOADS, strict=True):
         with col:
@@ -72,10 +78,14 @@ else:
             files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
                                              key=f"upload_{schema}")
             # lon/lat copied from a Chinese web map are shifted (GCJ-02, BD-09): hundreds of
-            # metres off if read as WGS84, so the planner says where they came from
-            datums[schema] = choice("selectbox", t("datum", L), ["wgs84", "gcj02", "bd09"],
-                                    key=f"datum_{schema}", help=t("datum_help", L),
-                                    format_func=lambda v: t(f"datum_{v}", L))
+            # metres off if read as WGS84; and bureau files often have no .prj
+            coords[schema] = choice("selectbox", t("coords", L),
+                                    ["file", "gcj02", "bd09", "epsg"], key=f"coords_{schema}",
+                                    help=t("coords_help", L),
+                                    format_func=lambda v: t(f"coords_{v}", L))
+            crs_given[schema] = (st.text_input(t("coords_epsg_code", L), key=f"crs_{schema}",
+                                               placeholder="EPSG:4547").strip() or None
+                                 if coords[schema] == "epsg" else None)
     crs_text = st.text_input(t("analysis_crs", L), value=get_params().get("crs") or "",
                              help=t("analysis_crs_help", L), key="analysis_crs")
     if (crs_text.strip() or None) != get_params().get("crs"):
@@ -93,7 +103,8 @@ else:
                         continue
                     try:
                         layers.update(_read_upload(up.name, up.getvalue(), schema,
-                                                   Path(tmpdir), datums[schema]))
+                                                   Path(tmpdir), coords[schema],
+                                                   crs_given[schema]))
                     except LayerValidationError as exc:
                         failed = True
                         st.error(t("problems_title", L, file=md(up.name), n=len(exc.problems)))
@@ -102,8 +113,8 @@ else:
                         failed = True
                         st.error(t("upload_error", L, file=md(up.name), error=md(exc)))
             if not failed and "communities" in layers:
-                key = digest(*(files[s].getvalue() + datums[s].encode() for s in _UPLOADS
-                               if files[s] is not None))
+                key = digest(*(files[s].getvalue() + f"{coords[s]} {crs_given[s]}".encode()
+                               for s in _UPLOADS if files[s] is not None))
                 set_layers(key, layers)
                 st.success(t("layers_loaded", L))
 
