@@ -520,6 +520,41 @@ def test_a_shapefile_without_prj_loads_once_its_crs_is_given(tmp_path: Path) -> 
     assert got.geometry.geom_equals(g.geometry.reindex(got.index)).all()  # in place
 
 
+def test_a_geopackage_of_several_layers_gives_each_upload_its_layer(tmp_path: Path) -> None:
+    # a QGIS project GeoPackage holds the whole district; the same file goes in two slots
+    both = tmp_path / "片区.gpkg"
+    block_grid(2).to_file(both, layer="小区")
+    lattice_streets(3).to_file(both, layer="道路")
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    for slot in (0, 1):
+        at.file_uploader[slot].set_value(("片区.gpkg", both.read_bytes(),
+                                          "application/geopackage+sqlite3"))
+    at.run()
+    # named like the layers they are, so each slot already reads the right one
+    assert at.selectbox(key="file_layer_communities").value == "小区"
+    assert at.selectbox(key="file_layer_streets").value == "道路"
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    layers = at.session_state["layers"]
+    assert len(layers["communities"]) == 4 and len(layers["streets"]) == len(lattice_streets(3))
+    # names that say nothing: the planner picks the streets layer
+    other = tmp_path / "export2024.gpkg"
+    block_grid(2).to_file(other, layer="xq2024")
+    lattice_streets(3).to_file(other, layer="roads")
+    for slot in (0, 1):
+        at.file_uploader[slot].set_value(("export2024.gpkg", other.read_bytes(),
+                                          "application/geopackage+sqlite3"))
+    at.run()
+    assert at.selectbox(key="file_layer_streets").options == ["xq2024", "roads"]
+    at.selectbox(key="file_layer_streets").set_value("roads")
+    at.button[0].click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["layers"]["streets"].geom_type.isin(["LineString"]).all()
+
+
 def test_upload_of_an_excel_table_with_wkt_and_chinese_headers() -> None:
     # planners keep compound lists in Excel: 小区名称 / 户数 / 建成年代 and a WKT column
     g = block_grid(2).to_crs(4326)

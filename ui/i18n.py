@@ -67,6 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
                     "lon/lat columns); streets may be an .osm.pbf. At most {mb} MB per file."),
     "layer_communities": ("小区", "Compounds"),
     "layer_streets": ("道路（或 .osm.pbf）", "Streets (or .osm.pbf)"),
+    "file_layer": ("图层", "Layer"),
     "coords": ("坐标系", "Coordinates"),
     "coords_help": ("“文件所注”：按文件声明的坐标系读取，文件未声明时按 WGS84 经纬度。从高德、"
                     "腾讯地图（GCJ-02）或百度地图（BD-09）取得的经纬度有偏移，选择来源后转换为 "

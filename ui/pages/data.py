@@ -10,6 +10,7 @@ import geopandas as gpd
 import streamlit as st
 
 from geo.errors import LayerValidationError, PlanningInputError
+from geo.schema import LAYERS, normalise_header
 from geo.webmap import build_map
 from planning.demand import SITED_KINDS
 from ui.i18n import kind_label, md, t
@@ -32,8 +33,40 @@ st.title(t("page_data", L))
 _UPLOADS = ("communities", "streets", "facilities", "sites", "barriers")
 
 
+def _file_layers(name: str, data: bytes) -> list[str]:
+    """The layers of an uploaded file (GeoPackage layers, zipped datasets, Excel sheets).
+
+    Listed once per file content this session; a file that cannot be listed gives none (its
+    read says what is wrong).
+    """
+    known: dict[tuple[str, str], list[str]] = st.session_state.setdefault("upload_layers", {})
+    key = (name, digest(data))
+    if key not in known:
+        from geo.io.sources import list_file_layers
+
+        with tempfile.TemporaryDirectory(prefix="pianqu_layers_") as tmp:
+            try:
+                known[key] = list_file_layers(save_upload(name, data, Path(tmp)))
+            except (PlanningInputError, OSError, ValueError):
+                known[key] = []
+    return known[key]
+
+
+def _layer_choice(schema: str, names: list[str]) -> str:
+    """Which layer of a multi-layer file to read, the one named like the schema by default.
+
+    The names are those ``geo.io`` would pick itself (communities or 小区, …).
+    """
+    spec = LAYERS[schema]
+    wanted = {normalise_header(spec.name), normalise_header(spec.label_zh)}
+    default = next((i for i, n in enumerate(names) if normalise_header(n) in wanted), 0)
+    picked: str = st.selectbox(t("file_layer", L), names, index=default,
+                               key=f"file_layer_{schema}")
+    return picked
+
+
 def _read_upload(name: str, data: bytes, schema: str, tmp: Path, coords: str,
-                 crs: str | None) -> dict[str, gpd.GeoDataFrame]:
+                 crs: str | None, layer: str | None) -> dict[str, gpd.GeoDataFrame]:
     """One uploaded file -> layers (an .osm.pbf may give several, always in WGS84).
 
     ``coords``: ``"file"`` (the file's CRS, or WGS84 lon/lat when it has none), ``"gcj02"`` or
@@ -46,7 +79,7 @@ def _read_upload(name: str, data: bytes, schema: str, tmp: Path, coords: str,
         return {k: v for k, v in read_osm(path).items() if k == "streets" or k == schema}
     from geo.io import read_layer
 
-    result = read_layer(path, schema, crs=crs if coords == "epsg" else None,
+    result = read_layer(path, schema, layer=layer, crs=crs if coords == "epsg" else None,
                         datum=coords if coords in ("gcj02", "bd09") else None)
     if result.report is not None and hasattr(result.report, "summary"):
         st.session_state.setdefault("read_reports", {})[schema] = result.report.summary()
@@ -69,6 +102,7 @@ else:
     files: dict[str, Any] = {}
     coords: dict[str, str] = {}
     crs_given: dict[str, str | None] = {}
+    layer_of: dict[str, str | None] = {}
     cols = st.columns(len(_UPLOADS))
     for col, schema in zip(cols, _UPLOADS, strict=True):
         with col:
@@ -77,6 +111,11 @@ else:
                 types.append("pbf")
             files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
                                              key=f"upload_{schema}")
+            # a GeoPackage from QGIS often holds the whole district: say which layer is this
+            up = files[schema]
+            names = ([] if up is None or up.name.lower().endswith(".osm.pbf")
+                     else _file_layers(up.name, up.getvalue()))
+            layer_of[schema] = _layer_choice(schema, names) if len(names) > 1 else None
             # lon/lat copied from a Chinese web map are shifted (GCJ-02, BD-09): hundreds of
             # metres off if read as WGS84; and bureau files often have no .prj
             coords[schema] = choice("selectbox", t("coords", L),
@@ -104,7 +143,7 @@ else:
                     try:
                         layers.update(_read_upload(up.name, up.getvalue(), schema,
                                                    Path(tmpdir), coords[schema],
-                                                   crs_given[schema]))
+                                                   crs_given[schema], layer_of[schema]))
                     except LayerValidationError as exc:
                         failed = True
                         st.error(t("problems_title", L, file=md(up.name), n=len(exc.problems)))
@@ -113,7 +152,8 @@ else:
                         failed = True
                         st.error(t("upload_error", L, file=md(up.name), error=md(exc)))
             if not failed and "communities" in layers:
-                key = digest(*(files[s].getvalue() + f"{coords[s]} {crs_given[s]}".encode()
+                key = digest(*(files[s].getvalue()
+                               + f"{coords[s]} {crs_given[s]} {layer_of[s]}".encode()
                                for s in _UPLOADS if files[s] is not None))
                 set_layers(key, layers)
                 st.success(t("layers_loaded", L))
