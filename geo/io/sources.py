@@ -41,7 +41,7 @@ from geo.io.coerce import parse_number
 from geo.io.encoding import dbf_text_bytes, decode_text, detect_encoding, read_cpg
 from geo.schema import normalise_header
 
-__all__ = ["RawLayer", "list_file_layers", "open_layer"]
+__all__ = ["RawLayer", "list_file_layers", "named_like", "open_layer"]
 
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 _SIDE_SUFFIXES = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd")
@@ -192,14 +192,29 @@ def _choose(names: list[str], layer: str | None, prefer: tuple[str, ...], source
                             f"{', '.join(names)}")
     if len(names) == 1:
         return names[0]
-    wanted = {normalise_header(w) for w in prefer}
-    for n in names:
-        if normalise_header(n) in wanted:
-            return n
+    named = named_like(names, prefer)
+    if named is not None:
+        return named
     if vector is not None and len(vector) == 1:
         return vector[0]
     raise _fail(source, f"请指定图层 / the file has {len(names)} layers ({', '.join(names)}); "
                         "say which one to read (layer=… / --layer-name)")
+
+
+def named_like(names: list[str], prefer: tuple[str, ...]) -> str | None:
+    """The first of ``names`` that is one of ``prefer`` up to case, spaces and punctuation.
+
+    How a layer is picked from a file of several: by the schema's name or its Chinese label.
+
+    Examples
+    --------
+    >>> named_like(["xq2024", "小区", "道路"], ("communities", "小区"))
+    '小区'
+    >>> named_like(["roads"], ("communities", "小区")) is None
+    True
+    """
+    wanted = {normalise_header(w) for w in prefer}
+    return next((n for n in names if normalise_header(n) in wanted), None)
 
 
 def list_file_layers(path: str | Path) -> list[str]:

@@ -10,7 +10,7 @@ import geopandas as gpd
 import streamlit as st
 
 from geo.errors import LayerValidationError, PlanningInputError
-from geo.schema import LAYERS, normalise_header
+from geo.schema import LAYERS
 from geo.webmap import build_map
 from planning.demand import SITED_KINDS
 from ui.i18n import kind_label, md, t
@@ -53,14 +53,16 @@ def _file_layers(name: str, data: bytes) -> list[str]:
 
 
 def _layer_choice(schema: str, names: list[str]) -> str:
-    """Which layer of a multi-layer file to read, the one named like the schema by default.
+    """Which layer of a multi-layer file to read; by default the one ``geo.io`` would pick.
 
-    The names are those ``geo.io`` would pick itself (communities or 小区, …).
+    That is the layer named like the schema (communities or 小区, …), else the first.
     """
+    from geo.io.sources import named_like
+
     spec = LAYERS[schema]
-    wanted = {normalise_header(spec.name), normalise_header(spec.label_zh)}
-    default = next((i for i, n in enumerate(names) if normalise_header(n) in wanted), 0)
-    picked: str = st.selectbox(t("file_layer", L), names, index=default,
+    named = named_like(names, (spec.name, spec.label_zh))
+    picked: str = st.selectbox(t("file_layer", L), names,
+                               index=names.index(named) if named is not None else 0,
                                key=f"file_layer_{schema}")
     return picked
 
