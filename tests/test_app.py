@@ -520,6 +520,20 @@ def test_a_shapefile_without_prj_loads_once_its_crs_is_given(tmp_path: Path) -> 
     assert got.geometry.geom_equals(g.geometry.reindex(got.index)).all()  # in place
 
 
+def test_an_osm_extract_asks_no_coordinates(helsinki_pbf: str) -> None:
+    # OpenStreetMap is WGS84 by definition: its slot has no 坐标系 choice to get wrong
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    keys = {s.key for s in at.selectbox}
+    assert {"coords_communities_zh", "coords_streets_zh"} <= keys
+    at.file_uploader[1].set_value(("helsinki.osm.pbf", Path(helsinki_pbf).read_bytes(),
+                                   "application/octet-stream"))
+    at.run()
+    keys = {s.key for s in at.selectbox}
+    assert "coords_streets_zh" not in keys and "coords_communities_zh" in keys
+
+
 def test_a_geopackage_of_several_layers_gives_each_upload_its_layer(tmp_path: Path) -> None:
     # a QGIS project GeoPackage holds the whole district; the same file goes in two slots
     both = tmp_path / "片区.gpkg"

@@ -113,17 +113,17 @@ else:
                 types.append("pbf")
             files[schema] = st.file_uploader(t(f"layer_{schema}", L), type=types,
                                              key=f"upload_{schema}")
-            # a GeoPackage from QGIS often holds the whole district: say which layer is this
             up = files[schema]
-            names = ([] if up is None or up.name.lower().endswith(".osm.pbf")
-                     else _file_layers(up.name, up.getvalue()))
+            osm = up is not None and up.name.lower().endswith(".osm.pbf")  # always WGS84
+            # a GeoPackage from QGIS often holds the whole district: say which layer is this
+            names = [] if up is None or osm else _file_layers(up.name, up.getvalue())
             layer_of[schema] = _layer_choice(schema, names) if len(names) > 1 else None
             # lon/lat copied from a Chinese web map are shifted (GCJ-02, BD-09): hundreds of
             # metres off if read as WGS84; and bureau files often have no .prj
-            coords[schema] = choice("selectbox", t("coords", L),
-                                    ["file", "gcj02", "bd09", "epsg"], key=f"coords_{schema}",
-                                    help=t("coords_help", L),
-                                    format_func=lambda v: t(f"coords_{v}", L))
+            coords[schema] = "file" if osm else choice(
+                "selectbox", t("coords", L), ["file", "gcj02", "bd09", "epsg"],
+                key=f"coords_{schema}", help=t("coords_help", L),
+                format_func=lambda v: t(f"coords_{v}", L))
             crs_given[schema] = (st.text_input(t("coords_epsg_code", L), key=f"crs_{schema}",
                                                placeholder="EPSG:4547").strip() or None
                                  if coords[schema] == "epsg" else None)
