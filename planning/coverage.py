@@ -62,6 +62,7 @@ __all__ = [
     "METHOD_NETWORK",
     "CoverageResult",
     "compute_coverage",
+    "outside_circle",
     "straight_line_method",
     "walk_distance_matrix",
     "walking_network",
@@ -595,6 +596,67 @@ def _summary(communities: gpd.GeoDataFrame, table: pd.DataFrame, kinds: list[str
                 "share": round(float(hh[cov].sum()) / total, 4) if total > 0 else np.nan,
             })
     return pd.DataFrame(rows)
+
+
+def outside_circle(communities: pd.DataFrame, kind: str, minutes: float) -> pd.DataFrame:
+    """The compounds that no facility of ``kind`` reaches within ``minutes``: who, and why.
+
+    The list a planner works from when closing a gap: every compound whose walking minutes to
+    the kind are above ``minutes`` or missing, largest households first.
+
+    Parameters
+    ----------
+    communities
+        Compounds with the coverage columns (a plan's ``communities`` or
+        :attr:`CoverageResult.table` joined to the compounds): ``walk_minutes_<kind>`` and
+        ``reason_<kind>``; ``households``, ``population``, ``elderly_share``, ``name`` and
+        ``zone_id`` are used when present.
+    kind
+        Facility kind.
+    minutes
+        The life-circle level (minutes of walking).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``community_id``, ``name``, ``zone_id``, ``households``, ``elderly`` (population ×
+        elderly share), ``walk_minutes`` (missing when none) and ``reason`` ("中文 / English":
+        beyond the level, or why there are no minutes), sorted by households (largest first),
+        then id.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"households": [120, 300, 80], "walk_minutes_clinic": [4.0, 12.5, None],
+    ...                    "reason_clinic": [None, None, _NO_FACILITY]},
+    ...                   index=pd.Index(["A", "B", "C"], name="community_id"))
+    >>> out = outside_circle(df, "clinic", 10)
+    >>> out["community_id"].tolist(), out["reason"].tolist()
+    (['B', 'C'], ['超出10分钟 / beyond 10 min', '无此类设施 / no facility of this kind'])
+    """
+    walk = _numeric(communities, f"walk_minutes_{kind}")
+    out_mask = ~_within(walk, minutes)
+    sub = communities[out_mask]
+    walk = walk[out_mask]
+    why = (sub[f"reason_{kind}"].to_numpy(dtype=object) if f"reason_{kind}" in sub.columns
+           else np.full(len(sub), None, dtype=object))
+    m = f"{minutes:g}"
+    beyond = f"超出{m}分钟 / beyond {m} min"
+    reason = np.where(np.isfinite(walk), beyond,
+                      np.where(pd.isna(why), _UNREACHABLE, why)).astype(object)
+    hh = _numeric(sub, "households")
+    elderly = np.round(_numeric(sub, "population") * _numeric(sub, "elderly_share"))
+    out = pd.DataFrame({
+        "community_id": sub.index.astype(str),
+        "name": sub["name"].to_numpy(dtype=object) if "name" in sub.columns else None,
+        "zone_id": sub["zone_id"].to_numpy(dtype=object) if "zone_id" in sub.columns else None,
+        "households": pd.array(hh, dtype="Float64").astype("Int64"),
+        "elderly": pd.array(elderly, dtype="Float64").astype("Int64"),
+        "walk_minutes": np.round(walk, 1),
+        "reason": reason,
+    })
+    return (out.sort_values(["households", "community_id"], ascending=[False, True],
+                            na_position="last", kind="stable")
+            .reset_index(drop=True))
 
 
 def _numeric(df: pd.DataFrame, col: str) -> FloatArray:

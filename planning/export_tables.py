@@ -84,6 +84,7 @@ _HEAD: dict[str, tuple[str, str]] = {
     "unserved": ("未满足", "Unserved"),
     "demand_unit": ("单位", "Unit"),
     "reason": ("原因", "Reason"),
+    "no_minutes_reason": ("无步行时间的原因", "Why no walking minutes"),
     "key": ("项目", "Item"),
     "value": ("值", "Value"),
 }
@@ -284,11 +285,23 @@ def _compounds(plan: Plan, i: int) -> pd.DataFrame:
     out["excluded_reason"] = c[reason]
     for col in ("completeness_before", "completeness"):
         out[col] = c[col] if col in c.columns else np.nan
+    why = pd.Series("", index=c.index, dtype=object)
     for kind in FACILITY_KINDS:
         col = f"walk_minutes_{kind}"
         if col in c.columns:
             label = _WORDS["walk"][i].format(_kind_label(kind, i))
-            out[label] = _num(c, col).round(1)
+            minutes = _num(c, col)
+            out[label] = minutes.round(1)
+            # an empty cell says why: no facility of the kind, not on the network …
+            reason = c.get(f"reason_{kind}")
+            if reason is not None:
+                told = minutes.isna() & reason.notna()
+                sep, colon = (("；", "："), ("; ", ": "))[i]
+                why[told] = [f"{w}{sep if w else ''}{_kind_label(kind, i)}{colon}"
+                             f"{reason_in(r, ('zh', 'en')[i])}"
+                             for w, r in zip(why[told], reason[told], strict=True)]
+    if any(c.columns.str.startswith("walk_minutes_")):
+        out["no_minutes_reason"] = why.where(why != "", None)
     return out.reset_index(drop=True)
 
 

@@ -244,9 +244,25 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
         expected = int((~covered.astype(bool)).sum())
         assert f"{minutes} 分钟内未覆盖的小区：{expected} 个" in _texts(at)
     assert not at.warning  # the district has elderly care
+    assert not at.expander  # nobody outside the 15-minute circle: no list
     at.selectbox(key="coverage_kind_zh").set_value("market").run()
     assert plan.communities["walk_minutes_market"].isna().all()  # and no market at all
     assert "数据中没有任何菜市场（现状或规划），所有小区都未覆盖" in at.warning[0].value
+    # the list under the map: every compound, its households and elderly, and why
+    assert "10 分钟内未覆盖的小区：16 个（3,200 户，老年人口 2,240 人）" in _texts(at)
+    listed = at.expander[0]
+    assert listed.label == "未覆盖小区名单（16 个，户数多者在前）"
+    table = listed.dataframe[0].value
+    assert list(table.columns) == ["编号", "小区名称", "片区编号", "户数", "老年人口",
+                                   "步行时间（分钟）", "原因"]
+    assert sorted(table["编号"]) == sorted(plan.communities.index)
+    assert table["原因"].eq("无此类设施").all() and table["步行时间（分钟）"].isna().all()
+    assert listed.get("download_button")[0].label == "下载名单（CSV）"
+    at.radio(key="lang").set_value("en").run()
+    assert "Compounds not reached within 10 min: 16 (3,200 households, 2,240 elderly)" \
+        in _texts(at)
+    table = at.expander[0].dataframe[0].value
+    assert table["Reason"].eq("no facility of this kind").all()
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 

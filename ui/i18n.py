@@ -218,8 +218,13 @@ TEXT: dict[str, tuple[str, str]] = {
                       "Colours show how many required kinds each compound reaches within their "
                       "walking standards ({kinds}); red lacks the most."),
     "coverage_chart": ("各类设施覆盖户数占比", "Share of households covered, per kind"),
-    "uncovered_n": ("{minutes} 分钟内未覆盖的小区：{n} 个",
-                    "Compounds not reached within {minutes} min: {n}"),
+    "uncovered_n": ("{minutes} 分钟内未覆盖的小区：{n} 个（{hh} 户，老年人口 {elderly} 人）",
+                    "Compounds not reached within {minutes} min: {n} ({hh} households, "
+                    "{elderly} elderly)"),
+    "uncovered_list": ("未覆盖小区名单（{n} 个，户数多者在前）",
+                       "The compounds not reached ({n}, most households first)"),
+    "uncovered_download": ("下载名单（CSV）", "Download the list (CSV)"),
+    "uncovered_file": ("{minutes}分钟未覆盖_{kind}.csv", "not_reached_{kind}_{minutes}min.csv"),
     "click_hint": ("点击地图上的小区，查看到各类设施的步行时间。",
                    "Click a compound on the map to see its walking minutes to every kind."),
     "clicked": ("{name}：到各类设施的步行时间", "{name}: walking minutes to every kind"),
@@ -328,6 +333,7 @@ _EXTRA: dict[str, tuple[str, str]] = {
     "generated_from": ("生成依据", "Generated from"),
     "threshold": ("达标时间", "Threshold level"),
     "walk_minutes": ("步行时间（分钟）", "Walking minutes"),
+    "elderly": ("老年人口", "Elderly"),
     "reason": ("原因", "Reason"),
     "compounds": ("小区数", "Compounds"),
     "demand": ("需求", "Demand"),

@@ -124,7 +124,7 @@ def problems_table(problems: Iterable[Any]) -> None:
 #: siting page's 15,096 parking spaces left unserved).
 COUNT_COLUMNS = frozenset({"households", "population", "households_covered", "households_total",
                            "elderly_covered", "elderly_total", "households_served",
-                           "compounds", "unserved"})
+                           "compounds", "unserved", "elderly"})
 
 
 def counts_config(columns: Iterable[Any], *, layer: str | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from geo.errors import CRSError, LayerValidationError
 from geo.network import network_from_arrays, network_from_lines, snap_points, snap_polygons
 from planning.coverage import (
     compute_coverage,
+    outside_circle,
     straight_line_method,
     walk_distance_matrix,
     walking_network,
@@ -391,6 +392,48 @@ def test_disconnected_fragment_and_no_street_are_reasons_not_silent_snaps(std):
     assert res.network_report["fragment"].tolist() == [False, True]
     assert "fragment of 60 m" in res.facilities.loc["F1", "reason"]
     assert set(res.gaps.query("kind == 'parking'")["community_id"]) >= {"C1", "C2"}
+
+
+def test_the_list_of_compounds_outside_a_circle_says_who_and_why(std):
+    # C0 by the parking lot, C1 on a lattice corner far from it, C2 by an isolated footway, C3
+    # by nothing at all; households out of step with the ids, so the order is checked
+    main = lattice_streets(5)
+    fragment = _streets([LineString([(ORIGIN_X + 3000, ORIGIN_Y),
+                                     (ORIGIN_X + 3060, ORIGIN_Y)])], ["footway"])
+    streets = gpd.GeoDataFrame(pd.concat([main, fragment], ignore_index=True), crs=CRS_GK)
+    comm = _compounds([box(ORIGIN_X + 10, ORIGIN_Y + 10, ORIGIN_X + 90, ORIGIN_Y + 90),
+                       box(ORIGIN_X + 310, ORIGIN_Y + 310, ORIGIN_X + 390, ORIGIN_Y + 390),
+                       box(ORIGIN_X + 3000, ORIGIN_Y + 10, ORIGIN_X + 3060, ORIGIN_Y + 60),
+                       box(ORIGIN_X + 9000, ORIGIN_Y, ORIGIN_X + 9050, ORIGIN_Y + 50)],
+                      households=[100, 250, 400, 250])
+    comm["name"] = ["甲", "乙", "丙", "丁"]
+    fac = _facilities([(ORIGIN_X + 50, ORIGIN_Y - 5)], ["parking"])
+    res = compute_coverage(comm, fac, standards=_two_kinds(std), network=streets)
+    table = comm.join(res.table)
+    minutes = table["walk_minutes_parking"]
+    assert minutes["C0"] < 5 < minutes["C1"] < 15
+    out = outside_circle(table, "parking", 5)
+    # the three the 5-minute circle misses, most households first (ties by id)
+    assert out["community_id"].tolist() == ["C2", "C1", "C3"]
+    assert out["name"].tolist() == ["丙", "乙", "丁"]
+    assert out["households"].tolist() == [400, 250, 250]
+    assert out["elderly"].tolist() == [60, 60, 60]  # 300 people x 0.2
+    assert out["walk_minutes"].iloc[1] == round(minutes["C1"], 1)
+    assert out["walk_minutes"].iloc[[0, 2]].isna().all()
+    assert out["reason"].iloc[1] == "超出5分钟 / beyond 5 min"
+    assert out["reason"].iloc[0] == table.loc["C2", "reason_parking"]
+    assert "isolated fragment" in out["reason"].iloc[0]
+    assert "no walkable street" in out["reason"].iloc[2]
+    # the list is the covered flags' complement, level by level
+    for level in (5, 10, 15):
+        missed = ~table[f"covered_parking_{level}min"]
+        assert set(outside_circle(table, "parking", level)["community_id"]) \
+            == set(table.index[missed])
+    assert outside_circle(table, "parking", 15)["community_id"].tolist() == ["C2", "C3"]
+    # a kind nobody offers leaves every compound out, and says why
+    none = outside_circle(table, "elderly_care", 15)
+    assert len(none) == 4 and none["reason"].str.contains("no facility of this kind").all()
+    assert outside_circle(table.iloc[:0], "parking", 5).empty
 
 
 def test_kind_without_facility_and_completeness(std):

@@ -222,6 +222,28 @@ def test_tables_match_the_plan(plan: Plan, exported: ExportResult) -> None:
     assert set(unserved["单位"]) <= {k.capacity_unit_zh for k in FACILITY_KINDS.values()}
 
 
+def test_compounds_sheet_says_why_a_kind_has_no_minutes(plan: Plan) -> None:
+    c = plan.communities
+    missing = [k for k in FACILITY_KINDS if c[f"walk_minutes_{k}"].isna().any()]
+    assert missing  # the district has no clinic, kindergarten or EV charger today
+    for lang, sep in (("zh", "；"), ("en", "; ")):
+        table = summary_tables(plan, lang=lang)["compounds"]
+        why = table[("无步行时间的原因", "Why no walking minutes")[lang == "en"]]
+        for k, (cid, text) in enumerate(zip(table.iloc[:, 0], why, strict=True)):
+            kinds = [x for x in FACILITY_KINDS if pd.isna(c.loc[cid, f"walk_minutes_{x}"])]
+            if not kinds:
+                assert pd.isna(text), (cid, text)
+                continue
+            parts = str(text).split(sep)
+            assert len(parts) == len(kinds), (k, text)
+            for kind, part in zip(kinds, parts, strict=True):
+                label = (FACILITY_KINDS[kind].label_zh, FACILITY_KINDS[kind].label_en)[
+                    lang == "en"]
+                reason = str(c.loc[cid, f"reason_{kind}"]).partition("/ ")
+                assert part == f"{label}{'：' if lang == 'zh' else ': '}" + (
+                    reason[2] if lang == "en" else reason[0]).strip()
+
+
 def test_coverage_sheet_compares_before_and_after(plan: Plan) -> None:
     table = summary_tables(plan, lang="en")["coverage"]
     if plan.steps["coverage"] != "done":

@@ -12,6 +12,8 @@ from shapely.geometry import Point
 from geo.crs import gcj02_to_wgs84
 from geo.schema import FACILITY_KINDS
 from geo.webmap import build_map, completeness_fill
+from planning.coverage import outside_circle
+from planning.siting import reason_in
 from ui.i18n import column_label, kind_label, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice
@@ -44,6 +46,7 @@ view = choice("radio", t("coverage_view", L), ["kind", "completeness"], key="cov
               format_func=lambda v: t(f"coverage_view_{v}", L), horizontal=True)
 _, layers = current_layers()
 basemap, tkey = basemap_choice()
+outside = None  # the one kind's compounds outside its circle, listed under the map
 if view == "completeness" and "completeness" in com.columns:
     # every required kind at once: how complete each compound's life circle is
     stage = choice("radio", t("stage", L), ["after", "before"], key="coverage_stage",
@@ -81,10 +84,12 @@ else:
     minutes = choice("radio", t("minutes", L), levels, key=f"coverage_minutes_{kind}",
                      default=default_level, container=c2, horizontal=True)
 
-    covered_col = f"covered_{kind}_{minutes}min"
-    uncovered = (~com[covered_col].fillna(False).astype(bool) if covered_col in com.columns
-                 else pd.Series(False, index=com.index))
-    st.markdown(t("uncovered_n", L, minutes=minutes, n=int(uncovered.sum())))
+    # the compounds this kind leaves outside the circle: counted here, drawn red, listed below
+    outside = outside_circle(com, kind, minutes)
+    uncovered = pd.Series(com.index.astype(str).isin(outside["community_id"]), index=com.index)
+    st.markdown(t("uncovered_n", L, minutes=minutes, n=len(outside),
+                  hh=f"{int(outside['households'].sum()):,}",
+                  elderly=f"{int(outside['elderly'].sum()):,}"))
     if kind in absent:
         st.warning(t("kind_missing", L, kind=kind_label(kind, L)))
 
@@ -117,14 +122,32 @@ if clicked and clicked.get("lat") is not None:
         row = hit.iloc[0]
         name = row.get("name") or hit.index[0]
         st.subheader(t("clicked", L, name=md(name)))
+        why = [row.get(f"reason_{k}") for k in kinds]
         table = pd.DataFrame({
             t("kind", L): [kind_label(k, L) for k in kinds],
             t("minutes", L): [row.get(f"walk_minutes_{k}") for k in kinds],
             **{f"{lv} {t('minutes', L)}": [bool(row.get(f"covered_{k}_{lv}min", False))
                                            for k in kinds] for lv in levels},
+            # why a kind has no minutes (no such facility, not on the network)
+            column_label("reason", L): [None if pd.isna(w) else reason_in(w, L) for w in why],
         })
         st.dataframe(table, hide_index=True, column_config={
             t("minutes", L): st.column_config.NumberColumn(format="%.1f")})
+
+if outside is not None and len(outside):
+    with st.expander(t("uncovered_list", L, n=f"{len(outside):,}")):
+        listed = outside.assign(reason=[reason_in(r, L) for r in outside["reason"]],
+                                zone_id=outside["zone_id"].fillna(""))  # blank, not None
+        listed = labelled(listed)
+        st.dataframe(listed, hide_index=True, column_config={
+            **counts_config(outside.columns),
+            column_label("walk_minutes", L): st.column_config.NumberColumn(format="%.1f")})
+        # with a BOM, so that Excel opens the Chinese as it is
+        st.download_button(t("uncovered_download", L),
+                           listed.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=t("uncovered_file", L, minutes=minutes,
+                                       kind=kind_label(kind, L)),
+                           mime="text/csv", key="uncovered_csv")
 
 st.subheader(t("coverage_chart", L))
 summary = plan.coverage_after
