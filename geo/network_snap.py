@@ -166,10 +166,14 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
                   access_points: int) -> PolygonSnap:
     """Connect polygons (compounds) at several access points along their outline.
 
-    The ``access_points`` non-fragment edges nearest to a polygon's outline (within
-    ``tolerance_m``) each get an access point: the point of the edge facing the polygon's
-    centroid, joined to the outline by the shortest connector (0 when the street runs
-    inside). A block between four streets gets a gate half-way along each side.
+    The non-fragment edges nearest to a polygon's outline (within ``tolerance_m``) each give
+    an access point: the point of the edge facing the polygon's centroid, joined to the outline
+    by the shortest connector (0 when the street runs inside). A block between four streets
+    gets a gate half-way along each side. A polygon keeps its ``access_points`` nearest
+    distinct points, and every further one as near as the last (within a centimetre): two
+    streets meeting at a corner both face the centre at that corner and give one gate, not
+    two, and of streets equally near none is dropped for its place in the edge numbering
+    (which a file saved in another CRS can reorder).
 
     Parameters
     ----------
@@ -180,7 +184,8 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
     tolerance_m
         Streets further than this from the outline are not considered.
     access_points
-        Access points kept per polygon.
+        Distinct access points kept per polygon (more where streets tie, fewer where fewer
+        streets are within reach).
 
     Returns
     -------
@@ -196,18 +201,18 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
     if n and net.n_edges:
         tree, ids = _edge_tree(net, usable=True)
         outline = shapely.boundary(polys)
-        pi, e, d = _nearest_edges(tree, ids, outline, tolerance_m, access_points)
-        geoms = _edge_geoms(net)[e]
+        # twice the edges asked for: corners give one gate for two streets
+        pi, e, d = _nearest_edges(tree, ids, outline, tolerance_m, 2 * access_points)
         order = np.lexsort((e, d, pi))
-        pi, e, d, geoms = pi[order], e[order], d[order], geoms[order]
-        rank = np.arange(pi.size) - np.searchsorted(pi, pi)
-        keep = rank < access_points
-        owner, edge, geoms = pi[keep], e[keep], geoms[keep]
+        pi, e, d = pi[order], e[order], d[order]
         # join each street at the point facing the compound's centre: a block along a street
         # gets its gate half-way along that side, not at an arbitrary corner
-        centre = shapely.centroid(polys)[owner]
-        offset = np.clip(shapely.line_locate_point(geoms, centre), 0, net.edge_length[edge])
-        on_edge = shapely.line_interpolate_point(geoms, offset)
+        geoms = _edge_geoms(net)[e]
+        at = np.clip(shapely.line_locate_point(geoms, shapely.centroid(polys)[pi]), 0,
+                     net.edge_length[e])
+        on_edge = shapely.line_interpolate_point(geoms, at)
+        keep = _distinct_nearest(pi, d, shapely.get_coordinates(on_edge), access_points)
+        owner, edge, offset, on_edge = pi[keep], e[keep], at[keep], on_edge[keep]
         link = shapely.shortest_line(polys[owner], on_edge)
         conn = shapely.length(link)
         gate_xy = shapely.get_coordinates(link)[::2]  # two points each, the first on the outline
@@ -218,6 +223,43 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
         frag[missing] = _fragment_near(net, shapely.boundary(polys[missing]), tolerance_m)
     return PolygonSnap(owner=owner.astype(np.int64), edge=edge, offset=offset,
                        connector_m=conn, fragment_m=frag, gate_xy=gate_xy)
+
+
+#: Streets this much further from an outline than its last kept one still tie with it (m).
+_TIE_M = 0.01
+
+
+def _distinct_nearest(owner: IntArray, d: FloatArray, xy: FloatArray, k: int
+                      ) -> npt.NDArray[np.bool_]:
+    """Which candidates to keep: per owner, the ``k`` nearest distinct points, and their ties.
+
+    ``owner`` sorted, ``d`` ascending within each owner; points equal to the millimetre are
+    one point (the first, nearest, kept).
+
+    >>> keep = _distinct_nearest(np.array([0, 0, 0, 0, 1]), np.array([0.0, 0.0, 5.0, 5.0, 9.0]),
+    ...                          np.array([[0, 0], [0, 0], [1, 0], [2, 0], [0, 0]]), 2)
+    >>> keep.tolist()  # the corner once, then the two streets tied at 5 m; owner 1's only one
+    [True, False, True, True, True]
+    """
+    if owner.size == 0:
+        return np.zeros(0, dtype=bool)
+    key = np.round(xy * 1000).astype(np.int64)
+    # the first of each (owner, point): a stable sort keeps the nearest of equal points first
+    by_point = np.lexsort((key[:, 1], key[:, 0], owner))
+    o, kx, ky = owner[by_point], key[by_point, 0], key[by_point, 1]
+    first = np.r_[True, (o[1:] != o[:-1]) | (kx[1:] != kx[:-1]) | (ky[1:] != ky[:-1])]
+    distinct = np.zeros(owner.size, dtype=bool)
+    distinct[by_point[first]] = True
+    idx = np.flatnonzero(distinct)  # still sorted by owner, then distance
+    own, dist = owner[idx], d[idx]
+    rank = np.arange(idx.size) - np.searchsorted(own, own)
+    # the distance of each owner's k-th distinct point (or its last, when it has fewer)
+    starts = np.searchsorted(own, own)
+    ends = np.searchsorted(own, own, side="right")
+    last = dist[np.minimum(starts + k, ends) - 1]
+    keep = np.zeros(owner.size, dtype=bool)
+    keep[idx] = (rank < k) | (dist <= last + _TIE_M)
+    return keep
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,11 @@ def straight_line_method(detour_factor: float) -> str:
     return f"straight_line_x{f} (直线距离×绕行系数{f}, no street network)"
 
 
+def _unused_kind(kind: object) -> str:
+    return (f"规划不使用的设施类型“{kind}”，未参与计算 / kind {kind!r} is not one the standards "
+            "use: ignored")
+
+
 def _not_connected(tolerance_m: float, fragment_m: float) -> str:
     if np.isfinite(fragment_m):
         return (f"未接入路网：最近道路为{fragment_m:.0f} m的孤立路段 / not connected (nearest "
@@ -148,7 +153,9 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
         Compounds (polygons) indexed by ``community_id`` with ``households`` (and optionally
         ``population``, ``elderly_share``), in a metric CRS.
     facilities
-        Existing facilities (points) with ``kind``, same CRS.
+        Existing facilities (points) with ``kind``, same CRS. A kind the standards do not
+        list (a library, say, which the reader keeps as written) is ignored, and its row of
+        :attr:`CoverageResult.facilities` says so.
     standards
         Walking speed, snap tolerance, access points, life-circle levels and kind thresholds.
     network
@@ -215,6 +222,8 @@ def compute_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
         gaps = _gaps(communities.iloc[:0], nothing, service_areas, standards)
     summary = _summary(communities, table, kinds, standards)
     fac_report.index = facilities.index
+    unused = ~np.isin(fac_kind, kinds)
+    fac_report.loc[unused, "reason"] = [_unused_kind(k) for k in fac_kind[unused]]
     return CoverageResult(table=table, service_areas=service_areas, gaps=gaps, summary=summary,
                           facilities=fac_report, network_report=net_report,
                           distance_method=method)
@@ -256,11 +265,13 @@ def _validate(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> No
     if "kind" not in facilities.columns:
         problems.append(Problem("kind", (), "column missing (设施类型 / kind)"))
     else:
-        kind = facilities["kind"].astype("string")
-        unknown = (~kind.isin(list(FACILITY_KINDS))).fillna(True).to_numpy(bool)
-        if unknown.any():
-            problems.append(Problem("kind", tuple(fids[unknown]),
-                                    f"unknown kind; allowed: {', '.join(FACILITY_KINDS)}"))
+        # a kind planning does not use ("library") is kept and ignored, as the reader says;
+        # a facility with no kind at all is a hole in the data
+        missing = facilities["kind"].isna().to_numpy(bool)
+        if missing.any():
+            problems.append(Problem("kind", tuple(fids[missing]),
+                                    "设施类型为空 / no kind given; allowed: "
+                                    f"{', '.join(FACILITY_KINDS)}"))
     fgeom = facilities.geometry
     bad_f = fgeom.isna() | fgeom.is_empty | (fgeom.geom_type != "Point")
     if bad_f.any():

@@ -14,7 +14,13 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from geo.errors import CRSError, LayerValidationError
-from geo.network import network_from_arrays, network_from_lines, snap_points, snap_polygons
+from geo.network import (
+    join_polygons,
+    network_from_arrays,
+    network_from_lines,
+    snap_points,
+    snap_polygons,
+)
 from planning.coverage import (
     compute_coverage,
     outside_circle,
@@ -436,6 +442,33 @@ def test_the_list_of_compounds_outside_a_circle_says_who_and_why(std):
     assert outside_circle(table.iloc[:0], "parking", 5).empty
 
 
+@pytest.mark.parametrize("streets", [True, False], ids=["network", "straight line"])
+def test_a_kind_planning_does_not_use_is_ignored_and_said_so(std, streets):
+    # the reader keeps 图书馆 and library as written ("ignored by coverage and siting"): they
+    # must neither stop the run nor reach anybody
+    grid = block_grid(3)
+    known = points([(50, -10), (250, 250)], kind="parking")
+    odd = points([(150, 150), (20, 20)], kind="library", prefix="X")
+    odd.loc["X1", "kind"] = "图书馆"
+    network = lattice_streets(4) if streets else None
+    alone = compute_coverage(grid, known, standards=_two_kinds(std), network=network)
+    mixed = compute_coverage(grid, pd.concat([known, odd]), standards=_two_kinds(std),
+                             network=network)
+    pd.testing.assert_frame_equal(alone.table, mixed.table)
+    pd.testing.assert_frame_equal(alone.summary, mixed.summary)
+    assert mixed.facilities.loc[known.index, "reason"].isna().all()
+    assert mixed.facilities.loc["X0", "reason"].startswith("规划不使用的设施类型“library”")
+    assert "'图书馆' is not one the standards use: ignored" in mixed.facilities.loc["X1",
+                                                                                    "reason"]
+    assert mixed.facilities.loc["X1", "kind"] == "图书馆"
+    # a facility with no kind at all is still a problem to fix, by row
+    blank = pd.concat([known, odd])
+    blank.loc["X0", "kind"] = None
+    with pytest.raises(LayerValidationError) as err:
+        compute_coverage(grid, blank, standards=_two_kinds(std), network=network)
+    assert "X0" in str(err.value) and "设施类型为空" in str(err.value)
+
+
 def test_kind_without_facility_and_completeness(std):
     grid, streets = block_grid(4), lattice_streets(5)
     fac = points([(50, -10)], kind="parking")
@@ -509,7 +542,7 @@ def test_bad_inputs_are_listed_at_once(std):
     grid.loc["C01", "households"] = np.nan
     grid.loc["C10", "households"] = -5
     fac = points([(0, 0), (10, 10)], kind="parking")
-    fac.loc["F1", "kind"] = "swimming_pool"
+    fac.loc["F1", "kind"] = None  # no kind at all (an unknown one is ignored, tested above)
     with pytest.raises(LayerValidationError) as err:
         compute_coverage(grid, fac, standards=std)
     assert "C01" in str(err.value) and "C10" in str(err.value)
@@ -548,6 +581,55 @@ def test_sample_district_every_compound_comes_out(sample_layers, std):
     # a compound's gap never exceeds the compound
     area = comm.geometry.area.reindex(res.gaps["community_id"]).to_numpy()
     assert (res.gaps["area_m2"].to_numpy() <= area + 0.05).all()  # area_m2 is rounded to 0.1
+
+
+def test_the_same_streets_saved_in_another_crs_give_the_same_minutes(sample_layers, std):
+    # a planner's streets come back from QGIS in Web Mercator or lon/lat: the coordinates move
+    # by micrometres, and the gates must not (ties between equally near streets used to be
+    # broken by edge number, and moved C0211's minutes to elderly care from 7.4 to 5.2)
+    comm, fac = sample_layers["communities"], sample_layers["facilities"]
+    streets = sample_layers["streets"]
+    runs = [compute_coverage(comm, fac, standards=std, areas=False,
+                             network=network_from_lines(s.to_crs(streets.crs)))
+            for s in (streets, streets.to_crs(3857), streets.to_crs(4326))]
+    for other in runs[1:]:
+        for kind in std.kinds:
+            np.testing.assert_allclose(other.table[f"walk_minutes_{kind}"],
+                                       runs[0].table[f"walk_minutes_{kind}"], atol=1e-6)
+        assert other.table["access_points"].equals(runs[0].table["access_points"])
+
+
+def test_gates_are_distinct_places_and_streets_that_tie_all_get_one(sample_layers, std):
+    net = network_from_lines(sample_layers["streets"])
+    polys = sample_layers["communities"].geometry.values
+    w, k = std.walking, std.walking.access_points
+    join = join_polygons(net, polys, tolerance_m=w.snap_tolerance_m, access_points=k)
+    snap = join.snap
+    # no compound walks out twice at one place (two streets meeting at a corner used to give
+    # it two gates at the corner node, and 179 of the 468 compounds wasted gates that way)
+    node = pd.DataFrame({"owner": snap.owner, "node": join.node})
+    assert not node.duplicated().any()
+    assert node.groupby("owner").size().max() > k  # the sample has ties, all kept
+    # brute force, compound by compound: every walkable edge within the tolerance of the
+    # outline gives the point of it facing the compound's centre, one per place (at its
+    # nearest edge); the gates are the places of the k nearest edges and of every edge as near
+    # as the k-th (to the centimetre)
+    edges = net.edge_geometry()
+    usable = np.flatnonzero(~net.edge_is_fragment)
+    gate_at = join.net.xy[join.node]
+    for i in range(0, len(polys), 7):  # every 7th compound: 67 of them
+        d = shapely.distance(polys[i].boundary, edges[usable])
+        near = d <= w.snap_tolerance_m
+        at = shapely.line_interpolate_point(
+            edges[usable[near]], shapely.line_locate_point(edges[usable[near]],
+                                                           polys[i].centroid))
+        place = pd.DataFrame({"x": np.round(shapely.get_x(at), 3),
+                              "y": np.round(shapely.get_y(at), 3), "d": d[near]})
+        place = place.sort_values("d", kind="stable").drop_duplicates(["x", "y"])
+        kth = place["d"].iloc[min(k, len(place)) - 1]
+        expected = place[place["d"] <= kth + 0.01]
+        got = np.round(gate_at[snap.owner == i], 3)
+        assert sorted(map(tuple, got)) == sorted(zip(expected["x"], expected["y"], strict=True)), i
 
 
 # ----------------------------------------------------------------------------- command line
