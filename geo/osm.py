@@ -568,7 +568,8 @@ def read_osm(path: str | os.PathLike[str], *, bounding_box: Any = None,
                                "natural": ["water"]},
                 extra_attributes=["tunnel", "bridge", "name"], keep_nodes=False)
     except (PBFException, ValueError, OSError, RuntimeError) as exc:
-        msg = f"not a readable OpenStreetMap .osm.pbf file ({type(exc).__name__}: {exc})"
+        msg = (f"无法读取的 OpenStreetMap 文件 / not a readable OpenStreetMap .osm.pbf file "
+               f"({type(exc).__name__}: {exc})")
         raise LayerValidationError(str(p), [Problem("file", (), msg)]) from exc
 
     return {

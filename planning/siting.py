@@ -278,26 +278,29 @@ def _validate(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None, *, 
               time_limit_s: float) -> None:
     problems: list[str] = []
     if model not in MODELS:
-        problems.append(f"model {model!r} is unknown; allowed: {', '.join(MODELS)}")
+        problems.append(f"未知选址模型 / model {model!r} is unknown; allowed: "
+                        f"{', '.join(MODELS)}")
     unknown = [k for k in kinds if k not in SITED_KINDS]
     if unknown:
-        problems.append(f"kinds {unknown} cannot be sited; allowed: {', '.join(SITED_KINDS)}")
+        problems.append(f"这些设施类型不能选址 / kinds {', '.join(map(str, unknown))} cannot "
+                        f"be sited; allowed: {', '.join(SITED_KINDS)}")
     if budget_wan is not None and not budget_wan >= 0:
-        problems.append(f"budget_wan must be >= 0 (万元), not {budget_wan}")
+        problems.append(f"预算不能为负 / budget_wan must be >= 0 (万元), not {budget_wan}")
     if max_sites is not None and max_sites < 0:
-        problems.append(f"max_sites must be >= 0, not {max_sites}")
+        problems.append(f"设施数上限不能为负 / max_sites must be >= 0, not {max_sites}")
     if model == "min_sites" and (budget_wan is not None or max_sites is not None):
-        problems.append("min_sites chooses the number and cost of sites itself; give a budget "
-                        "or a site limit with mclp or capacitated instead")
+        problems.append("最少设施模型自行决定设施数量和造价，请改用 mclp 或 capacitated 并给出"
+                        "预算或数量上限 / min_sites chooses the number and cost of sites "
+                        "itself; give a budget or a site limit with mclp or capacitated instead")
     if not time_limit_s > 0:
-        problems.append(f"time_limit_s must be > 0, not {time_limit_s}")
+        problems.append(f"求解时限必须大于 0 / time_limit_s must be > 0, not {time_limit_s}")
     if problems:
         msg = "siting: " + "; ".join(problems)
         raise ScenarioError(msg)
     require_metric(communities, "walking distances to candidate sites")
     if sites is not None and len(sites) and sites.crs != communities.crs:
-        msg = (f"sites CRS {sites.crs} differs from communities CRS {communities.crs}; "
-               "reproject with geo.crs.to_metric")
+        msg = (f"候选点与小区坐标系不同 / sites CRS {sites.crs} differs from communities CRS "
+               f"{communities.crs}; reproject with geo.crs.to_metric")
         raise PlanningInputError(msg)
 
 

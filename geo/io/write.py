@@ -472,8 +472,10 @@ def shapefile_text_problems(gdf: pd.DataFrame, *, encoding: str = "gbk",
     column.
 
     >>> g = pd.DataFrame({"name": ["小区", "Töölö"]}, index=pd.Index(["a", "b"], name="id"))
-    >>> [str(p) for p in shapefile_text_problems(g, encoding="gbk", layer="c")]
-    ['c: name: text cannot be written in GBK; the Shapefiles need UTF-8 (rows: b)']
+    >>> [p.rows for p in shapefile_text_problems(g, encoding="gbk", layer="c")]
+    [('b',)]
+    >>> print(shapefile_text_problems(g, encoding="gbk", layer="c")[0].message)
+    文字无法用 GBK 编码 / text cannot be written in GBK; the Shapefiles need UTF-8
     """
     enc = _encoding_key(encoding)
     ids = [str(i) for i in gdf.index]
@@ -498,10 +500,11 @@ def shapefile_text_problems(gdf: pd.DataFrame, *, encoding: str = "gbk",
                 too_long.append(rid)
         if bad_enc:
             problems.append(Problem(f"{layer}: {col}", tuple(bad_enc),
-                                    f"text cannot be written in {enc.upper()}; "
-                                    "the Shapefiles need UTF-8"))
+                                    f"文字无法用 {enc.upper()} 编码 / text cannot be written "
+                                    f"in {enc.upper()}; the Shapefiles need UTF-8"))
         if too_long:
             problems.append(Problem(f"{layer}: {col}", tuple(too_long),
+                                    f"文字超过 {_DBF_MAX_BYTES} 字节，Shapefile 字段放不下 / "
                                     f"text longer than {_DBF_MAX_BYTES} bytes does not fit "
                                     "a Shapefile field; use the GeoPackage export"))
     return problems

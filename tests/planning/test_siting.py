@@ -250,6 +250,8 @@ def test_bad_parameters_raise_once(std):
                         budget_wan=-1)
     text = str(info.value)
     assert "pmedian" in text and "clinic" in text and "budget" in text
+    # Chinese first, as every message a planner reads
+    assert "未知选址模型" in text and "不能选址" in text and "预算不能为负" in text
     with pytest.raises(ScenarioError, match="min_sites"):
         plan_facilities(grid, None, standards=std, model="min_sites", max_sites=2)
 
