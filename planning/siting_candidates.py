@@ -200,6 +200,7 @@ def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | No
     notes: list[str] = []
     if sites is not None and len(sites):
         rows += _from_layer(sites, kinds, standards)
+        notes += _defaults_used(rows)
     if generate not in ("missing", "always", "never"):
         msg = f"generate must be 'missing', 'always' or 'never', not {generate!r}"
         raise ScenarioError(msg)
@@ -249,12 +250,31 @@ def _from_layer(sites: gpd.GeoDataFrame, kinds: Sequence[str],
             price = cost[pos] if np.isfinite(cost[pos]) else cap * unit_cost(kind, standards)
             rows.append({"site_id": str(sid), "kind": kind, "name": names.iloc[pos],
                          "capacity": cap, "cost": price, "generated": False,
-                         "generated_from": None, "geometry": sites.geometry.iloc[pos]})
+                         "generated_from": None, "geometry": sites.geometry.iloc[pos],
+                         "_defaults": (not np.isfinite(capacity[pos]),
+                                       not np.isfinite(cost[pos]))})
     if bad:
         allowed = ", ".join(FACILITY_KINDS)
         raise LayerValidationError("sites", [Problem(
-            "kinds", tuple(bad), f"each site needs one or more kinds out of: {allowed}")])
+            "kinds", tuple(bad), f"每个候选点须填一种或几种设施类型 / each site needs one or more "
+                                 f"kinds out of: {allowed}")])
     return rows
+
+
+def _defaults_used(rows: list[dict[str, Any]]) -> list[str]:
+    """Notes naming the planner's sites whose empty capacity or cost the standards filled in.
+
+    Takes the ``_defaults`` flags (capacity, cost) off the rows of :func:`_from_layer`.
+    """
+    flags = [(r["site_id"], r.pop("_defaults")) for r in rows]
+    notes = []
+    for k, (zh, en) in enumerate((("容量", "capacity"), ("造价", "cost"))):
+        ids = list(dict.fromkeys(sid for sid, flag in flags if flag[k]))
+        if ids:
+            shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
+            notes.append(f"{len(ids)} 个候选点未填{zh}，按标准默认值计（{shown}）/ {len(ids)} "
+                         f"sites have no {en}: the standards' default was used")
+    return notes
 
 
 def _generated(kind: str, communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,

@@ -47,6 +47,8 @@ MISSING_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "暂无"
 _NUMBER = re.compile(
     r"^(?:约|大约|~|≈)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)(万)?(%|‰)?(\D*)$")
 _UNITS = ("平方米", "平米", "m2", "m^2")
+#: Words of an approximate number (约200户, 200余户, 200多, 200左右), read as the number written.
+_APPROXIMATE = re.compile(r"^(?:约|大约|~|≈)|\d\s*(?:余|多|左右|上下)")
 _FRACTION_TEXT = re.compile(r"^(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)$")
 _YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年.*|[-/.]\d{1,2}(?:\D.*|[-/.].*)?|\s.*)?$")
 _SHORT_YEAR = re.compile(r"^(\d{1,2})(?:\.0+)?年?$")
@@ -269,6 +271,7 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
     n = len(values)
     bad: list[int] = []
     fractional: list[int] = []
+    approximate: list[int] = []
     fast = _numeric_column(values)
     if fast is not None:
         out = np.where(np.isfinite(fast), fast, np.nan)
@@ -288,7 +291,14 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
                 fractional.append(i)
             else:
                 out[i] = x
+                if isinstance(v, str) and _APPROXIMATE.search(_text(v)):
+                    approximate.append(i)
     findings: list[Finding] = []
+    if approximate:
+        shown = ", ".join(f"{values.iloc[i]!r} → {out[i]:g}" for i in approximate[:3])
+        findings.append(Finding(col.name, tuple(approximate), (
+            f"约数按所写数字计，请核对 / approximate values read as the number written: "
+            f"{shown}{' …' if len(approximate) > 3 else ''}"), fatal=False))
     if bad:
         findings.append(Finding(col.name, tuple(bad),
                                 f"不是数字 / not a number: {_examples(values, bad)}"))

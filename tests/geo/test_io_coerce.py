@@ -108,6 +108,15 @@ def test_households_int_with_problems_by_position() -> None:
     assert "allowed >= 0" in next(f.message for f in findings if f.positions == (2,))
 
 
+def test_approximate_numbers_are_read_and_said_to_be() -> None:
+    values = pd.Series(["约200", "200余户", "300多户", "150左右", "1,200户", "80", 90])
+    out, findings = coerce_column(values, COMMUNITIES.column("households"))
+    assert out.tolist() == [200, 200, 300, 150, 1200, 80, 90]
+    assert len(findings) == 1 and not findings[0].fatal  # an assumption, not an error
+    assert findings[0].positions == (0, 1, 2, 3)  # 1,200户 and plain numbers are exact
+    assert findings[0].message.startswith("约数按所写数字计，请核对 / approximate values")
+
+
 def test_cost_counted_in_wan() -> None:
     out, findings = coerce_column(pd.Series(["85.5万", "85.5万元", "120", "1,200,000元"]),
                                   SITES.column("cost"))
