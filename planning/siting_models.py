@@ -533,6 +533,19 @@ has crashed (HiGHS issues #810, #3141). A solve waits for the one before it inst
 bounds through scipy's own copy of HiGHS take the same lock."""
 
 
+class _QuietHighs(highspy.Highs):
+    """highspy's ``Highs`` with its log off from the start.
+
+    ``Highs()`` enables its callbacks in the constructor, which writes HiGHS' banner ("Running
+    HiGHS 1.16.0 …") to the console before ``output_flag`` can be set; ``pianqu siting`` and
+    ``pianqu plan`` printed it among their own lines.
+    """
+
+    def enableCallbacks(self) -> None:  # noqa: N802  (highspy's name)
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()
+
+
 def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
               hi: NDArray[np.float64], ub: NDArray[np.float64], n_int: int, *,
               time_limit_s: float, mip_rel_gap: float,
@@ -544,8 +557,7 @@ def _run_milp(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
     starting solution: the heuristic's plan is the incumbent from the first node, so the time
     goes to the bound and the MILP never returns a plan worse than the heuristic's.
     """
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _QuietHighs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     inf = highspy.kHighsInf

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -114,6 +117,19 @@ def test_min_sites_matches_brute_force(seed):
     assert cover[np.ix_(need, model.selected_)].any(axis=1).all()
     count = MinimumSites(objective="count").solve(reach, demand, cost=cost)
     assert count.objective_ <= model.selected_.sum()
+
+
+def test_a_solve_writes_nothing_to_the_console():
+    # HiGHS printed its banner from highspy's constructor, once per process, among pianqu's
+    # own lines: a fresh process, so that no earlier test has printed it already
+    code = ("import numpy as np, scipy.sparse as sp\n"
+            "from planning.siting_models import MinimumSites\n"
+            "reach = sp.csr_array(np.array([[1.0, 0.0], [0.0, 1.0]]))\n"
+            "m = MinimumSites().solve(reach, np.array([1.0, 2.0]), cost=np.array([1.0, 1.0]))\n"
+            "assert m.selected_.all()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True)
+    assert run.stdout == "" and run.stderr == ""
 
 
 def test_min_sites_capacitated_serves_everything_servable():
