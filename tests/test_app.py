@@ -213,6 +213,37 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert shown["Reason"].tolist() == unserved_summary(plan.unserved, "en")["reason"].tolist()
 
 
+def test_siting_page_lets_the_planner_choose_the_model() -> None:
+    at = _app(_grid_layers())
+    at.session_state["data_key"] = "grid4, models"  # not the plan other tests cached
+    at.run()
+    at.switch_page("ui/pages/siting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    model = at.radio(key="siting_model_zh")
+    assert model.value == "mclp" and model.options == [
+        "最大覆盖：预算或数量内覆盖最多需求（不计容量）",
+        "有容量的最大覆盖：每处设施服务不超过其容量",
+        "最少设施：以最低造价满足全部可满足的需求"]
+    # capacitated coverage, 4 sites per kind: the plan is run with it, and no site serves
+    # more than it holds (maximal coverage with the same limit leaves 6 of its 9 sites over)
+    model.set_value("capacitated")
+    next(n for n in at.number_input if n.label.startswith("每类最多新建设施数")).set_value(4)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    params = at.session_state["params"]
+    assert (params["model"], params["max_sites"], params["budget_wan"]) == ("capacitated", 4,
+                                                                           None)
+    table = next(d.value for d in at.dataframe if "超出容量" in d.value.columns)
+    assert len(table) and not table["超出容量"].any()
+    assert table.groupby("设施类型").size().max() <= 4
+    # the fewest sites: a count left in the form is not theirs, and the run still succeeds
+    at.radio(key="siting_model_zh").set_value("min_sites")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["params"]["model"] == "min_sites"
+    assert not at.error
+
+
 def test_siting_page_gives_a_heuristic_plan_its_gap(monkeypatch) -> None:
     import dataclasses
 

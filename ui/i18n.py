@@ -159,7 +159,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "parking_ratio": ("停车位（个/户）", "Parking spaces per household"),
     "siting_limits": ("选址约束", "Limits"),
     "budget": ("预算（万元，0 为不限）", "Budget (10k CNY, 0 = none)"),
-    "max_sites": ("最多新建设施数（0 为不限）", "Maximum new facilities (0 = none)"),
+    "max_sites": ("每类最多新建设施数（0 为不限）", "Maximum new facilities per kind (0 = none)"),
+    "siting_model": ("选址模型", "Siting model"),
+    "model_mclp": ("最大覆盖：预算或数量内覆盖最多需求（不计容量）",
+                   "Maximal coverage: most demand within the budget or count (no capacities)"),
+    "model_capacitated": ("有容量的最大覆盖：每处设施服务不超过其容量",
+                          "Capacitated coverage: each site serves at most its capacity"),
+    "model_min_sites": ("最少设施：以最低造价满足全部可满足的需求",
+                        "Fewest sites: the cheapest set serving all the demand that can be "
+                        "served"),
+    "model_hint": ("最大覆盖类模型需要预算或数量上限，两者都为 0 时按“最少设施”计算；"
+                   "“最少设施”不使用预算和数量上限。",
+                   "The coverage models need a budget or a count; with both at 0 the plan uses "
+                   "the fewest sites instead, which takes neither."),
+    "siting_notes": ("选址说明", "Siting notes"),
     "planned_table": ("规划设施", "Planned facilities"),
     "before_after": ("选址前后覆盖户数", "Households covered before and after"),
     "unserved_title": ("未满足的需求及原因", "Demand left unserved, and why"),

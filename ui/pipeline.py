@@ -65,7 +65,8 @@ def run_pipeline(layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, An
     layers
         Input layers by name (``communities`` required).
     params
-        ``standards`` (section -> overrides), ``seed``, ``budget_wan``, ``max_sites``, ``crs``
+        ``standards`` (section -> overrides), ``seed``, ``model`` (``mclp``, ``capacitated``,
+        ``min_sites``; None: mclp), ``budget_wan``, ``max_sites`` (per kind), ``crs``
         (the analysis CRS; None: the CGCS2000 zone of the data).
     user_sites
         Candidate sites drawn on the map (GeoJSON features, WGS84), added to ``sites``.
@@ -98,9 +99,12 @@ def run_pipeline(layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, An
             work["sites"] = gpd.GeoDataFrame(pd.concat([base, extra]),
                                              geometry=base.geometry.name, crs=crs)
             work["sites"].index.name = base.index.name or "site_id"
-    budget = params.get("budget_wan")
-    max_sites = params.get("max_sites")
-    siting = SitingParameters(budget_wan=float(budget) if budget else None,
+    model = params.get("model") or None
+    # the fewest sites choose their own number and cost: a budget or count left in the form
+    # from another model is not theirs
+    budget = None if model == "min_sites" else params.get("budget_wan")
+    max_sites = None if model == "min_sites" else params.get("max_sites")
+    siting = SitingParameters(model=model, budget_wan=float(budget) if budget else None,
                               max_sites=int(max_sites) if max_sites else None)
     scenario = Scenario(layers=work, standards=standards_for(params), siting=siting,
                         seed=int(params.get("seed", 0)), crs=params.get("crs") or None)

@@ -103,8 +103,8 @@ def get_params() -> dict[str, Any]:
     """The run's parameters (standards overrides and siting options), JSON-serialisable."""
     params = st.session_state.get("params")
     if params is None:
-        params = {"standards": {}, "seed": 0, "budget_wan": None, "max_sites": None,
-                  "crs": None}
+        params = {"standards": {}, "seed": 0, "model": None, "budget_wan": None,
+                  "max_sites": None, "crs": None}
         st.session_state["params"] = params
     return dict(params)
 

@@ -37,6 +37,11 @@ with st.form("siting_params"):
     parking = c1.number_input(t("parking_ratio", L), min_value=0.0, max_value=5.0,
                               value=float(std.demand.parking_spaces_per_household), step=0.05)
     c2.subheader(t("siting_limits", L))
+    models = ["mclp", "capacitated", "min_sites"]
+    model = c2.radio(t("siting_model", L), models,
+                     index=models.index(params.get("model") or "mclp"),
+                     format_func=lambda v: t(f"model_{v}", L), key=f"siting_model_{L}",
+                     help=t("model_hint", L))
     budget = c2.number_input(t("budget", L), min_value=0.0, max_value=1e7,
                              value=float(params.get("budget_wan") or 0.0), step=100.0)
     max_sites = c2.number_input(t("max_sites", L), min_value=0, max_value=10_000,
@@ -47,7 +52,7 @@ with st.form("siting_params"):
                                "elderly_care_m2_per_100_households": float(elderly),
                                "ev_share": float(ev_share),
                                "parking_spaces_per_household": float(parking)}
-        set_params(standards=overrides, budget_wan=float(budget) or None,
+        set_params(standards=overrides, model=model, budget_wan=float(budget) or None,
                    max_sites=int(max_sites) or None)
 
 user_sites: list[dict[str, Any]] = list(st.session_state.get("user_sites", []))
