@@ -139,7 +139,7 @@ def _empty_column(col: Column, index: pd.Index) -> pd.Series:
 
 
 def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None = None,
-               crs: Any = None, datum: str | None = None,
+               crs: Any = None, default_crs: Any = None, datum: str | None = None,
                encoding: str | None = None) -> ReadResult:
     """Read one layer, validate it, and return it in canonical columns.
 
@@ -155,8 +155,13 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
         Layer (GeoPackage), member stem (zip) or sheet (Excel) when the file has several;
         by default the only one, or the one named like the schema.
     crs
-        The CRS of the coordinates (``"EPSG:4547"``) when the file has none; wins over the
-        file's own, with a note.
+        The CRS of the coordinates (``"EPSG:4547"``), whatever the file says: it wins over the
+        file's own, with a note (a planner overriding one upload's CRS in the app).
+    default_crs
+        The CRS of the coordinates when the file declares none (``pianqu --crs``); a file's
+        own CRS is kept. A file CRS that cannot hold the coordinates gives way to it, and
+        longitude/latitude under a projected default are read as WGS84, each with a note
+        (:func:`geo.io.validate.check_crs`).
     datum
         ``"gcj02"`` or ``"bd09"`` for shifted longitude/latitude from Chinese web maps; the
         coordinates are converted to WGS84 (EPSG:4326) on read.
@@ -203,7 +208,8 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
     findings += found
     dat = datum.lower().replace("-", "").replace("_", "") if datum else None
     dat = dat if dat is None or dat in DATUMS else datum  # unknown: the message quotes it
-    crs_obj, crs_source, found = check_crs(geoms, raw.crs, declared=crs, datum=dat)
+    crs_obj, crs_source, found = check_crs(geoms, raw.crs, declared=crs, default=default_crs,
+                                             datum=dat)
     findings += found
 
     for f in findings:
@@ -297,8 +303,9 @@ def _canonical_layer(name: str) -> str | None:
     return None
 
 
-def read_layers(path: str | Path, *, crs: Any = None, datum: str | None = None,
-                encoding: str | None = None) -> dict[str, ReadResult]:
+def read_layers(path: str | Path, *, crs: Any = None, default_crs: Any = None,
+                datum: str | None = None, encoding: str | None = None
+                ) -> dict[str, ReadResult]:
     """Read every canonical layer of a multi-layer file (GeoPackage, zip or folder of files).
 
     Layers are found by name: ``communities``, ``facilities``, ``sites``, ``streets``,
@@ -309,7 +316,7 @@ def read_layers(path: str | Path, *, crs: Any = None, datum: str | None = None,
     ----------
     path
         The file.
-    crs, datum, encoding
+    crs, default_crs, datum, encoding
         As for :func:`read_layer`, applied to every layer.
 
     Returns
@@ -343,7 +350,8 @@ def read_layers(path: str | Path, *, crs: Any = None, datum: str | None = None,
     problems: list[Problem] = []
     for name, canon in wanted:
         try:
-            results[canon] = read_layer(path, canon, layer=name, crs=crs, datum=datum,
+            results[canon] = read_layer(path, canon, layer=name, crs=crs,
+                                        default_crs=default_crs, datum=datum,
                                         encoding=encoding)
         except LayerValidationError as exc:
             problems += [Problem(f"{canon}.{p.column}", p.rows, p.message) for p in exc.problems]

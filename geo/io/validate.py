@@ -230,7 +230,8 @@ def _degrees(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
-              datum: str | None = None) -> tuple[CRS | None, str, list[Finding]]:
+              default: Any = None, datum: str | None = None
+              ) -> tuple[CRS | None, str, list[Finding]]:
     """Decide the CRS of a layer and check that the coordinates fit it.
 
     Parameters
@@ -240,7 +241,15 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
     file_crs
         The CRS the file declares.
     declared
-        The CRS the user declared (wins over the file's, with a note when they differ).
+        The CRS the user declared for this very file (the app's data page): it wins over the
+        file's, with a note when they differ.
+    default
+        The CRS of coordinates whose file declares none (``pianqu --crs``); a file's own CRS is
+        kept. Two cases where the file's CRS, or the default, cannot be right are settled with a
+        note instead of an error: a file CRS that cannot hold the coordinates (metres in a
+        GeoJSON that GDAL stamped WGS84, degrees under a projected ``.prj``) gives way to the
+        default when they fit it, and longitude/latitude under a projected default is read as
+        WGS84, as it is without a default.
     datum
         ``"gcj02"`` or ``"bd09"`` when the user declared shifted longitude/latitude.
 
@@ -248,68 +257,128 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
     -------
     tuple
         The CRS (None only when there is a fatal finding), where it came from (``"file"``,
-        ``"declared"``, ``"assumed"``), and findings (swapped or projected-looking coordinates,
-        coordinates outside the CRS's area, a datum on projected coordinates).
+        ``"declared"`` (by ``declared`` or ``default``), ``"assumed"``), and findings (swapped or
+        projected-looking coordinates, coordinates outside the CRS's area, a datum on projected
+        coordinates).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> metres = np.array([Point(483000, 3766000)], dtype=object)
+    >>> crs, source, _ = check_crs(metres, None, default="EPSG:4547")
+    >>> crs.to_epsg(), source
+    (4547, 'declared')
+    >>> crs, source, _ = check_crs(metres, CRS.from_epsg(4546), default="EPSG:4547")
+    >>> crs.to_epsg(), source
+    (4546, 'file')
     """
     findings: list[Finding] = []
     try:
         user = parse_crs(declared)
+        fallback = parse_crs(default)
     except ValueError as exc:
         return None, "declared", [Finding("crs", (), str(exc))]
-    crs, source = (user, "declared") if user is not None else (file_crs, "file")
-    if user is not None and file_crs is not None and not user.equals(file_crs):
-        msg = (f"使用声明的坐标系 / the file says {_name(file_crs)}; the declared "
-               f"{_name(user)} was used")
-        findings.append(Finding("crs", (), msg, fatal=False))
+    crs: CRS | None
+    if user is not None:
+        crs, source = user, "declared"
+        if file_crs is not None and not user.equals(file_crs):
+            msg = (f"使用声明的坐标系 / the file says {_name(file_crs)}; the declared "
+                   f"{_name(user)} was used")
+            findings.append(Finding("crs", (), msg, fatal=False))
+    elif file_crs is not None:
+        crs, source = file_crs, "file"
+    else:
+        crs, source = fallback, "declared" if fallback is not None else "file"
     if datum is not None and datum.lower() not in DATUMS:
         findings.append(Finding("crs", (), f"未知坐标偏移 / unknown datum {datum!r}; allowed: "
-                                           "gcj02, bd09, "
-                                           "wgs84"))
+                                           "gcj02, bd09, wgs84"))
+    xy = _coordinates(geoms)
+    if xy is not None:
+        fitted, how, found = _fit(crs, *xy)
+        if fallback is not None and user is None and any(f.fatal for f in found):
+            crs, source, found = _instead(file_crs, fallback, xy, (fitted, how, found))
+        else:
+            crs, source = fitted, how or source
+        findings += found
+    if crs is not None and not crs.is_geographic and datum not in (None, "wgs84"):
+        msg = (f"偏移坐标只适用于经纬度 / datum {datum} applies to longitude/latitude but the "
+               f"coordinates are in {_name(crs)} (metres)")
+        findings.append(Finding("crs", (), msg))
+    return crs, source, findings
+
+
+def _coordinates(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The x and y of every finite bounding-box corner; None when there is none."""
     geoms = np.asarray(geoms, dtype=object)
     present = np.array([g is not None for g in geoms], dtype=bool)
     usable = geoms[present]
     usable = usable[~shapely.is_empty(usable)] if len(usable) else usable
     b = shapely.bounds(usable) if len(usable) else np.empty((0, 4))
     b = b[np.isfinite(b).all(axis=1)]
-    if crs is not None and not crs.is_geographic and datum not in (None, "wgs84"):
-        msg = (f"偏移坐标只适用于经纬度 / datum {datum} applies to longitude/latitude but the "
-               f"coordinates are in {_name(crs)} (metres)")
-        findings.append(Finding("crs", (), msg))
     if len(b) == 0:
-        return crs, source, findings
-    x = np.concatenate([b[:, 0], b[:, 2]])
-    y = np.concatenate([b[:, 1], b[:, 3]])
+        return None
+    return np.concatenate([b[:, 0], b[:, 2]]), np.concatenate([b[:, 1], b[:, 3]])
+
+
+def _instead(file_crs: CRS | None, default: CRS, xy: tuple[np.ndarray, np.ndarray],
+             first: tuple[CRS | None, str | None, list[Finding]]
+             ) -> tuple[CRS | None, str, list[Finding]]:
+    """What :func:`check_crs` does when the CRS it chose cannot hold the coordinates.
+
+    A file CRS gives way to ``default`` when the coordinates fit the default; a default that
+    does not fit gives way to what the coordinates say without one (WGS84 for degrees). Else
+    the first findings stand.
+    """
+    fitted, how, found = _fit(default if file_crs is not None else None, *xy)
+    if not any(f.fatal for f in found):
+        if file_crs is not None:
+            msg = (f"文件坐标系与坐标不符，改用默认坐标系 / the file says {_name(file_crs)}, "
+                   f"which its coordinates ({_ranges(*xy)}) cannot be in; the default "
+                   f"{_name(default)} (--crs) was used")
+            return fitted, "declared", [Finding("crs", (), msg, fatal=False)]
+        msg = (f"坐标是经纬度，不是默认的{_name(default)}，按WGS84读取 / the coordinates "
+               f"({_ranges(*xy)}) are longitude/latitude, not the default {_name(default)} "
+               "(--crs); read as WGS84 (EPSG:4326)")
+        return fitted, how or "assumed", [Finding("crs", (), msg, fatal=False)]
+    crs, how, found = first
+    return crs, how or ("file" if file_crs is not None else "declared"), found
+
+
+def _fit(crs: CRS | None, x: np.ndarray, y: np.ndarray
+         ) -> tuple[CRS | None, str | None, list[Finding]]:
+    """Whether coordinates fit a CRS.
+
+    Returns the CRS they get, its source when not the CRS given (``"assumed"``: WGS84 for
+    degrees without a CRS), and the findings.
+    """
+    findings: list[Finding] = []
     if crs is None or crs.is_geographic:
         if _looks_swapped(x, y):
             msg = (f"经纬度疑似颠倒 / coordinates look swapped ({_ranges(x, y)}): latitude is in "
                    "x and longitude in y; swap the longitude/latitude columns")
-            findings.append(Finding("geometry", (), msg))
-            return crs, source, findings
+            return crs, None, [Finding("geometry", (), msg)]
         if not _degrees(x, y):
             said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
             msg = (f"坐标像投影坐标，但没有可用的坐标系 / coordinates look projected "
                    f"({_ranges(x, y)}) but {said}; declare its CRS (pianqu --crs; in the "
                    f"app: 坐标系 → 其他（EPSG）), e.g. {suggest_crs(x, y)}")
-            findings.append(Finding("crs", (), msg))
-            return crs, source, findings
+            return crs, None, [Finding("crs", (), msg)]
         if crs is None:
             msg = ("文件无坐标系，按WGS84经纬度读取 / no CRS in the file; coordinates look like "
                    "longitude/latitude, assumed WGS84 (EPSG:4326)")
-            findings.append(Finding("crs", (), msg, fatal=False))
-            return CRS.from_epsg(4326), "assumed", findings
-        return crs, source, findings
+            return CRS.from_epsg(4326), "assumed", [Finding("crs", (), msg, fatal=False)]
+        return crs, None, findings
     if _degrees(x, y):
         msg = (f"坐标像经纬度，但坐标系是投影坐标系 / coordinates look like degrees "
                f"({_ranges(x, y)}) but the CRS is {_name(crs)} (metres); declare "
                "--crs EPSG:4326 or fix the .prj")
-        findings.append(Finding("crs", (), msg))
-        return crs, source, findings
+        return crs, None, [Finding("crs", (), msg)]
     outside = _outside_area(crs, x, y)
     if outside:
         msg = (f"坐标超出坐标系的适用范围 / coordinates ({_ranges(x, y)}) lie outside the area "
                f"of {_name(crs)} ({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
         findings.append(Finding("crs", (), msg))
-    return crs, source, findings
+    return crs, None, findings
 
 
 def _name(crs: CRS) -> str:

@@ -27,6 +27,15 @@ def _crs_message(exc: pytest.ExceptionInfo[LayerValidationError]) -> str:
     return " | ".join(str(p) for p in exc.value.problems)
 
 
+def _metres_geojson(path: Path) -> Path:
+    """A compound in Gauss-Kruger metres in a GeoJSON without a crs member."""
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                    '"properties": {"户数": 100}, "geometry": {"type": "Polygon", "coordinates": '
+                    '[[[483000, 3766000], [483100, 3766000], [483100, 3766100], '
+                    '[483000, 3766000]]]}}]}', encoding="utf-8")
+    return path
+
+
 def _points_in(epsg: int) -> tuple[float, float, gpd.GeoSeries]:
     crs = CRS.from_epsg(epsg)
     w, s, e, n = crs.area_of_use.bounds if epsg not in (4326, 3857, 4490) else (113, 34, 114, 35)
@@ -105,11 +114,7 @@ def test_declared_crs_reads_projected_csv(tmp_path: Path) -> None:
 
 def test_geojson_with_metres_but_no_crs_member(tmp_path: Path) -> None:
     # GDAL stamps EPSG:4326 on any GeoJSON without a crs member; the numbers say otherwise
-    path = tmp_path / "c.geojson"
-    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                    '"properties": {"户数": 100}, "geometry": {"type": "Polygon", "coordinates": '
-                    '[[[483000, 3766000], [483100, 3766000], [483100, 3766100], '
-                    '[483000, 3766000]]]}}]}', encoding="utf-8")
+    path = _metres_geojson(tmp_path / "c.geojson")
     with pytest.raises(LayerValidationError) as exc:
         read_layer(path, "communities")
     msg = _crs_message(exc)
@@ -185,3 +190,64 @@ def test_datum_polygons_keep_their_shape(tmp_path: Path) -> None:
     out = res.gdf.geometry.iloc[0]
     assert out.geom_type == "Polygon" and len(out.exterior.coords) == 5
     assert out.bounds[2] - out.bounds[0] == pytest.approx(0.001, abs=1e-5)
+
+
+# ------------------------------------------------ default_crs: the CRS of files that have none
+
+
+def test_default_crs_fills_in_a_table_without_one(tmp_path: Path) -> None:
+    path = _facilities_csv(tmp_path / "f.csv", [(483_000.0, 3_766_000.0)], x="X", y="Y")
+    res = read_layer(path, "facilities", default_crs="EPSG:4547")
+    assert res.gdf.crs.to_epsg() == 4547 and res.report.crs_source == "declared"
+    assert res.report.notes == []
+
+
+def test_default_crs_keeps_the_files_own(tmp_path: Path) -> None:
+    # EPSG:4547 coordinates also fit the next zone (every zone's eastings are ≈ 500 km), so
+    # a default that won would move the layer 280 km without a word
+    path = tmp_path / "c.gpkg"
+    block_grid(2).reset_index().to_file(path)
+    res = read_layer(path, "communities", default_crs="EPSG:4546")
+    assert res.gdf.crs.to_epsg() == 4547 and res.report.crs_source == "file"
+    assert res.report.notes == []
+    assert res.gdf.geometry.iloc[0].equals(block_grid(2).geometry.iloc[0])
+    # the explicit override (the app's data page) still wins, with its note
+    res = read_layer(path, "communities", crs="EPSG:4546")
+    assert res.gdf.crs.to_epsg() == 4546
+    assert any("the file says EPSG:4547" in str(n) for n in res.report.notes)
+
+
+def test_default_crs_stands_in_for_a_file_crs_the_coordinates_cannot_be_in(
+        tmp_path: Path) -> None:
+    path = _metres_geojson(tmp_path / "c.geojson")  # no crs member: GDAL says EPSG:4326
+    res = read_layer(path, "communities", default_crs="EPSG:4547")
+    assert res.gdf.crs.to_epsg() == 4547
+    assert any("the file says EPSG:4326" in str(n) and "(--crs) was used" in str(n)
+               for n in res.report.notes)
+    # degrees under a projected .prj: the message's "--crs EPSG:4326" does what it says
+    deg = tmp_path / "f.gpkg"
+    gpd.GeoDataFrame({"kind": ["parking"]}, geometry=[Point(113.82, 34.03)],
+                     crs=CRS_GK).to_file(deg)
+    assert read_layer(deg, "facilities", default_crs="EPSG:4326").gdf.crs.to_epsg() == 4326
+
+
+def test_lon_lat_under_a_projected_default_is_read_as_wgs84(tmp_path: Path) -> None:
+    path = _facilities_csv(tmp_path / "f.csv", [(113.82, 34.03)])
+    res = read_layer(path, "facilities", default_crs="EPSG:4547")
+    assert res.gdf.crs.to_epsg() == 4326 and res.report.crs_source == "assumed"
+    assert any("not the default EPSG:4547" in str(n) for n in res.report.notes)
+    # metres that fit neither the default nor degrees: the default's problem is reported
+    far = _facilities_csv(tmp_path / "g.csv", [(38_483_000.0, 3_766_000.0)], x="X", y="Y")
+    with pytest.raises(LayerValidationError, match="outside the area of EPSG:4547"):
+        read_layer(far, "facilities", default_crs="EPSG:4547")
+
+
+def test_read_layers_passes_the_default_crs_to_every_layer(tmp_path: Path) -> None:
+    from geo.io import read_layers
+
+    path = tmp_path / "layers.gpkg"
+    block_grid(2).reset_index().to_file(path, layer="communities")
+    gpd.GeoDataFrame({"kind": ["parking"]}, geometry=[Point(483_050, 3_766_050)],
+                     crs=CRS_GK).to_file(path, layer="facilities")
+    layers = read_layers(path, default_crs="EPSG:4546")
+    assert {r.gdf.crs.to_epsg() for r in layers.values()} == {4547}
