@@ -1,20 +1,155 @@
-"""The input layers of a ``pianqu`` command: the files given, else the bundled sample's.
+"""The input layers of a ``pianqu`` command, and the options that say how to read them.
 
-With no ``--communities`` the command runs on the sample district, and each layer file given
-replaces the sample's layer; with ``--communities`` only the files given are used. Every layer is
-returned in the communities' metric CRS (``geo.crs.to_metric``).
+Where a layer comes from (:func:`layer_origin`): the file given; else, with ``--osm``, the
+extract's compounds and facilities; else, when no ``--communities`` is given, the bundled sample
+district's layer; else nothing. So the sample is used only when no ``--communities`` is given,
+and with ``--communities`` only the files given (and an OSM extract) are used.
+
+Every command reads files alike (:func:`add_crs_options`): ``--crs`` is the CRS of files that
+declare none (a file's own CRS is kept), ``--datum`` declares GCJ-02 or BD-09 lon/lat, and
+``--analysis-crs`` is the metric CRS of the analysis (:func:`analysis_crs`), in which
+:func:`command_layers` returns every layer.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
+import pyproj
+from pyproj.exceptions import CRSError as ProjCRSError
 
-from geo.crs import to_metric
+from geo.crs import local_metric_crs, require_metric, to_metric
+from geo.errors import CRSError
 
-__all__ = ["command_layers"]
+__all__ = [
+    "add_crs_options",
+    "analysis_crs",
+    "command_layers",
+    "explicit_analysis_crs",
+    "layer_origin",
+    "read_options",
+]
+
+_FROM_OSM = ("communities", "facilities")
+
+
+def add_crs_options(inputs: Any, parameters: Any = None) -> None:
+    """Add ``--crs`` and ``--datum`` to ``inputs``, ``--analysis-crs`` to ``parameters``.
+
+    ``inputs`` and ``parameters`` are an :class:`argparse.ArgumentParser` or argument groups;
+    without ``parameters`` every option goes to ``inputs``.
+    """
+    inputs.add_argument("--crs", metavar="EPSG:XXXX",
+                        help="CRS of layer files that declare none, e.g. EPSG:4547 (a "
+                             "Shapefile without .prj, a CSV of X/Y); a file's own CRS is kept. "
+                             "A projected CRS in metres (not Web Mercator) is also the analysis "
+                             "CRS unless --analysis-crs is given")
+    inputs.add_argument("--datum", choices=["gcj02", "bd09"],
+                        help="layer files are in GCJ-02 (Amap, Tencent) or BD-09 (Baidu) "
+                             "lon/lat")
+    (parameters if parameters is not None else inputs).add_argument(
+        "--analysis-crs", metavar="EPSG:XXXX",
+        help="projected CRS in metres for the analysis (default: --crs when that is a projected "
+             "CRS in metres, else the CGCS2000 3-degree Gauss-Kruger zone nearest the data; "
+             "needed outside China)")
+
+
+def read_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of :func:`geo.io.read_layer` that the options give (``--crs``, ``--datum``).
+
+    >>> read_options(argparse.Namespace(crs="EPSG:4547", datum=None))
+    {'default_crs': 'EPSG:4547', 'datum': None}
+    """
+    return {"default_crs": getattr(args, "crs", None), "datum": getattr(args, "datum", None)}
+
+
+def explicit_analysis_crs(args: argparse.Namespace) -> pyproj.CRS | None:
+    """``--analysis-crs``, else ``--crs`` when it is a projected CRS in metres, else None.
+
+    Raises
+    ------
+    CRSError
+        When ``--crs`` or ``--analysis-crs`` is not a CRS, or ``--analysis-crs`` is not in
+        metres.
+
+    Examples
+    --------
+    >>> explicit_analysis_crs(argparse.Namespace(crs="EPSG:3067", analysis_crs=None)).name
+    'ETRS89 / TM35FIN(E,N)'
+    >>> explicit_analysis_crs(argparse.Namespace(crs="EPSG:4326", analysis_crs=None)) is None
+    True
+    """
+    asked = getattr(args, "analysis_crs", None)
+    if asked:
+        crs = _metric(asked, "--analysis-crs")
+        if crs is None:
+            msg = (f"--analysis-crs {asked}: 不是米制投影坐标系 / not a projected CRS in metres "
+                   "(degrees or Web Mercator cannot measure walking distances); e.g. a "
+                   "CGCS2000 Gauss-Kruger zone (EPSG:4534–4554) or a UTM zone")
+            raise CRSError(msg)
+        return crs
+    files = getattr(args, "crs", None)
+    return _metric(files, "--crs") if files else None
+
+
+def _metric(text: str, option: str) -> pyproj.CRS | None:
+    """The CRS an option names if it is projected in metres (not Mercator), else None."""
+    try:
+        crs = pyproj.CRS.from_user_input(text)
+    except ProjCRSError as exc:
+        msg = f"{option}: 无法识别的坐标系 / not a CRS: {text!r} ({exc})"
+        raise CRSError(msg) from exc
+    try:
+        require_metric(crs, option)
+    except CRSError:
+        return None
+    return crs
+
+
+def analysis_crs(args: argparse.Namespace, communities: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The metric CRS of a command's analysis.
+
+    :func:`explicit_analysis_crs`, else the CGCS2000 3-degree Gauss-Kruger zone nearest the
+    compounds (:func:`geo.crs.local_metric_crs`).
+
+    Raises
+    ------
+    CRSError
+        When neither is possible (data outside China): the message names ``--analysis-crs``.
+    """
+    given = explicit_analysis_crs(args)
+    if given is not None:
+        return given
+    try:
+        return local_metric_crs(communities)
+    except CRSError as exc:
+        msg = (f"{exc}\n请用 --analysis-crs 指定米制的分析坐标系 / give the analysis CRS with "
+               "--analysis-crs EPSG:XXXX (a projected CRS in metres, e.g. EPSG:3067 in "
+               "Finland or the data's UTM zone)")
+        raise CRSError(msg) from exc
+
+
+def layer_origin(args: argparse.Namespace, name: str) -> str:
+    """Where a command's layer comes from: ``file``, ``osm``, ``sample`` or ``none``.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(communities="c.gpkg", facilities=None, osm=None)
+    >>> layer_origin(args, "communities"), layer_origin(args, "facilities")
+    ('file', 'none')
+    >>> layer_origin(argparse.Namespace(communities=None, facilities=None), "facilities")
+    'sample'
+    >>> layer_origin(argparse.Namespace(communities="c.gpkg", osm="x.pbf"), "facilities")
+    'osm'
+    """
+    if getattr(args, name, None) is not None:
+        return "file"
+    if getattr(args, "osm", None):
+        return "osm" if name in _FROM_OSM else "none"
+    return "sample" if getattr(args, "communities", None) is None else "none"
 
 
 def command_layers(args: argparse.Namespace, names: Sequence[str]
@@ -24,15 +159,16 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
     Parameters
     ----------
     args
-        Parsed arguments with one attribute per layer name (a path or None) and ``crs`` (the CRS
-        of files that have none).
+        Parsed arguments with one attribute per layer name (a path or None); optionally
+        ``osm`` (an extract), ``crs``, ``datum`` and ``analysis_crs`` (:func:`add_crs_options`).
     names
         The other layers the command uses, e.g. ``("barriers", "streets")``.
 
     Returns
     -------
     dict
-        Layers in the communities' metric CRS; None where neither a file nor the sample has one.
+        Layers in the analysis CRS (:func:`analysis_crs`); None where :func:`layer_origin`
+        gives none (or the sample has none).
 
     Examples
     --------
@@ -44,19 +180,31 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
     from geo.io import read_layer
 
     wanted = ["communities", *(n for n in names if n != "communities")]
-    layers: dict[str, gpd.GeoDataFrame | None] = dict.fromkeys(wanted)
-    if args.communities is None:
-        from planning.sample import load_sample
-
-        sample = load_sample()
-        layers.update({name: sample.get(name) for name in wanted})
+    bundles: dict[str, dict[str, gpd.GeoDataFrame]] = {}
+    layers: dict[str, gpd.GeoDataFrame | None] = {}
     for name in wanted:
-        path = getattr(args, name, None)
-        if path is not None:
-            layers[name] = read_layer(path, name, crs=args.crs).gdf
+        origin = layer_origin(args, name)
+        if origin == "file":
+            layers[name] = read_layer(getattr(args, name), name, **read_options(args)).gdf
+        elif origin == "none":
+            layers[name] = None
+        else:
+            if origin not in bundles:
+                bundles[origin] = _bundle(args, origin)
+            layers[name] = bundles[origin].get(name)
     communities = layers["communities"]
     assert communities is not None
-    metric = to_metric(communities)
+    metric = to_metric(communities, crs=analysis_crs(args, communities))
     return {name: metric if name == "communities" else
             None if gdf is None else gdf.to_crs(metric.crs)
             for name, gdf in layers.items()}
+
+
+def _bundle(args: argparse.Namespace, origin: str) -> dict[str, gpd.GeoDataFrame]:
+    if origin == "osm":
+        from geo.osm import read_osm
+
+        return read_osm(args.osm)
+    from planning.sample import load_sample
+
+    return load_sample()

@@ -1,14 +1,16 @@
 """``pianqu coverage``: walking minutes, life-circle coverage, service areas and gaps.
 
 Reads compounds, facilities and streets (or an OSM PBF, whose compounds and facilities are
-used when none are given) — the bundled sample district by default — and writes into
-``--out``:
+used when none are given) — the bundled sample district when no ``--communities`` is given; with
+it only the files given, so no ``--facilities`` means no facility — and writes into ``--out``:
 
 - ``coverage_table.csv``: one row per compound (UTF-8 with BOM, so Excel shows Chinese);
 - ``coverage.gpkg``: layers ``communities`` (the compounds with their results),
   ``service_areas``, ``gaps``, and the tables ``summary``, ``facilities`` and
   ``network_components``;
 - ``coverage_summary.csv``: households and elderly covered per kind and level.
+
+The console says which facilities were used when none were given.
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from geo.crs import is_geographic, to_metric
 from geo.network import WalkNetwork, network_from_osm
 from geo.schema import FACILITY_KINDS
+from planning.commands._layers import (
+    add_crs_options,
+    command_layers,
+    layer_origin,
+)
 from planning.coverage import CoverageResult, compute_coverage, walking_network
 from planning.standards import Standards, load_standards
 
@@ -40,16 +46,20 @@ def register(subparsers: Any) -> None:
                     "covered flags at the 5/10/15-minute life circles, service areas and gap "
                     "areas. Without arguments it runs on the bundled sample district.",
     )
-    p.add_argument("--communities", help="compounds layer (GeoPackage, GeoJSON, Shapefile, ...)")
-    p.add_argument("--facilities", help="existing facilities layer (points with a kind)")
-    net = p.add_mutually_exclusive_group()
+    src = p.add_argument_group(
+        "inputs (default: the bundled sample district; with --communities only the files "
+        "given, and the --osm extract's facilities)")
+    src.add_argument("--communities", help="compounds layer (GeoPackage, GeoJSON, Shapefile, "
+                                           "CSV/XLSX, ...)")
+    src.add_argument("--facilities", help="existing facilities layer (points with a kind); "
+                                          "with --communities and without it: no facility")
+    net = src.add_mutually_exclusive_group()
     net.add_argument("--streets", help="road centre lines (crossing lines are joined)")
     net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf): the walking network, and "
                                    "the compounds and facilities unless given")
     net.add_argument("--no-network", action="store_true",
                      help="straight-line distance × detour factor (labelled as such)")
-    p.add_argument("--crs", help="metric CRS for the analysis (default: the local CGCS2000 "
-                                 "Gauss-Kruger zone when the data are in degrees)")
+    add_crs_options(src, p)
     p.add_argument("--standards", help="standards TOML (default: data/standards.toml)")
     p.add_argument("--buffer-m", type=float, default=None,
                    help="half-width of the service-area corridor in metres "
@@ -83,39 +93,30 @@ def _run(args: argparse.Namespace) -> int:
 
 def _inputs(args: argparse.Namespace
             ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """Layers given on the command line; the rest from the OSM extract or the bundled sample."""
-    fallback: dict[str, gpd.GeoDataFrame] = {}
-    if not (args.communities and args.facilities):
-        if args.osm:  # compounds and facilities of the same extract
-            from geo.osm import read_osm
+    """Compounds, facilities (an empty layer when none) and streets, in the analysis CRS.
 
-            fallback = read_osm(args.osm)
-        else:
-            from planning.sample import load_sample
-
-            fallback = load_sample()
-    communities = _read(args.communities, "communities") if args.communities else \
-        fallback["communities"]
-    facilities = _read(args.facilities, "facilities") if args.facilities else \
-        fallback["facilities"]
-    streets: gpd.GeoDataFrame | None = None
-    if args.streets:
-        streets = _read(args.streets, "streets")
-    elif not args.osm and not args.communities and "streets" in fallback:
-        streets = fallback["streets"]
-    if args.crs or is_geographic(communities.crs):
-        communities = to_metric(communities, crs=args.crs)
-    facilities = facilities.to_crs(communities.crs)
-    if streets is not None:
-        streets = streets.to_crs(communities.crs)
-    return communities, facilities, streets
-
-
-def _read(path: str, schema: str) -> gpd.GeoDataFrame:
-    from geo.io import read_layer
-
-    gdf: gpd.GeoDataFrame = read_layer(path, schema).gdf
-    return gdf
+    The rule of :func:`planning.commands._layers.layer_origin`; a line says which facilities
+    are used when ``--facilities`` is not given.
+    """
+    layers = command_layers(args, ("facilities", "streets"))
+    communities, facilities = layers["communities"], layers["facilities"]
+    assert communities is not None
+    origin = layer_origin(args, "facilities")
+    if facilities is None:
+        facilities = gpd.GeoDataFrame(
+            {"kind": pd.Series([], dtype=str)},
+            geometry=gpd.GeoSeries([], crs=communities.crs),
+            index=pd.Index([], dtype=str, name="facility_id"))
+    if origin == "sample":
+        print(f"现有设施：示例片区的{len(facilities)}处 / facilities: the bundled sample "
+              f"district's {len(facilities)} (no --facilities given)")
+    elif origin == "osm":
+        print(f"现有设施：取自OSM数据的{len(facilities)}处 / facilities: {len(facilities)} from "
+              f"the OSM extract {args.osm} (no --facilities given)")
+    elif origin == "none":
+        print("现有设施：未给出 --facilities，按无现有设施计算 / facilities: none given "
+              "(--facilities), so no kind has an existing facility")
+    return communities, facilities, layers["streets"]
 
 
 def _write(out: Path, communities: gpd.GeoDataFrame, result: CoverageResult) -> None:

@@ -28,6 +28,12 @@ from typing import Any
 import geopandas as gpd
 
 from geo.errors import LayerValidationError, PlanningInputError
+from planning.commands._layers import (
+    add_crs_options,
+    analysis_crs,
+    explicit_analysis_crs,
+    read_options,
+)
 from planning.export import ZONE_PAGES_MAX, export_plan, print_maps
 from planning.scenario import (
     INPUT_LAYERS,
@@ -67,20 +73,14 @@ def register(subparsers: Any) -> None:
     src.add_argument("--scenario", metavar="PLAN.gpkg",
                      help="a plan saved by Pianqu (its plan.gpkg): rerun with its layers and "
                           "parameters")
-    src.add_argument("--crs", metavar="EPSG:XXXX",
-                     help="CRS of layer files that have none (e.g. EPSG:4547)")
-    src.add_argument("--datum", choices=["gcj02", "bd09"],
-                     help="layer files are in GCJ-02 (Amap, Tencent) or BD-09 (Baidu) lon/lat")
+    par = p.add_argument_group("parameters")
+    add_crs_options(src, par)
     src.add_argument("--overrides", metavar="CSV",
                      help="planner overrides: community_id, action (纳入/排除), note (备注)")
-    par = p.add_argument_group("parameters")
     par.add_argument("--standards", metavar="FILE.toml",
                      help="standards and policy (a copy of data/standards.toml, edited)")
     par.add_argument("--seed", type=int, default=None, help="seed of every random choice "
                                                              "(default 0, or the saved one)")
-    par.add_argument("--analysis-crs", metavar="EPSG:XXXX",
-                     help="projected CRS in metres for the analysis (default: the CGCS2000 "
-                          "3-degree Gauss-Kruger zone nearest the data; needed outside China)")
     par.add_argument("--model", choices=["mclp", "capacitated", "min_sites"],
                      help="siting model (default: the siting module's, mclp)")
     par.add_argument("--budget", type=float, metavar="WAN", help="facility budget in 万元")
@@ -118,10 +118,10 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
 
         layers.update(read_osm(args.osm))
     if args.layers:
-        layers.update({k: r.gdf for k, r in read_layers(args.layers, crs=args.crs,
-                                                        datum=args.datum).items()})
+        layers.update({k: r.gdf for k, r in read_layers(args.layers,
+                                                        **read_options(args)).items()})
     for name, path in files.items():
-        layers[name] = read_layer(path, name, crs=args.crs, datum=args.datum).gdf
+        layers[name] = read_layer(path, name, **read_options(args)).gdf
     if not layers:
         from planning.sample import load_sample
 
@@ -142,7 +142,12 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         overrides = read_overrides(args.overrides)
     seed = args.seed if args.seed is not None else base.seed if base is not None else 0
     name = base.name if base is not None else ""
-    crs = args.analysis_crs or (base.crs if base is not None else None)
+    if explicit_analysis_crs(args) is not None:  # --analysis-crs, or --crs in metres
+        crs = args.analysis_crs or args.crs
+    else:
+        crs = base.crs if base is not None else None
+    if crs is None:  # the zone nearest the data: fail now, naming --analysis-crs, if none is
+        analysis_crs(args, layers["communities"])
     return Scenario(layers=layers, standards=standards, siting=siting, seed=seed,
                     overrides=overrides, name=name, crs=crs)
 

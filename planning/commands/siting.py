@@ -34,7 +34,7 @@ import geopandas as gpd
 
 from geo.errors import ScenarioError
 from geo.io.write import write_geopackage
-from planning.commands._layers import command_layers
+from planning.commands._layers import add_crs_options, command_layers
 from planning.demand import SITED_KINDS
 from planning.siting import MODELS, SitingResult, plan_facilities
 from planning.standards import Standards, load_standards
@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
                    help="street centre lines (without: straight lines × detour factor)")
     p.add_argument("--barriers", metavar="FILE", help="barriers for zoning")
     p.add_argument("--standards", metavar="FILE", help="standards TOML (default: bundled)")
-    p.add_argument("--crs", metavar="EPSG:XXXX", help="CRS of files that have none")
+    add_crs_options(p)
     p.add_argument("--model", choices=MODELS, default="mclp", help="model (default mclp)")
     p.add_argument("--kinds", default=",".join(SITED_KINDS),
                    help=f"kinds to site, comma-separated (default {','.join(SITED_KINDS)})")

@@ -50,7 +50,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--layer-name", metavar="NAME",
                    help="layer, zip member or sheet to read when the file has several")
     p.add_argument("--crs", metavar="EPSG:XXXX",
-                   help="CRS of the coordinates when the file has none (e.g. EPSG:4547)")
+                   help="CRS of the coordinates when the file declares none (e.g. EPSG:4547); "
+                        "a file's own CRS is kept")
     p.add_argument("--datum", choices=["gcj02", "bd09"],
                    help="coordinates are GCJ-02 (Amap, Tencent) or BD-09 (Baidu) lon/lat; "
                         "converted to WGS84")
@@ -81,7 +82,7 @@ def which_layers(path: str | Path, *, layer: str | None = None, layer_name: str 
 
 
 def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str | None = None,
-                  crs: str | None = None, datum: str | None = None,
+                  default_crs: str | None = None, datum: str | None = None,
                   encoding: str | None = None) -> dict[str, ReadResult]:
     """Read one file the way ``pianqu validate`` does.
 
@@ -92,8 +93,9 @@ def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str
     layer
         Canonical layer the file holds; None to read every canonical layer of a GeoPackage or
         zip, or to guess for a single-layer file (:func:`which_layers`).
-    layer_name, crs, datum, encoding
-        As for :func:`geo.io.read_layer` (``layer_name`` is its ``layer``).
+    layer_name, default_crs, datum, encoding
+        As for :func:`geo.io.read_layer` (``layer_name`` is its ``layer``; ``default_crs`` is
+        ``--crs``, the CRS of files that declare none).
 
     Returns
     -------
@@ -106,7 +108,8 @@ def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str
         With every problem of the file (a :class:`geo.errors.LayerValidationError`).
     """
     chosen, _ = which_layers(path, layer=layer, layer_name=layer_name, encoding=encoding)
-    return _read(path, chosen, layer_name=layer_name, crs=crs, datum=datum, encoding=encoding)
+    return _read(path, chosen, layer_name=layer_name, default_crs=default_crs, datum=datum,
+                 encoding=encoding)
 
 
 def _read(path: str | Path, layer: str | None, **kw: Any) -> dict[str, ReadResult]:
@@ -125,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
                                          encoding=args.encoding)
             if guess:
                 print(guess)
-            results = _read(f, chosen, layer_name=args.layer_name, crs=args.crs,
+            results = _read(f, chosen, layer_name=args.layer_name, default_crs=args.crs,
                             datum=args.datum, encoding=args.encoding)
         except PlanningInputError as exc:
             failed += 1

@@ -31,7 +31,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from planning.commands._layers import command_layers
+from planning.commands._layers import add_crs_options, command_layers
 from planning.eligibility import assess_eligibility, exclusion_lines, exclusion_summary
 from planning.standards import Standards, load_standards
 from planning.zoning import ROAD_CLASS_RANK, ZoningResult, zone_communities
@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--overrides", metavar="FILE",
                    help="CSV: community_id, action (force_in/纳入, force_out/排除), note")
     p.add_argument("--standards", metavar="FILE", help="standards TOML (default: bundled)")
-    p.add_argument("--crs", metavar="EPSG:XXXX", help="CRS of files that have none")
+    add_crs_options(p)
     p.add_argument("--min-households", type=int, metavar="N", help="zone floor (户数下限)")
     p.add_argument("--max-households", type=int, metavar="N", help="zone cap (户数上限)")
     p.add_argument("--gap-m", type=float, metavar="M",

@@ -1,12 +1,26 @@
-"""planning.commands._layers: which layers a command reads, and in which CRS."""
+"""The ``pianqu`` commands: which layers they read, in which CRS, and what they say.
+
+planning.commands._layers decides where each layer comes from and how files are read (``--crs``
+fills in a file without a CRS, ``--analysis-crs`` is the metric CRS); the commands' own tests
+(the sample district, each command's outputs) live beside their modules' tests.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString
+
+from planning.cli import main
 from planning.commands._layers import command_layers
-from tests.factories import block_grid, lattice_streets
+from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 
 
 def _args(**paths: object) -> argparse.Namespace:
@@ -34,3 +48,188 @@ def test_with_communities_given_only_the_files_given_are_used(tmp_path: Path) ->
     assert list(layers) == ["communities", "streets", "barriers"]
     assert len(layers["communities"]) == 4
     assert layers["streets"] is None and layers["barriers"] is None
+
+
+# ------------------------------------------------------------------ shared inputs of the tests
+
+
+def _write(gdf: gpd.GeoDataFrame, path: Path) -> str:
+    gdf.reset_index().to_file(path)
+    return str(path)
+
+
+def _wkt_csv(gdf: gpd.GeoDataFrame, path: Path) -> str:
+    """The layer as a CSV with a WKT column and no CRS (the numbers only)."""
+    frame = pd.DataFrame(gdf.drop(columns="geometry")).assign(wkt=gdf.geometry.to_wkt())
+    frame.to_csv(path, encoding="utf-8")
+    return str(path)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def two_zones(tmp_path: Path) -> dict[str, str]:
+    """Files in two CRSs: compounds as X/Y numbers of EPSG:4546 in a CSV (no CRS), the
+    facilities and a barrier in GeoPackages that declare EPSG:4547. ``--crs EPSG:4546`` is
+    right for the CSV; were it to win over the GeoPackages it would move them 280 km."""
+    grid = block_grid(3)
+    barrier = gpd.GeoDataFrame({"barrier_id": ["B1"], "kind": ["railway"]},
+                               geometry=[LineString([(ORIGIN_X + 110, ORIGIN_Y - 50),
+                                                     (ORIGIN_X + 110, ORIGIN_Y + 400)])],
+                               crs=CRS_GK).set_index("barrier_id")
+    return {"communities": _wkt_csv(grid.to_crs(4546), tmp_path / "小区.csv"),
+            "facilities": _write(points([(170, 170)]), tmp_path / "设施.gpkg"),
+            "barriers": _write(barrier, tmp_path / "阻隔.gpkg"),
+            "out": str(tmp_path / "out")}
+
+
+def _same_place(layer: gpd.GeoSeries, expected: gpd.GeoSeries) -> bool:
+    moved = layer.to_crs(expected.crs).geometry.to_numpy()
+    return bool(np.allclose(shapely.get_coordinates(moved),
+                            shapely.get_coordinates(expected.geometry.to_numpy()), atol=0.01))
+
+
+# ------------------------------------------- --crs: the CRS of files that declare none, everywhere
+
+
+def test_coverage_reads_a_csv_with_crs_and_keeps_a_files_own(two_zones, capsys) -> None:
+    f = two_zones
+    code, _, err = _run(capsys, "coverage", "--communities", f["communities"], "--facilities",
+                        f["facilities"], "--no-network", "--crs", "EPSG:4546", "--out", f["out"])
+    assert code == 0, err
+    gpkg = Path(f["out"]) / "coverage.gpkg"
+    assert _same_place(gpd.read_file(gpkg, layer="communities"), block_grid(3))
+    table = pd.read_csv(Path(f["out"]) / "coverage_table.csv", encoding="utf-8-sig")
+    assert (table["walk_minutes_elderly_care"] < 5).all()
+
+
+def test_siting_keeps_a_files_own_crs(two_zones, capsys) -> None:
+    f = two_zones
+    code, _, err = _run(capsys, "siting", "--communities", f["communities"], "--facilities",
+                        f["facilities"], "--crs", "EPSG:4546", "--no-zones", "--kinds",
+                        "elderly_care", "--out", f["out"])
+    assert code == 0, err
+    before = pd.read_csv(Path(f["out"]) / "coverage_before_after.csv", encoding="utf-8-sig")
+    # the existing facility in the middle of the compounds serves all of them already
+    assert (before["households_before"] == before["households_total"]).all()
+
+
+def test_zoning_keeps_a_files_own_crs(two_zones, capsys) -> None:
+    f = two_zones
+    code, out, err = _run(capsys, "zoning", "--communities", f["communities"], "--barriers",
+                          f["barriers"], "--crs", "EPSG:4546", "--out", f["out"])
+    assert code == 0, err
+    blocked = re.search(r"(\d+) blocked by barriers", out)
+    assert blocked is not None and int(blocked.group(1)) > 0  # the railway between columns
+
+
+def test_plan_keeps_a_files_own_crs(two_zones, capsys) -> None:
+    f = two_zones
+    code, _, err = _run(capsys, "plan", "--communities", f["communities"], "--facilities",
+                        f["facilities"], "--crs", "EPSG:4546", "--no-maps", "--out", f["out"])
+    assert code == 0, err
+    plan = gpd.read_file(Path(f["out"]) / "plan.gpkg", layer="plan_communities")
+    assert plan.crs.to_epsg() == 4546  # --crs in metres is the analysis CRS too
+    assert _same_place(plan, block_grid(3))
+    assert (plan["walk_minutes_elderly_care"] < 5).all()
+
+
+def test_validate_keeps_a_files_own_crs(two_zones, capsys) -> None:
+    f = two_zones
+    code, out, _ = _run(capsys, "validate", f["facilities"], f["communities"], "--crs",
+                        "EPSG:4546")
+    assert code == 0
+    assert "CRS EPSG:4547 (file)" in out and "CRS EPSG:4546 (declared)" in out
+
+
+def test_a_crs_that_is_not_one_is_an_input_error(two_zones, capsys) -> None:
+    f = two_zones
+    code, _, err = _run(capsys, "zoning", "--crs", "EPSG:1", "--out", f["out"])
+    assert code == 2 and "--crs: 无法识别的坐标系 / not a CRS: 'EPSG:1'" in err
+    code, _, err = _run(capsys, "zoning", "--analysis-crs", "EPSG:4326", "--out", f["out"])
+    assert code == 2 and "--analysis-crs EPSG:4326: 不是米制投影坐标系" in err
+
+
+# ------------------------------------------------ --analysis-crs: data outside China, in metres
+
+
+@pytest.fixture
+def helsinki(tmp_path: Path) -> dict[str, str]:
+    """The synthetic grid and lattice moved to Helsinki, in EPSG:3067 (metres)."""
+    dx, dy = 385_000 - ORIGIN_X, 6_672_000 - ORIGIN_Y
+
+    def there(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return gdf.set_geometry(gdf.translate(dx, dy)).set_crs(3067, allow_override=True)
+
+    return {"communities": _write(there(block_grid(3)), tmp_path / "communities.gpkg"),
+            "streets": _write(there(lattice_streets(4)), tmp_path / "streets.gpkg"),
+            "facilities": _write(there(points([(170, 170)])), tmp_path / "facilities.gpkg"),
+            "out": str(tmp_path / "out")}
+
+
+@pytest.mark.parametrize("command", ["zoning", "siting", "coverage", "plan"])
+def test_analysis_crs_outside_china(helsinki, capsys, command: str) -> None:
+    f = helsinki
+    files = ["--communities", f["communities"], "--streets", f["streets"]]
+    extra = {"siting": ["--kinds", "elderly_care"], "plan": ["--no-maps"]}.get(command, [])
+    code, _, err = _run(capsys, command, *files, *extra, "--out", f["out"])
+    assert code == 2 and "--analysis-crs EPSG:XXXX" in err and "24.9" in err
+    code, _, err = _run(capsys, command, *files, *extra, "--analysis-crs", "EPSG:3067",
+                        "--out", f["out"])
+    assert code == 0, err
+    written, layer = {"zoning": ("zones.gpkg", "zones"),
+                      "siting": ("planned_facilities.gpkg", "candidates"),
+                      "coverage": ("coverage.gpkg", "communities"),
+                      "plan": ("plan.gpkg", "plan_communities")}[command]
+    assert gpd.read_file(Path(f["out"]) / written, layer=layer).crs.to_epsg() == 3067
+
+
+def test_coverage_crs_in_metres_is_the_analysis_crs(helsinki, capsys) -> None:
+    """The documented ``pianqu coverage --osm X --crs EPSG:3067``, here with files."""
+    f = helsinki
+    code, _, err = _run(capsys, "coverage", "--communities", f["communities"], "--streets",
+                        f["streets"], "--facilities", f["facilities"], "--crs", "EPSG:3067",
+                        "--out", f["out"])
+    assert code == 0, err
+    table = pd.read_csv(Path(f["out"]) / "coverage_table.csv", encoding="utf-8-sig")
+    assert table["distance_method"].eq("network").all()
+    assert table["walk_minutes_elderly_care"].notna().all()
+
+
+# ----------------------------------------------- coverage: the sample only without --communities
+
+
+def test_coverage_with_communities_and_no_facilities_uses_none(tmp_path, capsys) -> None:
+    com = _write(block_grid(3), tmp_path / "c.gpkg")
+    code, out, err = _run(capsys, "coverage", "--communities", com, "--no-network", "--out",
+                          str(tmp_path / "out"))
+    assert code == 0, err
+    assert "facilities: none given (--facilities)" in out
+    table = pd.read_csv(tmp_path / "out" / "coverage_table.csv", encoding="utf-8-sig")
+    reasons = table[[c for c in table.columns if c.startswith("reason_")]]
+    assert reasons.eq("无此类设施 / no facility of this kind").all().all()
+
+
+def test_coverage_without_communities_says_it_uses_the_samples_facilities(tmp_path,
+                                                                          capsys) -> None:
+    code, out, _ = _run(capsys, "coverage", "--no-network", "--out", str(tmp_path))
+    assert code == 0 and "facilities: the bundled sample district's 40" in out
+
+
+@pytest.mark.parametrize("command", ["coverage", "siting", "zoning"])
+def test_datum_option_shifts_gcj02_files_back_to_wgs84(tmp_path, command: str) -> None:
+    from planning.cli import build_parser
+
+    csv = _wkt_csv(block_grid(2).to_crs(4326), tmp_path / "小区.csv")  # as if from AMap
+    args = build_parser().parse_args([command, "--communities", csv, "--datum", "gcj02",
+                                      "--out", str(tmp_path)])
+    shifted = command_layers(args, [])["communities"]
+    args.datum = None
+    as_is = command_layers(args, [])["communities"]
+    assert shifted.crs == as_is.crs
+    moved = shifted.centroid.distance(as_is.centroid)
+    assert (moved > 100).all() and (moved < 1000).all()  # GCJ-02 is off by hundreds of metres
