@@ -366,7 +366,8 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *,
     parts = shapely.get_parts(geoms)
     parts = parts[shapely.length(parts) > 0]
     if parts.size == 0:
-        msg = "no walkable street: every line is empty, not a line, or a non-walkable class"
+        msg = ("没有可步行的道路 / no walkable street: every line is empty, not a line, or a "
+               "non-walkable class")
         raise NetworkError(msg)
     if node_crossings:
         parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))

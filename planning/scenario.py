@@ -347,7 +347,11 @@ def _run_network(layers: Mapping[str, gpd.GeoDataFrame], scenario: Scenario,
                  steps: dict[str, str]) -> WalkNetwork | None:
     streets = layers.get("streets")
     if streets is None or len(streets) == 0:
-        steps["network"] = "not run: no streets layer (straight-line distances × detour factor)"
+        steps["network"] = (
+            "not run: no streets layer (straight-line distances × detour factor)"
+            if streets is None else
+            "not run: 街道图层为空 / the streets layer is empty: straight-line distances × "
+            "detour factor")
         return None
     network = walking_network(streets, scenario.standards)
     steps["network"] = "done"

@@ -25,6 +25,7 @@ from geo.crs import local_metric_crs, require_metric, to_metric
 from geo.errors import CRSError
 
 __all__ = [
+    "EMPTY_STREETS",
     "add_crs_options",
     "analysis_crs",
     "command_layers",
@@ -32,6 +33,10 @@ __all__ = [
     "layer_origin",
     "read_options",
 ]
+
+EMPTY_STREETS = ("街道图层为空 / the streets layer is empty: straight-line distances × "
+                 "detour factor")
+"""What a command says when the streets file given has no rows (and it measures straight)."""
 
 _FROM_OSM = ("communities", "facilities")
 

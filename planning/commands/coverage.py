@@ -27,6 +27,7 @@ from tqdm import tqdm
 from geo.network import WalkNetwork, network_from_osm
 from geo.schema import FACILITY_KINDS
 from planning.commands._layers import (
+    EMPTY_STREETS,
     add_crs_options,
     command_layers,
     layer_origin,
@@ -76,7 +77,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.osm:
         network = network_from_osm(args.osm, crs=communities.crs, min_component_m=fragment_m)
     elif streets is not None and not args.no_network:
-        network = walking_network(streets, standards)
+        if len(streets):
+            network = walking_network(streets, standards)
+        else:
+            print(EMPTY_STREETS)
     with tqdm(unit="area", file=sys.stderr, desc="服务范围 / service areas") as bar:
         def tick(done: int, total: int) -> None:
             bar.total = total

@@ -34,7 +34,7 @@ import geopandas as gpd
 
 from geo.errors import ScenarioError
 from geo.io.write import write_geopackage
-from planning.commands._layers import add_crs_options, command_layers
+from planning.commands._layers import EMPTY_STREETS, add_crs_options, command_layers
 from planning.demand import SITED_KINDS
 from planning.siting import MODELS, SitingResult, plan_facilities
 from planning.standards import Standards, load_standards
@@ -131,6 +131,8 @@ def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standar
 
         network = walking_network(streets, standards)
         steps.append(f"路网 network: {network.n_nodes} nodes, {network.n_edges} edges")
+    elif streets is not None:
+        steps.append(f"路网 network: {EMPTY_STREETS}")
     else:
         steps.append("路网 network: none (straight lines × detour factor)")
     result = plan_facilities(planned_for, layers.get("sites"), standards=standards,

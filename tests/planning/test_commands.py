@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import LineString
 
 from planning.cli import main
-from planning.commands._layers import command_layers
+from planning.commands._layers import EMPTY_STREETS, command_layers
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 
 
@@ -218,6 +218,55 @@ def test_coverage_without_communities_says_it_uses_the_samples_facilities(tmp_pa
                                                                           capsys) -> None:
     code, out, _ = _run(capsys, "coverage", "--no-network", "--out", str(tmp_path))
     assert code == 0 and "facilities: the bundled sample district's 40" in out
+
+
+# ------------------------------------------------------------------- an empty streets layer
+
+
+@pytest.fixture
+def empty_streets(tmp_path: Path) -> dict[str, str]:
+    return {"communities": _write(block_grid(3), tmp_path / "c.gpkg"),
+            "facilities": _write(points([(170, 170), (-400, 0)]), tmp_path / "f.gpkg"),
+            "streets": _write(lattice_streets(4).iloc[:0], tmp_path / "s.gpkg"),
+            "out": str(tmp_path / "out")}
+
+
+def test_coverage_with_an_empty_streets_layer_measures_straight(empty_streets, capsys) -> None:
+    f = empty_streets
+    files = ["--communities", f["communities"], "--facilities", f["facilities"]]
+    code, out, err = _run(capsys, "coverage", *files, "--streets", f["streets"], "--out",
+                          f["out"])
+    assert code == 0, err
+    assert EMPTY_STREETS in out
+    assert _run(capsys, "coverage", *files, "--no-network", "--out", f["out"] + "2")[0] == 0
+    empty = pd.read_csv(Path(f["out"]) / "coverage_table.csv", encoding="utf-8-sig")
+    flat = pd.read_csv(Path(f["out"] + "2") / "coverage_table.csv", encoding="utf-8-sig")
+    assert empty["distance_method"].str.startswith("straight_line_x1.3").all()
+    pd.testing.assert_frame_equal(empty, flat)
+
+
+def test_siting_and_plan_with_an_empty_streets_layer_say_so(empty_streets, capsys) -> None:
+    f = empty_streets
+    files = ["--communities", f["communities"], "--facilities", f["facilities"], "--streets",
+             f["streets"]]
+    code, out, err = _run(capsys, "siting", *files, "--kinds", "elderly_care", "--out",
+                          f["out"])
+    assert code == 0, err
+    assert f"路网 network: {EMPTY_STREETS}" in out and "distances: straight_line_x1.3" in out
+    code, out, err = _run(capsys, "plan", *files, "--no-maps", "--out", f["out"] + "p")
+    assert code == 0, err
+    assert "network: not run: 街道图层为空 / the streets layer is empty: straight-line " \
+           "distances × detour factor" in out
+    plan = gpd.read_file(Path(f["out"] + "p") / "plan.gpkg", layer="plan_communities")
+    assert plan["distance_method"].str.startswith("straight_line_x1.3").all()
+
+
+def test_streets_none_of_them_walkable_is_a_bilingual_error(tmp_path, capsys) -> None:
+    code, _, err = _run(capsys, "coverage", "--communities",
+                        _write(block_grid(3), tmp_path / "c.gpkg"), "--streets",
+                        _write(lattice_streets(4, road_class="motorway"), tmp_path / "s.gpkg"),
+                        "--out", str(tmp_path / "out"))
+    assert code == 2 and "没有可步行的道路 / no walkable street" in err
 
 
 @pytest.mark.parametrize("command", ["coverage", "siting", "zoning"])
