@@ -6,17 +6,20 @@ it only the files given, so no ``--facilities`` means no facility — and writes
 
 - ``coverage_table.csv``: one row per compound (UTF-8 with BOM, so Excel shows Chinese);
 - ``coverage.gpkg``: layers ``communities`` (the compounds with their results),
-  ``service_areas``, ``gaps``, and the tables ``summary``, ``facilities`` and
-  ``network_components``;
+  ``service_areas``, ``gaps``, ``facilities`` (points: ``kind``, ``connector_m`` and ``reason``,
+  why one is not on the network), and the tables ``summary`` and ``network_components``;
 - ``coverage_summary.csv``: households and elderly covered per kind and level.
 
-The console says which facilities were used when none were given.
+The console says which facilities were used when none were given, then per kind the
+households covered, and per reason for missing minutes the compounds and kinds it concerns,
+and the facilities not connected to the network.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +38,9 @@ from planning.commands._layers import (
 from planning.coverage import CoverageResult, compute_coverage, walking_network
 from planning.standards import Standards, load_standards
 
-__all__ = ["register"]
+__all__ = ["reason_lines", "register"]
+
+_IDS_SHOWN = 10
 
 
 def register(subparsers: Any) -> None:
@@ -90,8 +95,8 @@ def _run(args: argparse.Namespace) -> int:
                                   network=network, buffer_m=args.buffer_m, progress=tick)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _write(out, communities, result)
-    _print_summary(out, communities, result, standards)
+    _write(out, communities, facilities, result)
+    _print_summary(out, result, standards)
     return 0
 
 
@@ -123,7 +128,8 @@ def _inputs(args: argparse.Namespace
     return communities, facilities, layers["streets"]
 
 
-def _write(out: Path, communities: gpd.GeoDataFrame, result: CoverageResult) -> None:
+def _write(out: Path, communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+           result: CoverageResult) -> None:
     from geo.io.write import write_geopackage
 
     keep = [c for c in ("name", "subdistrict", "households", "population") if c in communities]
@@ -134,18 +140,19 @@ def _write(out: Path, communities: gpd.GeoDataFrame, result: CoverageResult) -> 
                                                  encoding="utf-8-sig")
     result.summary.to_csv(out / "coverage_summary.csv", index=False, encoding="utf-8-sig")
     layer = gpd.GeoDataFrame(table, geometry=communities.geometry, crs=communities.crs)
+    points = gpd.GeoDataFrame(result.facilities, geometry=facilities.geometry,
+                              crs=facilities.crs).rename_axis("facility_id")
     write_geopackage({
         "communities": layer,
         "service_areas": result.service_areas,
         "gaps": result.gaps,
         "summary": result.summary,
-        "facilities": result.facilities.rename_axis("facility_id"),
+        "facilities": points,
         "network_components": result.network_report,
     }, out / "coverage.gpkg")
 
 
-def _print_summary(out: Path, communities: gpd.GeoDataFrame, result: CoverageResult,
-                   standards: Standards) -> None:
+def _print_summary(out: Path, result: CoverageResult, standards: Standards) -> None:
     t = result.table
     print(f"步行可达性 / walking coverage: {len(t)} 小区 compounds, method: "
           f"{result.distance_method}")
@@ -165,8 +172,50 @@ def _print_summary(out: Path, communities: gpd.GeoDataFrame, result: CoverageRes
     n_req = int(t["completeness_of"].iloc[0]) if len(t) else 0
     full = int((t["completeness"] == n_req).sum()) if len(t) else 0
     print(f"  生活圈完整 complete life circle ({n_req}/{n_req} kinds): {full} 小区 compounds")
-    reasons = pd.concat([t[f"reason_{k}"] for k in standards.kinds]).dropna()
-    for reason, n in reasons.value_counts().items():
-        print(f"  {n} × {reason}")
+    kinds = list(standards.kinds)
+    for line in reason_lines(t, kinds):
+        print(f"  {line}")
+    fac = result.facilities
+    off = fac.index[fac["reason"].notna() & fac["kind"].isin(kinds)]
+    if len(off):
+        ids = ", ".join(map(str, off[:_IDS_SHOWN])) + (" …" if len(off) > _IDS_SHOWN else "")
+        print(f"  {len(off)} 处设施未接入路网 / {len(off)} facilities not connected: {ids}")
     print(f"已写入 / written: {out / 'coverage_table.csv'}, {out / 'coverage.gpkg'}, "
           f"{out / 'coverage_summary.csv'}")
+
+
+def reason_lines(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
+    """Why compounds have no minutes: per reason, how many compounds and for which kinds.
+
+    Parameters
+    ----------
+    table
+        :attr:`planning.coverage.CoverageResult.table` (``reason_<kind>`` per kind).
+    kinds
+        The kinds of the standards, in their order.
+
+    Returns
+    -------
+    list of str
+        One line per reason, the one that concerns most compounds first.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"reason_parking": ["far", "far", None],
+    ...                   "reason_clinic": ["far", None, "none"]}, index=["A", "B", "C"])
+    >>> for line in reason_lines(t, ["parking", "clinic"]):
+    ...     print(line)
+    2 小区 compounds（全部 2 类 all kinds）: far
+    1 小区 compounds（1 类 kinds: clinic）: none
+    """
+    long = pd.concat({k: table[f"reason_{k}"] for k in kinds}, names=["kind", "compound"])
+    long = long.dropna()
+    lines: list[tuple[int, str]] = []
+    for reason, rows in long.groupby(long, sort=False):
+        compounds = rows.index.get_level_values("compound").nunique()
+        present = set(rows.index.get_level_values("kind"))
+        which = [k for k in kinds if k in present]
+        said = (f"全部 {len(which)} 类 all kinds" if len(which) == len(kinds)
+                else f"{len(which)} 类 kinds: {', '.join(which)}")
+        lines.append((compounds, f"{compounds} 小区 compounds（{said}）: {reason}"))
+    return [line for _, line in sorted(lines, key=lambda x: -x[0])]

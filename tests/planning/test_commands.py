@@ -103,6 +103,7 @@ def test_coverage_reads_a_csv_with_crs_and_keeps_a_files_own(two_zones, capsys) 
     assert code == 0, err
     gpkg = Path(f["out"]) / "coverage.gpkg"
     assert _same_place(gpd.read_file(gpkg, layer="communities"), block_grid(3))
+    assert _same_place(gpd.read_file(gpkg, layer="facilities"), points([(170, 170)]))
     table = pd.read_csv(Path(f["out"]) / "coverage_table.csv", encoding="utf-8-sig")
     assert (table["walk_minutes_elderly_care"] < 5).all()
 
@@ -212,6 +213,8 @@ def test_coverage_with_communities_and_no_facilities_uses_none(tmp_path, capsys)
     table = pd.read_csv(tmp_path / "out" / "coverage_table.csv", encoding="utf-8-sig")
     reasons = table[[c for c in table.columns if c.startswith("reason_")]]
     assert reasons.eq("无此类设施 / no facility of this kind").all().all()
+    assert len(gpd.read_file(tmp_path / "out" / "coverage.gpkg", layer="facilities")) == 0
+    assert "9 小区 compounds（全部 6 类 all kinds）: 无此类设施" in out
 
 
 def test_coverage_without_communities_says_it_uses_the_samples_facilities(tmp_path,
@@ -267,6 +270,32 @@ def test_streets_none_of_them_walkable_is_a_bilingual_error(tmp_path, capsys) ->
                         _write(lattice_streets(4, road_class="motorway"), tmp_path / "s.gpkg"),
                         "--out", str(tmp_path / "out"))
     assert code == 2 and "没有可步行的道路 / no walkable street" in err
+
+
+# ------------------------------------------------- coverage: reasons, unconnected facilities
+
+
+def test_coverage_counts_compounds_per_reason_and_names_unconnected_facilities(
+        tmp_path, capsys) -> None:
+    far = [(3000 + 50 * i, 3000) for i in range(11)]  # 3 km from any street
+    facilities = points([(170, 170), *far])
+    code, out, err = _run(capsys, "coverage",
+                          "--communities", _write(block_grid(3), tmp_path / "c.gpkg"),
+                          "--facilities", _write(facilities, tmp_path / "f.gpkg"),
+                          "--streets", _write(lattice_streets(4), tmp_path / "s.gpkg"),
+                          "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    others = "ev_charger, parking, clinic, market, kindergarten"
+    assert f"  9 小区 compounds（5 类 kinds: {others}）: 无此类设施 / no facility of this kind" \
+        in out
+    ids = ", ".join(f"F{i}" for i in range(1, 11))
+    assert f"  11 处设施未接入路网 / 11 facilities not connected: {ids} …\n" in out
+    layer = gpd.read_file(tmp_path / "out" / "coverage.gpkg", layer="facilities")
+    assert (layer.geom_type == "Point").all() and layer.crs.to_epsg() == 4547
+    assert list(layer.columns) == ["facility_id", "kind", "connector_m", "reason", "geometry"]
+    assert _same_place(layer, facilities)
+    assert layer["reason"].isna().tolist() == [True] + [False] * 11
+    assert layer["reason"].iloc[1].startswith("未接入路网")
 
 
 @pytest.mark.parametrize("command", ["coverage", "siting", "zoning"])
