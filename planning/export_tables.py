@@ -430,4 +430,5 @@ def _run(plan: Plan) -> pd.DataFrame:
             ("eligibility.min_consent_rate", f"{std.eligibility.min_consent_rate:g}"),
             ("zoning.households", f"{std.zoning.min_households}–{std.zoning.max_households}")]
     rows += [(f"step.{k}", v) for k, v in plan.steps.items()]
+    rows += [("note", n) for n in plan.notes]
     return pd.DataFrame(rows, columns=["key", "value"])

@@ -169,6 +169,10 @@ class Plan:
         Demand the siting step could not serve, with reasons.
     steps
         Step name -> ``"done"`` or ``"not run: <why>"``.
+    notes
+        What the run decided for the planner that the layers do not show ("中文 / English"):
+        the siting step's notes (generated candidates, a site's capacity or cost taken from
+        the standards, the fewest sites used for want of a budget or count).
     """
 
     scenario: Scenario
@@ -182,6 +186,7 @@ class Plan:
     coverage_after: pd.DataFrame
     unserved: pd.DataFrame
     steps: Mapping[str, str]
+    notes: tuple[str, ...] = ()
 
     @property
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
@@ -255,8 +260,8 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
     done += _STEP_WEIGHT["zoning"]
 
     start("siting")
-    planned, unserved = _run_siting(communities, layers, assignments, zones, network, scenario,
-                                    steps)
+    planned, unserved, notes = _run_siting(communities, layers, assignments, zones, network,
+                                           scenario, steps)
     done += _STEP_WEIGHT["siting"]
 
     start("coverage")
@@ -287,7 +292,8 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
     _assert_nothing_lost(scenario.layers["communities"], out)
     return Plan(scenario=scenario, crs=crs, communities=out, zones=zones,
                 planned_facilities=planned, service_areas=service_areas, gaps=gaps,
-                coverage_before=before, coverage_after=after, unserved=unserved, steps=steps)
+                coverage_before=before, coverage_after=after, unserved=unserved, steps=steps,
+                notes=notes)
 
 
 def _no_progress(step: str, fraction: float) -> None:
@@ -390,11 +396,11 @@ def _run_zoning(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
 def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
                 assignments: pd.DataFrame, zones: gpd.GeoDataFrame,
                 network: WalkNetwork | None, scenario: Scenario, steps: dict[str, str],
-                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, tuple[str, ...]]:
     zoned = assignments["zone_id"].notna()
     if not zoned.any():
         steps["siting"] = "not run: no compound is in a zone"
-        return _empty_planned(communities.crs), pd.DataFrame()
+        return _empty_planned(communities.crs), pd.DataFrame(), ()
     # the compounds of the renovation zones share the facilities
     demand = communities.loc[zoned].assign(zone_id=assignments.loc[zoned, "zone_id"])
     result = plan_facilities(demand, layers.get("sites"), standards=scenario.standards,
@@ -404,7 +410,7 @@ def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
     gap = (f", gap {result.gap:.2%}" if result.status != "optimal" and np.isfinite(result.gap)
            and result.gap > 0 else "")
     steps["siting"] = f"done ({result.status}{gap})"
-    return result.planned, result.unserved
+    return result.planned, result.unserved, tuple(result.notes)
 
 
 def _run_coverage(communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,
@@ -549,6 +555,7 @@ def save_plan(plan: Plan, path: str | Path) -> Path:
         "crs": plan.crs.to_wkt(),
         "inputs": json.dumps([n for n in INPUT_LAYERS if n in scenario.layers]),
         "steps": json.dumps(dict(plan.steps), ensure_ascii=False),
+        "notes": json.dumps(list(plan.notes), ensure_ascii=False),
         "layers": json.dumps(manifest, ensure_ascii=False),
     }
     frames["parameters"] = pd.DataFrame({"key": list(params), "value": list(params.values())})
@@ -591,7 +598,8 @@ def load_plan(path: str | Path) -> Plan:
                for attr, layer in _RESULT_LAYERS.items()}
     tables = {t: _read_frame(path, t, manifest[t]) for t in _RESULT_TABLES}
     return Plan(scenario=scenario, crs=pyproj.CRS.from_wkt(params["crs"]),
-                steps=json.loads(params["steps"]), **results, **tables)
+                steps=json.loads(params["steps"]),
+                notes=tuple(json.loads(params.get("notes", "[]"))), **results, **tables)
 
 
 def standards_to_toml(standards: Standards) -> str:

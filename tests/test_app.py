@@ -178,6 +178,9 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "设施选址"
     assert "求解状态：最优解" in _texts(at)  # in Chinese, not the step's "done (optimal)"
+    # what the run decided for the planner: no budget or count, so the fewest sites
+    assert "未给预算或数量上限：按最少选址覆盖全部需求" in _texts(at)
+    assert "no budget" not in _texts(at)
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     # before light, after dark, before first: in both languages (the chart used to swap them)
     chart = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
@@ -205,6 +208,8 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
             == "localized"} == {"小区数", "未满足"}  # 15,096 spaces, not 15096
     at.radio(key="lang").set_value("en").run()
     assert "Solver status: optimal" in _texts(at)
+    shown = _texts(at).replace("\\", "")  # markdown-escaped punctuation
+    assert "no budget or site limit given: fewest sites serving all the demand" in shown
     assert "Households within each kind's walking standard: Elderly care" in _texts(at)
     chart = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
                        .proto.spec)["encoding"]["color"]["scale"]

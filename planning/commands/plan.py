@@ -241,6 +241,8 @@ def _run(args: argparse.Namespace) -> int:
           f"{len(plan.planned_facilities)}")
     for step, status in plan.steps.items():
         print(f"  {step}: {status}")
+    for note in plan.notes:
+        print(f"注意 note: {note}")
     print(f"项目文件 project: {result.project}")
     print(f"GeoJSON: {out / 'geojson'}  Shapefile ({encoding.upper()}): {out / 'shapefile'}  "
           f"表格 tables: {out / 'tables'}")

@@ -222,6 +222,12 @@ def test_tables_match_the_plan(plan: Plan, exported: ExportResult) -> None:
     assert set(unserved["单位"]) <= {k.capacity_unit_zh for k in FACILITY_KINDS.values()}
 
 
+def test_run_sheet_keeps_the_siting_notes(plan: Plan) -> None:
+    run = summary_tables(plan)["run"]
+    assert plan.notes  # the test district has no budget: the fewest sites, with a note
+    assert run.loc[run["项目"] == "note", "值"].tolist() == list(plan.notes)
+
+
 def test_compounds_sheet_says_why_a_kind_has_no_minutes(plan: Plan) -> None:
     c = plan.communities
     missing = [k for k in FACILITY_KINDS if c[f"walk_minutes_{k}"].isna().any()]

@@ -32,6 +32,7 @@ from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_stre
 def assert_plans_equal(a: Plan, b: Plan) -> None:
     assert a.crs == b.crs
     assert dict(a.steps) == dict(b.steps)
+    assert a.notes == b.notes
     for name in a.layers:
         try:
             assert_geodataframe_equal(a.layers[name], b.layers[name])
@@ -233,6 +234,10 @@ def test_saved_plan_reloads_identically(grid_plan: Plan, tmp_path: object) -> No
     path = save_plan(grid_plan, tmp_path / "plan.gpkg")  # type: ignore[operator]
     loaded = load_plan(path)
     assert_plans_equal(grid_plan, loaded)
+    # the siting step's notes come with the plan (no budget or count: the fewest sites, and
+    # candidates generated for the kinds without a site), and back with it
+    assert any("no budget or site limit given" in n for n in grid_plan.notes)
+    assert any("candidates generated" in n for n in grid_plan.notes)
     assert loaded.communities.loc["C12", "name"] is None or pd.isna(
         loaded.communities.loc["C12", "name"])
     assert list(loaded.communities.columns) == list(grid_plan.communities.columns)

@@ -15,8 +15,8 @@ from geo.crs import shift_datum
 from geo.schema import FACILITY_KINDS
 from geo.webmap import build_map
 from planning.export_tables import unserved_sheet
-from planning.siting import unserved_summary
-from ui.i18n import column_label, kind_label, kind_unit, t
+from planning.siting import reason_in, unserved_summary
+from ui.i18n import column_label, kind_label, kind_unit, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
 from ui.widgets import basemap_choice, counts_config, labelled, show_map, walking_standards
@@ -76,6 +76,10 @@ else:  # "done (heuristic, gap 0.33%)": the solver's status in the page's langua
     solver, _, gap = status.removeprefix("done").strip(" ()").partition(", gap ")
     st.caption(t("status_line", L, status=t("solver_" + solver, L) if solver else "",
                  gap=t("solver_gap", L, gap=gap) if gap else ""))
+# what the run decided that the map does not show: generated candidates, the standards'
+# capacity or cost for a site that gave none, the fewest sites for want of a budget or count
+for note in plan.notes:
+    st.caption(md(reason_in(note, L)))
 
 basemap, tkey = basemap_choice()
 _, layers = current_layers()
