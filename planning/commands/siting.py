@@ -34,9 +34,11 @@ import geopandas as gpd
 
 from geo.errors import ScenarioError
 from geo.io.write import write_geopackage
+from geo.schema import FACILITY_KINDS
 from planning.commands._layers import EMPTY_STREETS, add_crs_options, command_layers
 from planning.demand import SITED_KINDS
 from planning.siting import MODELS, SitingResult, plan_facilities
+from planning.siting_candidates import parse_kinds
 from planning.standards import Standards, load_standards
 
 __all__ = ["load_inputs", "register", "run_siting", "write_outputs"]
@@ -152,7 +154,9 @@ def write_outputs(result: SitingResult, out_dir: str | Path) -> list[Path]:
                              "candidates": result.candidates},
                             out / "planned_facilities.gpkg")
     paths = [gpkg]
-    for name, frame in (("unserved", result.unserved),
+    # demand in m², spaces and chargers to the hundredth (sums left 20.099999999999998)
+    unserved = result.unserved.round({"demand": 2, "served": 2, "unserved": 2})
+    for name, frame in (("unserved", unserved),
                         ("coverage_before_after", result.before_after),
                         ("solves", result.solves)):
         path = out / f"{name}.csv"
@@ -169,9 +173,12 @@ def _optional(module: str, name: str) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    if not kinds:
-        msg = f"--kinds: give one or more of {','.join(SITED_KINDS)}"
+    # keys or the Chinese names the files use (养老,充电桩), as a site's kinds are read
+    kinds, unknown = parse_kinds(args.kinds)
+    if unknown or not kinds:
+        words = ", ".join(unknown) if unknown else repr(args.kinds)
+        msg = (f"--kinds: 无法识别 / not a kind: {words}; "
+               f"give one or more of {','.join(SITED_KINDS)} (or 养老服务设施,充电桩,停车场)")
         raise ScenarioError(msg)
     standards = load_standards(args.standards)
     started = time.perf_counter()
@@ -197,14 +204,26 @@ def _run(args: argparse.Namespace) -> int:
 
 def _summary(result: SitingResult) -> str:
     lines = ["类型 kind | 选址 sites | 造价 cost (万元) | 需求 demand | 已满足 served | "
-             "未满足 unserved"]
+             "未满足 unserved | 单位 unit"]
     kinds = [c.removeprefix("served_") for c in result.demand.columns if c.startswith("served_")]
+    over: list[str] = []
     for kind in kinds:
         planned = result.planned[result.planned["kind"] == kind]
         demand = float(result.demand[f"demand_{kind}"].sum())
         served = float(result.demand[f"served_{kind}"].sum())
+        unit = FACILITY_KINDS[kind].capacity_unit_zh if kind in FACILITY_KINDS else ""
         lines.append(f"{kind} | {len(planned)} | {planned['cost'].sum():,.0f} | {demand:,.0f} | "
-                     f"{served:,.0f} | {demand - served:,.0f}")
+                     f"{served:,.0f} | {demand - served:,.0f} | {unit}")
+        if "over_capacity" in planned.columns:
+            over += planned.index[planned["over_capacity"].fillna(False).astype(bool)].astype(
+                str).tolist()
+    if over:
+        # maximal coverage counts the demand in reach, not what a site holds
+        shown = ", ".join(over[:10]) + (" …" if len(over) > 10 else "")
+        lines.append(f"注意 note: {len(over)} 处设施的服务需求超过其容量（最大覆盖模型不计容量，"
+                     f"按容量分配请用 --model capacitated）/ {len(over)} sites serve more than "
+                     f"their capacity (mclp does not count capacities; --model capacitated "
+                     f"does): {shown}")
     if len(result.before_after):
         ba = result.before_after
         for _, r in ba.iterrows():

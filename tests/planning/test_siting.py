@@ -308,6 +308,30 @@ def test_sample_district_from_the_command_line(tmp_path, sample_layers):
     assert len(ba) == 9 and (ba["households_after"] >= ba["households_before"]).all()
     solves = pd.read_csv(tmp_path / "solves.csv", encoding="utf-8-sig")
     assert (solves["status"] == "optimal").all()
+    # amounts to the hundredth, not 20.099999999999998
+    for col in ("demand", "served", "unserved"):
+        assert (unserved[col].round(2) == unserved[col]).all()
+
+
+@pytest.mark.slow
+def test_command_line_takes_chinese_kinds_and_warns_of_sites_over_capacity(tmp_path, capsys):
+    from planning.cli import main
+
+    code = main(["siting", "--out", str(tmp_path), "--kinds", "充电桩，停车场", "--budget",
+                 "2000", "--time-limit", "20"])
+    assert code == 0
+    out = capsys.readouterr().out
+    planned = gpd.read_file(tmp_path / "planned_facilities.gpkg", layer="planned_facilities")
+    assert set(planned["kind"]) == {"ev_charger", "parking"}
+    # maximal coverage counts the demand in reach, not what a site holds: say so, by site
+    over = int(planned["over_capacity"].sum())
+    assert over > 0
+    assert f"注意 note: {over} 处设施的服务需求超过其容量" in out
+    assert "--model capacitated" in out
+    assert "ev_charger | " in out and "| 个充电桩" in out and "| 个车位" in out
+    assert "Running HiGHS" not in out
+    assert main(["siting", "--out", str(tmp_path), "--kinds", "充电桩,游泳池"]) == 2
+    assert "--kinds: 无法识别 / not a kind: 游泳池;" in capsys.readouterr().err
 
 
 def test_site_limit_per_zone(std):
