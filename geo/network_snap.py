@@ -208,11 +208,16 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
         # join each street at the point facing the compound's centre: a block along a street
         # gets its gate half-way along that side, not at an arbitrary corner
         geoms = _edge_geoms(net)[e]
-        at = np.clip(shapely.line_locate_point(geoms, shapely.centroid(polys)[pi]), 0,
-                     net.edge_length[e])
-        on_edge = shapely.line_interpolate_point(geoms, at)
-        keep = _distinct_nearest(pi, d, shapely.get_coordinates(on_edge), access_points)
-        owner, edge, offset, on_edge = pi[keep], e[keep], at[keep], on_edge[keep]
+        length = net.edge_length[e]
+        at = np.clip(shapely.line_locate_point(geoms, shapely.centroid(polys)[pi]), 0, length)
+        # a point facing the centre past an edge's end is that end's node, which the street
+        # going on from there faces too; a point inside an edge is that edge's own
+        place = np.where(at <= _END_M, net.edge_u[e],
+                         np.where(at >= length - _END_M, net.edge_v[e],
+                                  net.n_nodes + np.arange(e.size)))
+        keep = _distinct_nearest(pi, d, place, access_points)
+        owner, edge, offset = pi[keep], e[keep], at[keep]
+        on_edge = shapely.line_interpolate_point(geoms[keep], offset)
         link = shapely.shortest_line(polys[owner], on_edge)
         conn = shapely.length(link)
         gate_xy = shapely.get_coordinates(link)[::2]  # two points each, the first on the outline
@@ -227,27 +232,28 @@ def snap_polygons(net: WalkNetwork, polygons: npt.ArrayLike, *, tolerance_m: flo
 
 #: Streets this much further from an outline than its last kept one still tie with it (m).
 _TIE_M = 0.01
+#: A point this near an edge's end is at its node (m).
+_END_M = 1e-6
 
 
-def _distinct_nearest(owner: IntArray, d: FloatArray, xy: FloatArray, k: int
+def _distinct_nearest(owner: IntArray, d: FloatArray, place: IntArray, k: int
                       ) -> npt.NDArray[np.bool_]:
-    """Which candidates to keep: per owner, the ``k`` nearest distinct points, and their ties.
+    """Which candidates to keep: per owner, the ``k`` nearest distinct places, and their ties.
 
-    ``owner`` sorted, ``d`` ascending within each owner; points equal to the millimetre are
-    one point (the first, nearest, kept).
+    ``owner`` sorted, ``d`` ascending within each owner; candidates with the same ``place``
+    (an integer id) are one place (the first, nearest, kept).
 
     >>> keep = _distinct_nearest(np.array([0, 0, 0, 0, 1]), np.array([0.0, 0.0, 5.0, 5.0, 9.0]),
-    ...                          np.array([[0, 0], [0, 0], [1, 0], [2, 0], [0, 0]]), 2)
+    ...                          np.array([7, 7, 8, 9, 7]), 2)
     >>> keep.tolist()  # the corner once, then the two streets tied at 5 m; owner 1's only one
     [True, False, True, True, True]
     """
     if owner.size == 0:
         return np.zeros(0, dtype=bool)
-    key = np.round(xy * 1000).astype(np.int64)
-    # the first of each (owner, point): a stable sort keeps the nearest of equal points first
-    by_point = np.lexsort((key[:, 1], key[:, 0], owner))
-    o, kx, ky = owner[by_point], key[by_point, 0], key[by_point, 1]
-    first = np.r_[True, (o[1:] != o[:-1]) | (kx[1:] != kx[:-1]) | (ky[1:] != ky[:-1])]
+    # the first of each (owner, place): a stable sort keeps the nearest of a place first
+    by_point = np.lexsort((place, owner))
+    o, p = owner[by_point], place[by_point]
+    first = np.r_[True, (o[1:] != o[:-1]) | (p[1:] != p[:-1])]
     distinct = np.zeros(owner.size, dtype=bool)
     distinct[by_point[first]] = True
     idx = np.flatnonzero(distinct)  # still sorted by owner, then distance
