@@ -101,7 +101,9 @@ class SitingResult:
         :func:`planning.demand.compute_demand` of the compounds, plus ``zone_id`` and
         ``served_<kind>``.
     candidates
-        Every candidate site considered, one row per (site, kind), with ``selected``.
+        Every candidate site considered, one row per (site, kind), with ``selected`` and
+        ``compounds_in_reach`` (compounds with demand of the kind within its walking standard
+        that the zone rule lets the site serve; 0: the site can serve nobody).
     solves
         One row per solve: ``kinds``, ``model``, ``method``, ``status``, ``objective``,
         ``bound``, ``gap``, ``seconds``, ``sites_open``. The objective is demand served
@@ -223,6 +225,9 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
     # One block per kind: rows = zoned compounds with that kind's demand; columns = candidates.
     rows_idx = communities.index[zoned.to_numpy()]
     blocks = []
+    # how many compounds with demand each candidate reaches (under the zone rule): a site
+    # far from everybody is never chosen, and this says why
+    candidates["compounds_in_reach"] = 0
     for g, kind in enumerate(kinds):
         cand = candidates[candidates["kind"] == kind]
         cols = col_of.loc[cand["site_id"]].to_numpy()
@@ -234,6 +239,10 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
                                  cand["zone_id"].to_numpy())
         d = demand.loc[rows_idx, demand_column(kind)].to_numpy(dtype=float)
         blocks.append(_Block(kind, g, cand.index.to_numpy(), full, reach, d))
+        if len(cols):
+            wanted = sp.csr_array(reach)[np.flatnonzero(d > 0)]
+            candidates.loc[cand.index, "compounds_in_reach"] = np.asarray(
+                (wanted != 0).sum(axis=0)).reshape(-1).astype(np.int64)
 
     solves, selected, allocation = _solve(blocks, candidates, model=model,
                                           capacitated=capacitated, budget_wan=budget_wan,

@@ -334,6 +334,23 @@ def test_command_line_takes_chinese_kinds_and_warns_of_sites_over_capacity(tmp_p
     assert "--kinds: 无法识别 / not a kind: 游泳池;" in capsys.readouterr().err
 
 
+def test_candidates_say_how_many_compounds_they_reach(std):
+    grid = _zoned(block_grid(4))
+    sites = _sites([("NEAR", 110, 50, "ev_charger", 50.0, 1.0),
+                    ("FAR", 30_000, 30_000, "ev_charger", 50.0, 1.0)])
+    result = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], max_sites=2,
+                             coverage=False)
+    c = result.candidates.set_index("site_id")
+    assert c.loc["FAR", "compounds_in_reach"] == 0 and not c.loc["FAR", "selected"]
+    # brute force: the compounds of NEAR's own zone within the walking standard, with demand
+    m = std.walking.metres_per_minute * std.kinds["ev_charger"].threshold_minutes
+    d = grid.geometry.distance(sites.loc["NEAR"].geometry) * std.walking.detour_factor
+    zone = c.loc["NEAR", "zone_id"]
+    want = result.demand["demand_ev_charger"] > 0
+    expected = int(((d <= m) & (grid["zone_id"] == zone) & want).sum())
+    assert expected > 0 and c.loc["NEAR", "compounds_in_reach"] == expected
+
+
 def test_site_limit_per_zone(std):
     grid = _zoned(block_grid(4))
     sites = _sites([("A", 110, 50, "ev_charger", 1000.0, 1.0),
