@@ -86,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
             network = walking_network(streets, standards)
         else:
             print(EMPTY_STREETS)
-    with tqdm(unit="area", file=sys.stderr, desc="服务范围 / service areas") as bar:
+    # one step per service area, and a last one for the gaps
+    with tqdm(unit="step", file=sys.stderr, desc="服务范围与缺口 / service areas, gaps") as bar:
         def tick(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
@@ -132,7 +133,9 @@ def _write(out: Path, communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFram
            result: CoverageResult) -> None:
     from geo.io.write import write_geopackage
 
-    keep = [c for c in ("name", "subdistrict", "households", "population") if c in communities]
+    # an OpenStreetMap extract's households are estimates, and the table must say so
+    keep = [c for c in ("name", "subdistrict", "households", "households_estimated",
+                        "households_method", "population") if c in communities]
     table = communities[keep].join(result.table)
     table.index.name = "community_id"
     minutes = [c for c in table.columns if c.startswith("walk_minutes_")]

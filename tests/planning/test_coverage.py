@@ -668,6 +668,8 @@ def test_pianqu_coverage_on_an_osm_extract(tmp_path, helsinki_pbf):
     assert main(["coverage", "--osm", helsinki_pbf, "--crs", "EPSG:3067", "--out", str(out)]) == 0
     table = pd.read_csv(out / "coverage_table.csv", encoding="utf-8-sig")
     assert len(table) > 0 and table["distance_method"].eq("network").all()
+    # OpenStreetMap has no households: the table says they are estimates, and how made
+    assert table["households_estimated"].all() and table["households_method"].notna().all()
     comps = gpd.read_file(out / "coverage.gpkg", layer="network_components")
     assert comps["fragment"].iloc[1:].all() and not comps["fragment"].iloc[0]
     # every compound has minutes or a reason, for every kind
