@@ -275,6 +275,45 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     page.close()
 
 
+def test_every_submit_of_a_form_takes_effect(app_url: str, browser: Any) -> None:
+    # the siting form's fields took their values from the parameters without keys, so each
+    # submit made them new widgets and the browser dropped every second edit (500/3 kept
+    # when 800/5 was asked; back to 0/0 impossible)
+    page, watch = _new_page(browser)
+    page.goto(f"{app_url}/siting")
+    _map_frame(page, selector="path.pianqu-zone")
+    _wait_title(page, "设施选址")
+    budget = page.get_by_label("预算（万元，0 为不限）")
+    count = page.get_by_label("每类最多新建设施数（0 为不限）")
+    for b, m in ((500, 3), (800, 5), (0, 0), (200, 0)):
+        budget.fill(str(b))
+        budget.press("Tab")
+        count.fill(str(m))
+        count.press("Tab")
+        page.get_by_role("button", name="计算规划").click()
+        page.wait_for_timeout(1500)
+        _wait_idle(page)
+        _map_frame(page, selector="path.pianqu-zone")
+        assert (float(budget.input_value()), int(count.input_value())) == (b, m)
+        # the plan was run with them: no budget and no count is the fewest sites, and says so
+        note = page.get_by_text("未给预算或数量上限：按最少选址覆盖全部需求")
+        assert note.count() == (1 if (b, m) == (0, 0) else 0), (b, m)
+    # the zoning form had the same fields
+    page.goto(f"{app_url}/zoning")
+    _map_frame(page, selector="path.pianqu-zone")
+    _wait_title(page, "片区划分")
+    seed = page.get_by_label("随机种子")
+    for value in (3, 4, 0):
+        seed.fill(str(value))
+        seed.press("Tab")
+        page.get_by_role("button", name="计算规划").click()
+        page.wait_for_timeout(1500)
+        _wait_idle(page)
+        _map_frame(page, selector="path.pianqu-zone")
+        assert int(seed.input_value()) == value
+    assert not watch.errors and not watch.outside
+
+
 def test_english_switch_relabels_the_pages(app_url: str, browser: Any) -> None:
     page, watch = _new_page(browser)
     page.goto(f"{app_url}/")

@@ -26,16 +26,19 @@ st.title(t("page_siting", L))
 
 params = get_params()
 std = standards_for(params)
+# every widget keyed: unkeyed, a widget whose value comes from the parameters is a new widget
+# once they change, and the browser dropped every second edit of the form
 with st.form("siting_params"):
     c1, c2 = st.columns(2)
     c1.subheader(t("demand_ratios", L))
     elderly = c1.number_input(t("elderly_m2", L), min_value=0.0, max_value=500.0,
                               value=float(std.demand.elderly_care_m2_per_100_households),
-                              step=1.0)
+                              step=1.0, key="siting_elderly_m2")
     ev_share = c1.slider(t("ev_share", L), min_value=0.0, max_value=1.0,
-                         value=float(std.demand.ev_share), step=0.01)
+                         value=float(std.demand.ev_share), step=0.01, key="siting_ev_share")
     parking = c1.number_input(t("parking_ratio", L), min_value=0.0, max_value=5.0,
-                              value=float(std.demand.parking_spaces_per_household), step=0.05)
+                              value=float(std.demand.parking_spaces_per_household), step=0.05,
+                              key="siting_parking")
     c2.subheader(t("siting_limits", L))
     models = ["mclp", "capacitated", "min_sites"]
     model = c2.radio(t("siting_model", L), models,
@@ -43,9 +46,11 @@ with st.form("siting_params"):
                      format_func=lambda v: t(f"model_{v}", L), key=f"siting_model_{L}",
                      help=t("model_hint", L))
     budget = c2.number_input(t("budget", L), min_value=0.0, max_value=1e7,
-                             value=float(params.get("budget_wan") or 0.0), step=100.0)
+                             value=float(params.get("budget_wan") or 0.0), step=100.0,
+                             key="siting_budget")
     max_sites = c2.number_input(t("max_sites", L), min_value=0, max_value=10_000,
-                                value=int(params.get("max_sites") or 0), step=1)
+                                value=int(params.get("max_sites") or 0), step=1,
+                                key="siting_max_sites")
     if st.form_submit_button(t("run_plan", L), type="primary"):
         overrides = dict(params.get("standards", {}))
         overrides["demand"] = {**dict(overrides.get("demand", {})),

@@ -16,25 +16,32 @@ st.title(t("page_zoning", L))
 
 params = get_params()
 std = standards_for(params)
+# keyed widgets: see the siting page's form
 with st.form("zoning_params"):
     c1, c2, c3 = st.columns(3)
     c1.subheader(t("eligibility", L))
     built_before = c1.number_input(t("built_before", L), min_value=1900, max_value=2100,
-                                   value=int(std.eligibility.built_before_year), step=1)
+                                   value=int(std.eligibility.built_before_year), step=1,
+                                   key="zoning_built_before")
     min_consent = c1.slider(t("min_consent", L), min_value=0.0, max_value=1.0,
-                            value=float(round(std.eligibility.min_consent_rate, 3)), step=0.01)
+                            value=float(round(std.eligibility.min_consent_rate, 3)), step=0.01,
+                            key="zoning_min_consent")
     c2.subheader(t("zoning_params", L))
     min_hh = c2.number_input(t("min_households", L), min_value=1, max_value=1_000_000,
-                             value=int(std.zoning.min_households), step=50)
+                             value=int(std.zoning.min_households), step=50,
+                             key="zoning_min_households")
     max_hh = c2.number_input(t("max_households", L), min_value=1, max_value=1_000_000,
-                             value=int(std.zoning.max_households), step=50)
+                             value=int(std.zoning.max_households), step=50,
+                             key="zoning_max_households")
     c3.subheader("\u00a0")
     gap = c3.number_input(t("gap_tolerance", L), min_value=0.0, max_value=1000.0,
-                          value=float(std.zoning.gap_tolerance_m), step=5.0)
+                          value=float(std.zoning.gap_tolerance_m), step=5.0,
+                          key="zoning_gap")
     diameter = c3.number_input(t("max_diameter", L), min_value=100.0, max_value=50_000.0,
-                               value=float(std.zoning.max_diameter_m), step=50.0)
+                               value=float(std.zoning.max_diameter_m), step=50.0,
+                               key="zoning_max_diameter")
     seed = c3.number_input(t("seed", L), min_value=0, max_value=2**31 - 1,
-                           value=int(params.get("seed", 0)), step=1)
+                           value=int(params.get("seed", 0)), step=1, key="zoning_seed")
     if st.form_submit_button(t("run_plan", L), type="primary"):
         overrides = dict(params.get("standards", {}))
         overrides["eligibility"] = {"built_before_year": int(built_before),
