@@ -531,7 +531,7 @@ def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
     group = folium.FeatureGroup(name=name, show=True)
     pts = gdf.copy()
     pts = pts.set_geometry(pts.geometry.representative_point())
-    id_name = str(gdf.index.name or "id")
+    id_name = "编号" if lang == "zh" else "ID"  # not the column's name (planned_id)
     icons: dict[str, str] = {}
     rows: list[list[Any]] = []
     for fid, row in pts.iterrows():
@@ -691,11 +691,12 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         legend += [(_swatch(ring[lv]), f"{lv} {_t('minutes', lang)}") for lv in levels]
         bounds.append(tuple(sa.total_bounds))
 
+    district: tuple[float, float, float, float] | None = None
     if communities is not None and len(communities):
-        bounds.append(_add_communities(m, communities, prep=prep, uncovered=uncovered,
-                                       minutes_columns=minutes_columns, lang=lang,
-                                       legend=legend, color_by_zone=color_by_zone,
-                                       fill=fill))
+        district = _add_communities(m, communities, prep=prep, uncovered=uncovered,
+                                    minutes_columns=minutes_columns, lang=lang, legend=legend,
+                                    color_by_zone=color_by_zone, fill=fill)
+        bounds.append(district)
 
     if zones is not None and len(zones):
         zcols = ["zone_id", "households", "n_communities"]
@@ -781,6 +782,10 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     if legend:
         _Legend(_legend_html(legend, lang)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    # the map opens on the compounds: a facility or site far outside the district (a typo in
+    # its coordinates, 65 km off) is drawn but does not shrink the district to a dot
+    if district is not None and np.isfinite(district).all():
+        bounds = [district]
     if bounds:
         arr = np.array(bounds, dtype=float)
         if np.isfinite(arr).all():

@@ -434,3 +434,38 @@ def test_features_are_written_compactly_with_chinese_as_is() -> None:
     raw = re.search(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);\n", page).group(1)
     assert ", " not in raw and '": ' not in raw
     assert "建成于2005年" in page  # the excluded compound's reason, not \\u escapes
+
+
+def test_the_map_opens_on_the_compounds_even_with_a_facility_far_away() -> None:
+    # a facility 65 km off (a typo in its coordinates) made every map a dot of a district
+    p = _plan_like()
+    far = pd.concat([p["facilities"], points([(65_000, 0)], prefix="FAR")])
+    fitted = []
+    for fac in (p["facilities"], far):
+        m = build_map(p["communities"], facilities=fac, service_areas=p["service_areas"],
+                      asset_url=ASSETS)
+        fit = [c for c in m._children.values() if isinstance(c, folium.map.FitBounds)]
+        assert len(fit) == 1
+        fitted.append(np.array(fit[0].bounds, dtype=float))
+    lon0, lat0, lon1, lat1 = p["communities"].to_crs(4326).total_bounds
+    for b in fitted:
+        np.testing.assert_allclose(b, [[lat0, lon0], [lat1, lon1]], atol=1e-4)
+    # the far facility is still drawn, with the others
+    page = map_html(build_map(p["communities"], facilities=far, asset_url=ASSETS))
+    assert _has_text(page, "FAR0")
+    # with no compounds, the map fits what there is
+    m = build_map(None, facilities=far, asset_url=ASSETS)
+    fit = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds))
+    lon0, lat0, lon1, lat1 = far.to_crs(4326).total_bounds
+    np.testing.assert_allclose(np.array(fit.bounds, dtype=float), [[lat0, lon0], [lat1, lon1]],
+                               atol=1e-4)
+
+
+def test_facility_tooltips_name_the_id_in_the_maps_language() -> None:
+    p = _plan_like()
+    planned = p["planned"].rename_axis("planned_id")
+    for lang, word in (("zh", "编号"), ("en", "ID")):
+        page = map_html(build_map(p["communities"], planned=planned, asset_url=ASSETS,
+                                  lang=lang))  # type: ignore[arg-type]
+        assert _has_text(page, f"{word}: P0")
+        assert not _has_text(page, "planned_id")  # the column's own name is not for people
