@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import md, t
 from ui.state import lang
 from ui.widgets import choice
 
@@ -25,6 +25,13 @@ with st.sidebar:
            format_func=lambda v: t(f"basemap_{v}", L))
     if st.session_state.get("basemap", "none") != "none":
         st.caption(t("basemap_online_note", L))
+    # which district every page works on: the sample until uploads are used (a reload of
+    # the browser starts a new session, on the sample again)
+    if st.session_state.get("data_key", "sample") == "sample":
+        st.caption(t("data_in_use_sample", L))
+    else:
+        names = st.session_state.get("data_files") or [t("uploaded_data", L)]
+        st.caption(t("data_in_use_files", L, files=md(t("name_sep", L).join(names))))
     if st.session_state.get("basemap") == "tianditu":
         st.text_input(t("tianditu_key", L), key="tianditu_key", type="password")
         if not st.session_state.get("tianditu_key"):

@@ -273,7 +273,8 @@ def _defaults_used(rows: list[dict[str, Any]]) -> list[str]:
         if ids:
             shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
             notes.append(f"{len(ids)} 个候选点未填{zh}，按标准默认值计（{shown}）/ {len(ids)} "
-                         f"sites have no {en}: the standards' default was used")
+                         f"site{'s' if len(ids) > 1 else ''} with no {en} ({shown}): the "
+                         "standards' default was used")
     return notes
 
 

@@ -247,6 +247,37 @@ def test_siting_page_lets_the_planner_choose_the_model() -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["params"]["model"] == "min_sites"
     assert not at.error
+    assert "“最少设施”不使用预算和数量上限，表单中的每类 4 处未计入。" in _texts(at)
+
+
+def test_life_circle_and_siting_pages_warn_of_what_their_numbers_rest_on() -> None:
+    layers = _grid_layers()
+    odd = points([(150, 150), (65_000, 0), (40, 300)], prefix="X")
+    odd["kind"] = ["library", "elderly_care", "图书馆"]
+    layers["facilities"] = pd.concat([layers["facilities"], odd])
+    layers["streets"] = layers["streets"].iloc[:0]  # an empty streets file
+    layers["sites"] = gpd.GeoDataFrame(
+        {"kinds": ["parking"], "capacity": [50.0], "cost": [10.0]},
+        geometry=[points([(0, 40_000)]).geometry.iloc[0]], crs=CRS_GK,
+        index=pd.Index(["S9"], name="site_id"))
+    at = _app(layers)
+    at.session_state["data_key"] = "grid4, odd inputs"
+    at.run()
+    at.switch_page("ui/pages/coverage.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [w.value for w in at.warning]
+    assert "道路图层为空：步行距离按直线距离×绕行系数 1.3 计算，结果偏粗。" in shown
+    assert "2 处现有设施的类型规划不使用，已忽略：X0（library）、X2（图书馆）。" in shown
+    assert "现有设施中有 1 处离最近的小区超过 5 km，请核对坐标：X1 64.5 km。" in shown
+    at.switch_page("ui/pages/siting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [w.value for w in at.warning]
+    far = "候选点中有 1 处离最近的小区超过 5 km，请核对坐标：S9 3"
+    assert any(w.startswith(far) for w in shown)
+    at.radio(key="lang").set_value("en").run()
+    shown = [w.value for w in at.warning]
+    assert any(w.startswith("The streets layer is empty: walking distances are straight lines")
+               for w in shown)
 
 
 def test_siting_page_gives_a_heuristic_plan_its_gap(monkeypatch) -> None:
@@ -470,11 +501,14 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
     data = g.to_json().encode()
     at = _app()
     at.run()
+    assert "当前数据：示例片区" in [c.value for c in at.sidebar.caption]
     at.radio(key="data_source_zh").set_value("upload").run()
     at.file_uploader[0].set_value(("小区.geojson", data, "application/geo+json"))
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "小区数") == "4"
+    at.switch_page("ui/pages/coverage.py").run()  # every page says which data it is on
+    assert "当前数据：小区.geojson" in [c.value.replace("\\", "") for c in at.sidebar.caption]
     layers = at.session_state["layers"]
     assert layers["communities"].loc["C01", "name"] == XSS  # stored as typed, escaped on show
 

@@ -173,6 +173,24 @@ TEXT: dict[str, tuple[str, str]] = {
                    "The coverage models need a budget or a count; with both at 0 the plan uses "
                    "the fewest sites instead, which takes neither."),
     "siting_notes": ("选址说明", "Siting notes"),
+    "straight_line_note": ("{why}：步行距离按直线距离×绕行系数 {f} 计算，结果偏粗。",
+                           "{why}: walking distances are straight lines × a detour factor of "
+                           "{f}, a rough measure."),
+    "streets_none": ("没有道路图层", "No streets layer"),
+    "streets_empty": ("道路图层为空", "The streets layer is empty"),
+    "ignored_kinds": ("{n} 处现有设施的类型规划不使用，已忽略：{items}。",
+                      "{n} existing facilities have a kind planning does not use and are "
+                      "ignored: {items}."),
+    "far_points": ("{layer}中有 {n} 处离最近的小区超过 {km} km，请核对坐标：{items}。",
+                   "{n} {layer} lie more than {km} km from every compound; check their "
+                   "coordinates: {items}."),
+    "far_facilities": ("现有设施", "existing facilities"),
+    "far_sites": ("候选点", "candidate sites"),
+    "min_sites_ignores": ("“最少设施”不使用预算和数量上限，表单中的{what}未计入。",
+                          "The fewest sites take no budget or count: {what} in the form "
+                          "not used."),
+    "ignored_budget": ("预算 {v} 万元", "a budget of {v} (10k CNY)"),
+    "ignored_count": ("每类 {v} 处", "{v} sites per kind"),
     "planned_table": ("规划设施", "Planned facilities"),
     "before_after": ("选址前后覆盖户数", "Households covered before and after"),
     "unserved_title": ("未满足的需求及原因", "Demand left unserved, and why"),
@@ -241,7 +259,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "click_hint": ("点击地图上的小区，查看到各类设施的步行时间。",
                    "Click a compound on the map to see its walking minutes to every kind."),
     "clicked": ("{name}：到各类设施的步行时间", "{name}: walking minutes to every kind"),
+    "clicked_today_hint": ("“现状达标”为现有设施是否在步行标准内；分钟数和各圈层含规划设施。",
+                           "'Today' says whether today's facilities are within the walking "
+                           "standard; the minutes and circles include the planned ones."),
+    "covered_today": ("现状达标", "Today"),
     "minutes": ("分钟", "minutes"),
+    "minutes_label": ("分钟", "Minutes"),
+    "data_in_use_sample": ("当前数据：示例片区", "Data in use: the sample district"),
+    "data_in_use_files": ("当前数据：{files}", "Data in use: {files}"),
+    "uploaded_data": ("上传的数据", "the uploaded data"),
     "no_facility": ("无可达设施", "none reachable"),
     "share_axis": ("覆盖户数占比", "Share of households"),
     "coverage_table": ("覆盖统计", "Coverage summary"),

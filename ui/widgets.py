@@ -13,8 +13,9 @@ from geo.webmap import Basemap
 from ui.i18n import Lang, column_labels, kind_label, t
 from ui.state import assets_ok, lang
 
-__all__ = ["basemap_choice", "choice", "labelled", "problems_table", "show_map", "uploader_css",
-           "uploader_words", "walking_standards", "counts_config", "COUNT_COLUMNS"]
+__all__ = ["basemap_choice", "choice", "labelled", "plan_warnings", "problems_table", "show_map",
+           "uploader_css", "uploader_words", "walking_standards", "counts_config",
+           "COUNT_COLUMNS"]
 
 MAP_HEIGHT = 640
 
@@ -145,4 +146,57 @@ def labelled(df: pd.DataFrame, *, layer: str | None = None) -> pd.DataFrame:
     if out.index.name:
         name = str(out.index.name)
         out.index.name = column_labels([name], lang(), layer=layer)[name]
+    return out
+
+
+#: A facility or candidate site further than this from every compound is probably misplaced
+#: (a typo in its coordinates): the walking standards reach 1-2 km at most.
+FAR_KM = 5.0
+
+
+def plan_warnings(plan: Any, layers: dict[str, Any], *, sites: bool = False) -> list[str]:
+    """What the plan's pages must say about its inputs, in the app's language.
+
+    Straight-line distances (no streets, or an empty streets layer), facilities of kinds the
+    standards do not use (ignored), and facilities (and, with ``sites``, candidate sites)
+    further than :data:`FAR_KM` from every compound, by id.
+    """
+    import numpy as np
+    import shapely
+
+    L = lang()
+    out: list[str] = []
+    method = plan.communities.get("distance_method")
+    if method is not None and len(method) and str(method.iloc[0]) != "network":
+        network = str(plan.steps.get("network", ""))
+        why = "streets_empty" if "街道图层为空" in network else "streets_none"
+        out.append(t("straight_line_note", L, why=t(why, L),
+                     f=f"{plan.scenario.standards.walking.detour_factor:g}"))
+    fac = layers.get("facilities")
+    used = set(plan.scenario.standards.kinds)
+    if fac is not None and len(fac) and "kind" in fac.columns:
+        odd = fac[~fac["kind"].astype(str).isin(used)]
+        if len(odd):
+            items = t("name_sep", L).join(f"{i}（{k}）" if L == "zh" else f"{i} ({k})"
+                                          for i, k in zip(odd.index[:10], odd["kind"][:10],
+                                                          strict=True))
+            out.append(t("ignored_kinds", L, n=f"{len(odd):,}",
+                         items=items + (" …" if len(odd) > 10 else "")))
+    tree = shapely.STRtree(np.asarray(plan.communities.geometry.values, dtype=object))
+    for name, gdf in (("facilities", fac), ("sites", layers.get("sites") if sites else None)):
+        if gdf is None or not len(gdf) or not len(plan.communities):
+            continue
+        pts = np.asarray(gdf.to_crs(plan.crs).geometry.values, dtype=object)
+        ok = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+        if not ok.any():
+            continue
+        _, dist = tree.query_nearest(pts[ok], return_distance=True, all_matches=False)
+        far = dist > FAR_KM * 1000
+        if far.any():
+            ids = gdf.index[ok][far]
+            km = dist[far]
+            items = t("name_sep", L).join(f"{i} {d / 1000:.1f} km" for i, d in
+                                          zip(ids[:10], km[:10], strict=True))
+            out.append(t("far_points", L, layer=t(f"far_{name}", L), n=f"{far.sum():,}",
+                         km=f"{FAR_KM:g}", items=items + (" …" if far.sum() > 10 else "")))
     return out

@@ -202,9 +202,9 @@ def test_planner_sites_with_several_kinds_and_defaults(std):
     assert cands.loc["S1:ev_charger", "cost"] == pytest.approx(20 * 0.5)
     assert not cands["generated"].any()
     # the planner is told which sites the standards filled in, once per site
-    assert notes == ["1 个候选点未填容量，按标准默认值计（S1）/ 1 sites have no capacity: the "
-                     "standards' default was used",
-                     "1 个候选点未填造价，按标准默认值计（S1）/ 1 sites have no cost: the "
+    assert notes == ["1 个候选点未填容量，按标准默认值计（S1）/ 1 site with no capacity (S1): "
+                     "the standards' default was used",
+                     "1 个候选点未填造价，按标准默认值计（S1）/ 1 site with no cost (S1): the "
                      "standards' default was used"]
     full = _sites([("S1", 110, 110, "停车场", 80.0, 12.0)])
     assert build_candidates(block_grid(2), full, None, standards=std, kinds=["parking"])[1] == []

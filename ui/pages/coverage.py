@@ -22,6 +22,7 @@ from ui.widgets import (
     choice,
     counts_config,
     labelled,
+    plan_warnings,
     show_map,
     walking_standards,
 )
@@ -37,6 +38,11 @@ if plan.steps.get("coverage") != "done":
     not_available("planning.coverage")
     st.stop()
 
+_, layers = current_layers()
+# straight lines, facilities ignored for their kind or far off: the numbers below depend on it
+for warning in plan_warnings(plan, layers):
+    st.warning(warning)
+
 com = plan.communities
 kinds = [k for k in FACILITY_KINDS if f"walk_minutes_{k}" in com.columns]
 levels = [lv.minutes for lv in std.life_circle]
@@ -44,9 +50,9 @@ levels = [lv.minutes for lv in std.life_circle]
 absent = [k for k in kinds if com[f"walk_minutes_{k}"].isna().all()]
 view = choice("radio", t("coverage_view", L), ["kind", "completeness"], key="coverage_view",
               format_func=lambda v: t(f"coverage_view_{v}", L), horizontal=True)
-_, layers = current_layers()
 basemap, tkey = basemap_choice()
 outside = None  # the one kind's compounds outside its circle, listed under the map
+stage = "after"  # the completeness view can show today's instead
 if view == "completeness" and "completeness" in com.columns:
     # every required kind at once: how complete each compound's life circle is
     stage = choice("radio", t("stage", L), ["after", "before"], key="coverage_stage",
@@ -59,8 +65,9 @@ if view == "completeness" and "completeness" in com.columns:
     hh = pd.to_numeric(com["households"], errors="coerce").fillna(0)
     full = com["completeness"] >= of
     full0 = com.get("completeness_before", com["completeness"]) >= of
-    st.markdown(t("complete_n", L, of=of, n=int(full.sum()), hh=f"{int(hh[full].sum()):,}",
-                  share=f"{hh[full].sum() / max(hh.sum(), 1):.0%}", n0=int(full0.sum()),
+    st.markdown(t("complete_n", L, of=of, n=f"{int(full.sum()):,}",
+                  hh=f"{int(hh[full].sum()):,}",
+                  share=f"{hh[full].sum() / max(hh.sum(), 1):.0%}", n0=f"{int(full0.sum()):,}",
                   hh0=f"{int(hh[full0].sum()):,}"))
     st.caption(t("complete_hint", L,
                  kinds=walking_standards(required, plan.scenario.standards)))
@@ -81,13 +88,13 @@ else:
     kind = choice("selectbox", t("kind", L), kinds, key="coverage_kind", container=c1,
                   format_func=lambda k: kind_label(k, L))
     default_level = std.kinds[kind].threshold_minutes if kind in std.kinds else levels[-1]
-    minutes = choice("radio", t("minutes", L), levels, key=f"coverage_minutes_{kind}",
+    minutes = choice("radio", t("minutes_label", L), levels, key=f"coverage_minutes_{kind}",
                      default=default_level, container=c2, horizontal=True)
 
     # the compounds this kind leaves outside the circle: counted here, drawn red, listed below
     outside = outside_circle(com, kind, minutes)
     uncovered = pd.Series(com.index.astype(str).isin(outside["community_id"]), index=com.index)
-    st.markdown(t("uncovered_n", L, minutes=minutes, n=len(outside),
+    st.markdown(t("uncovered_n", L, minutes=minutes, n=f"{len(outside):,}",
                   hh=f"{int(outside['households'].sum()):,}",
                   elderly=f"{int(outside['elderly'].sum()):,}"))
     if kind in absent:
@@ -123,13 +130,20 @@ if clicked and clicked.get("lat") is not None:
         name = row.get("name") or hit.index[0]
         st.subheader(t("clicked", L, name=md(name)))
         why = [row.get(f"reason_{k}") for k in kinds]
+        today = {}
+        if view == "completeness" and stage == "before":
+            # the map shows today's completeness; the minutes are the plan's, so say both
+            st.caption(t("clicked_today_hint", L))
+            today = {t("covered_today", L): [bool(row.get(f"covered_{k}_before", False))
+                                             for k in kinds]}
         table = pd.DataFrame({
             t("kind", L): [kind_label(k, L) for k in kinds],
+            **today,
             t("minutes", L): [row.get(f"walk_minutes_{k}") for k in kinds],
             **{f"{lv} {t('minutes', L)}": [bool(row.get(f"covered_{k}_{lv}min", False))
                                            for k in kinds] for lv in levels},
             # why a kind has no minutes (no such facility, not on the network)
-            column_label("reason", L): [None if pd.isna(w) else reason_in(w, L) for w in why],
+            column_label("reason", L): ["" if pd.isna(w) else reason_in(w, L) for w in why],
         })
         st.dataframe(table, hide_index=True, column_config={
             t("minutes", L): st.column_config.NumberColumn(format="%.1f")})
@@ -146,7 +160,7 @@ if outside is not None and len(outside):
         st.download_button(t("uncovered_download", L),
                            listed.to_csv(index=False).encode("utf-8-sig"),
                            file_name=t("uncovered_file", L, minutes=minutes,
-                                       kind=kind_label(kind, L)),
+                                       kind=kind_label(kind, L).replace(" ", "_")),
                            mime="text/csv", key="uncovered_csv")
 
 st.subheader(t("coverage_chart", L))

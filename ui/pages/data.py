@@ -158,6 +158,8 @@ else:
                                + f"{coords[s]} {crs_given[s]} {layer_of[s]}".encode()
                                for s in _UPLOADS if files[s] is not None))
                 set_layers(key, layers)
+                st.session_state["data_files"] = [files[s].name for s in _UPLOADS
+                                                  if files[s] is not None]
                 st.success(t("layers_loaded", L))
 
 data_key, layers = current_layers()

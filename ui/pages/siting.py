@@ -19,7 +19,14 @@ from planning.siting import reason_in, unserved_summary
 from ui.i18n import column_label, kind_label, kind_unit, md, t
 from ui.pipeline import standards_for
 from ui.state import current_layers, get_params, lang, not_available, plan_or_notice, set_params
-from ui.widgets import basemap_choice, counts_config, labelled, show_map, walking_standards
+from ui.widgets import (
+    basemap_choice,
+    counts_config,
+    labelled,
+    plan_warnings,
+    show_map,
+    walking_standards,
+)
 
 L = lang()
 st.title(t("page_siting", L))
@@ -85,9 +92,21 @@ else:  # "done (heuristic, gap 0.33%)": the solver's status in the page's langua
 # capacity or cost for a site that gave none, the fewest sites for want of a budget or count
 for note in plan.notes:
     st.caption(md(reason_in(note, L)))
+# the fewest sites take no budget or count (ui.pipeline drops them): say so, with the values
+ran = get_params()  # as the plan was run (the form above may have just changed them)
+ignored = []
+if ran.get("budget_wan"):
+    ignored.append(t("ignored_budget", L, v=f"{ran['budget_wan']:,g}"))
+if ran.get("max_sites"):
+    ignored.append(t("ignored_count", L, v=ran["max_sites"]))
+if ran.get("model") == "min_sites" and ignored:
+    st.caption(t("min_sites_ignores", L, what=t("name_sep", L).join(ignored)))
 
 basemap, tkey = basemap_choice()
 _, layers = current_layers()
+for warning in plan_warnings(plan, layers, sites=True):
+    st.warning(warning)
+
 m = build_map(plan.communities, zones=plan.zones, facilities=layers.get("facilities"),
               planned=plan.planned_facilities, sites=plan.scenario.layers.get("sites"),
               minutes_columns=[], lang=L, basemap=basemap, tianditu_key=tkey, draw=True,
