@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -344,7 +345,12 @@ def _read_vector(p: Path, layer: str, encoding: str | None) -> tuple[pd.DataFram
     if encoding:
         kwargs["encoding"] = encoding
     info = pyogrio.read_info(p, **kwargs)
-    return pyogrio.read_dataframe(p, **kwargs), info
+    with warnings.catch_warnings():
+        # GDAL types a GeoJSON property holding numbers and text ("约200") as JSON, pyogrio
+        # fails to parse it and keeps the text with a warning the app would show the planner;
+        # the text is what the reader wants (geo.io.coerce reads it and says what it assumed)
+        warnings.filterwarnings("ignore", message=r"Could not parse column .* as JSON")
+        return pyogrio.read_dataframe(p, **kwargs), info
 
 
 def _read_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],

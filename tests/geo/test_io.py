@@ -701,3 +701,22 @@ def test_zip_with_chinese_layer_names_and_a_notes_spreadsheet(tmp_path: Path) ->
 def test_osm_extract_is_pointed_to_geo_osm(helsinki_pbf: str) -> None:
     with pytest.raises(LayerValidationError, match="--osm.*geo.osm.read_osm"):
         read_layer(helsinki_pbf, "streets")
+
+
+def test_geojson_with_numbers_and_text_in_one_property_reads_without_a_warning(
+        tmp_path: Path) -> None:
+    # GDAL types such a property as JSON and pyogrio warned that it could not parse it; the
+    # app showed that warning to the planner
+    import warnings
+
+    g = block_grid(2).to_crs(4326)
+    g["households"] = g["households"].astype(object)
+    g.loc["C01", "households"] = "约200"
+    path = tmp_path / "小区.geojson"
+    path.write_text(g.to_json(), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = read_layer(path, "communities")
+    assert res.gdf.loc["C01", "households"] == 200
+    assert res.gdf.loc["C00", "households"] == g.loc["C00", "households"]
+    assert any("约数按所写数字计" in f for f in res.report.summary().splitlines())
