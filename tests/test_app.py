@@ -513,6 +513,28 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
     assert layers["communities"].loc["C01", "name"] == XSS  # stored as typed, escaped on show
 
 
+def test_what_the_reader_assumed_is_said_and_shown_open() -> None:
+    g = block_grid(2).to_crs(4326)
+    g["households"] = g["households"].astype(object)
+    g.loc["C01", "households"] = "约200"  # read as 200, an assumption to check
+    at = _app()
+    at.run()
+    at.radio(key="data_source_zh").set_value("upload").run()
+    at.file_uploader[0].set_value(("小区.geojson", g.to_json().encode(), "application/geo+json"))
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(w.value.startswith("读取小区时做了假设") for w in at.warning)
+    report = next(e for e in at.expander if e.label == "读取说明")
+    assert report.proto.expanded
+    assert "约数按所写数字计" in report.text[0].value
+    # a file read as it is: no warning, the notes folded away
+    at.file_uploader[0].set_value(("小区.geojson", block_grid(2).to_crs(4326).to_json().encode(),
+                                   "application/geo+json"))
+    at.button[0].click().run()
+    assert not any("时做了假设" in w.value for w in at.warning)
+    assert not next(e for e in at.expander if e.label == "读取说明").proto.expanded
+
+
 def test_data_outside_china_shows_and_plans_once_given_an_analysis_crs() -> None:
     # the grid moved to Helsinki (ETRS-TM35FIN), uploaded in lon/lat: outside every CGCS2000
     # zone, so the map shows it but the plan needs the planner's metric CRS

@@ -31,6 +31,8 @@ L = lang()
 st.title(t("page_data", L))
 
 _UPLOADS = ("communities", "streets", "facilities", "sites", "barriers")
+#: The line of a read report (geo.io.report.ReadReport.summary) that lists its assumptions.
+_ASSUMED = "assumed 假设:"
 
 
 def _file_layers(name: str, data: bytes) -> list[str]:
@@ -196,6 +198,12 @@ show_map(m, key="map_data")
 
 reports = st.session_state.get("read_reports")
 if reports:
-    with st.expander(t("read_report", L)):
+    # what the reader assumed (approximate numbers, percentages, a kind planning does not use,
+    # a CRS) changes the plan: open, and said, rather than folded away
+    assumed = [schema for schema, text in reports.items() if _ASSUMED in text]
+    if assumed:
+        st.warning(t("read_assumed", L, layers=t("name_sep", L).join(
+            t(f"layer_{s}", L) for s in assumed)))
+    with st.expander(t("read_report", L), expanded=bool(assumed)):
         for schema, text in reports.items():
             st.text(f"[{schema}]\n{text}")
