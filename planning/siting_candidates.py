@@ -200,7 +200,7 @@ def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | No
     notes: list[str] = []
     if sites is not None and len(sites):
         rows += _from_layer(sites, kinds, standards)
-        notes += _defaults_used(rows)
+        notes += _defaults_used(sites, {r["site_id"] for r in rows})
     if generate not in ("missing", "always", "never"):
         msg = f"generate must be 'missing', 'always' or 'never', not {generate!r}"
         raise ScenarioError(msg)
@@ -250,9 +250,7 @@ def _from_layer(sites: gpd.GeoDataFrame, kinds: Sequence[str],
             price = cost[pos] if np.isfinite(cost[pos]) else cap * unit_cost(kind, standards)
             rows.append({"site_id": str(sid), "kind": kind, "name": names.iloc[pos],
                          "capacity": cap, "cost": price, "generated": False,
-                         "generated_from": None, "geometry": sites.geometry.iloc[pos],
-                         "_defaults": (not np.isfinite(capacity[pos]),
-                                       not np.isfinite(cost[pos]))})
+                         "generated_from": None, "geometry": sites.geometry.iloc[pos]})
     if bad:
         allowed = ", ".join(FACILITY_KINDS)
         raise LayerValidationError("sites", [Problem(
@@ -261,19 +259,19 @@ def _from_layer(sites: gpd.GeoDataFrame, kinds: Sequence[str],
     return rows
 
 
-def _defaults_used(rows: list[dict[str, Any]]) -> list[str]:
-    """Notes naming the planner's sites whose empty capacity or cost the standards filled in.
+def _defaults_used(sites: gpd.GeoDataFrame, used: set[str]) -> list[str]:
+    """Notes on the planner's sites (those ``used``) whose empty capacity or cost was filled in.
 
-    Takes the ``_defaults`` flags (capacity, cost) off the rows of :func:`_from_layer`.
+    The standards' default capacity and unit cost fill them (see :func:`_from_layer`).
     """
-    flags = [(r["site_id"], r.pop("_defaults")) for r in rows]
     notes = []
-    for k, (zh, en) in enumerate((("容量", "capacity"), ("造价", "cost"))):
-        ids = list(dict.fromkeys(sid for sid, flag in flags if flag[k]))
+    for col, zh in (("capacity", "容量"), ("cost", "造价")):
+        empty = ~np.isfinite(_numeric(sites, col))
+        ids = [str(i) for i in sites.index[empty] if str(i) in used]
         if ids:
             shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
             notes.append(f"{len(ids)} 个候选点未填{zh}，按标准默认值计（{shown}）/ {len(ids)} "
-                         f"site{'s' if len(ids) > 1 else ''} with no {en} ({shown}): the "
+                         f"site{'s' if len(ids) > 1 else ''} with no {col} ({shown}): the "
                          "standards' default was used")
     return notes
 
