@@ -823,6 +823,17 @@ def test_run_pipeline_adds_drawn_sites_to_the_candidates() -> None:
     assert sites.geometry.loc["U001"].distance(g.geometry.loc["C12"].centroid) < 0.01
     plain = ui.pipeline.run_pipeline(layers, {"standards": {}, "seed": 0})
     assert "sites" not in plain.scenario.layers  # nothing drawn, nothing added
+    # a capacity given on the map reaches the plan, beside sites that have no capacity column
+    drawn = json.loads(json.dumps(feature))
+    drawn["properties"]["capacity"] = 30.0
+    no_capacity = own.drop(columns="capacity")
+    plan = ui.pipeline.run_pipeline({**layers, "sites": no_capacity},
+                                    {"standards": {}, "seed": 0}, [drawn])
+    sites = plan.scenario.layers["sites"]
+    assert sites.loc["U001", "capacity"] == 30.0 and pd.isna(sites.loc["S0", "capacity"])
+    planned = plan.planned_facilities
+    if "U001" in set(planned["site_id"]):
+        assert planned.loc[planned["site_id"] == "U001", "capacity"].iloc[0] == 30.0
 
 
 @pytest.mark.parametrize("module", [ui.uploads, ui.i18n, ui.pipeline])

@@ -205,6 +205,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "drawn_site": ("新画的候选点", "Drawn candidate site"),
     "drawn_kinds_placeholder": ("选择设施类型", "Choose facility kinds"),
     "drawn_kinds": ("可建设施类型", "Kinds allowed"),
+    "drawn_capacity": ("容量（按所选类型的单位：m²、车位、充电桩；0 为按标准默认）",
+                       "Capacity (in the chosen kinds' units: m², spaces, chargers; 0 = the "
+                       "standards' default)"),
     "drawn_cost": ("造价（万元）", "Cost (10k CNY)"),
     "add_site": ("加入候选点并重新选址", "Add the site and re-run siting"),
     "user_sites": ("已添加的候选点：{n} 个", "Candidate sites added: {n}"),

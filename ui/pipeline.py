@@ -88,7 +88,9 @@ def run_pipeline(layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, An
             work["sites"] = extra
         else:
             base = base.to_crs(crs)
-            keep = [c for c in extra.columns if c in base.columns and c != extra.geometry.name]
+            # every column of the drawn sites, so a capacity given on the map is kept where
+            # the planner's own layer has none (its sites then take the standards' default)
+            keep = [c for c in extra.columns if c != extra.geometry.name]
             clash = sorted(set(extra.index) & set(base.index))
             if clash:
                 from geo.errors import ScenarioError

@@ -128,12 +128,16 @@ if drawing and drawing.get("geometry", {}).get("type") in ("Point", "Polygon") a
                                default=["ev_charger"],
                                format_func=lambda k: kind_label(k, L),
                                placeholder=t("drawn_kinds_placeholder", L))
+        # in the chosen kinds' units (m², spaces, chargers); 0: the standards' default, and
+        # the siting notes say so
+        capacity = st.number_input(t("drawn_capacity", L), min_value=0.0, value=0.0, step=10.0)
         cost = st.number_input(t("drawn_cost", L), min_value=0.0, value=50.0, step=10.0)
         if st.form_submit_button(t("add_site", L)) and kinds:
             site_id = f"U{len(user_sites) + 1:03d}"
             user_sites.append({"type": "Feature", "geometry": json.loads(json.dumps(geometry)),
                                "drawn": drawing["geometry"],
                                "properties": {"site_id": site_id, "kinds": kinds,
+                                              "capacity": float(capacity) or None,
                                               "cost": float(cost), "name": site_id}})
             st.session_state["user_sites"] = user_sites
             st.rerun()
