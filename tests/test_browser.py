@@ -275,6 +275,17 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     page.close()
 
 
+def _submit_form(page: Any, fields: dict[Any, object]) -> None:
+    """Type each value in its field, press 计算规划, and wait for the re-run's map."""
+    for field, value in fields.items():
+        field.fill(str(value))
+        field.press("Tab")
+    page.get_by_role("button", name="计算规划").click()
+    page.wait_for_timeout(1500)
+    _wait_idle(page)
+    _map_frame(page, selector="path.pianqu-zone")
+
+
 def test_every_submit_of_a_form_takes_effect(app_url: str, browser: Any) -> None:
     # the siting form's fields took their values from the parameters without keys, so each
     # submit made them new widgets and the browser dropped every second edit (500/3 kept
@@ -286,14 +297,7 @@ def test_every_submit_of_a_form_takes_effect(app_url: str, browser: Any) -> None
     budget = page.get_by_label("预算（万元，0 为不限）")
     count = page.get_by_label("每类最多新建设施数（0 为不限）")
     for b, m in ((500, 3), (800, 5), (0, 0), (200, 0)):
-        budget.fill(str(b))
-        budget.press("Tab")
-        count.fill(str(m))
-        count.press("Tab")
-        page.get_by_role("button", name="计算规划").click()
-        page.wait_for_timeout(1500)
-        _wait_idle(page)
-        _map_frame(page, selector="path.pianqu-zone")
+        _submit_form(page, {budget: b, count: m})
         assert (float(budget.input_value()), int(count.input_value())) == (b, m)
         # the plan was run with them: no budget and no count is the fewest sites, and says so
         note = page.get_by_text("未给预算或数量上限：按最少选址覆盖全部需求")
@@ -304,12 +308,7 @@ def test_every_submit_of_a_form_takes_effect(app_url: str, browser: Any) -> None
     _wait_title(page, "片区划分")
     seed = page.get_by_label("随机种子")
     for value in (3, 4, 0):
-        seed.fill(str(value))
-        seed.press("Tab")
-        page.get_by_role("button", name="计算规划").click()
-        page.wait_for_timeout(1500)
-        _wait_idle(page)
-        _map_frame(page, selector="path.pianqu-zone")
+        _submit_form(page, {seed: value})
         assert int(seed.input_value()) == value
     assert not watch.errors and not watch.outside
 
