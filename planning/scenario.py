@@ -57,6 +57,7 @@ from planning.standards import Standards, load_standards
 from planning.zoning import zone_communities
 
 __all__ = [
+    "EMPTY_GEOMETRY_TYPES",
     "INPUT_LAYERS",
     "STEPS",
     "Plan",
@@ -506,6 +507,10 @@ _RESULT_LAYERS = {"communities": "plan_communities", "zones": "zones",
                   "planned_facilities": "planned_facilities", "service_areas": "service_areas",
                   "gaps": "gaps"}
 _RESULT_TABLES = ("coverage_before", "coverage_after", "unserved")
+# what an empty layer is declared as (a budget of 0 plans no facility; full coverage, no gap)
+EMPTY_GEOMETRY_TYPES = {"facilities": "Point", "streets": "LineString", "zones": "MultiPolygon",
+                        "planned_facilities": "Point", "service_areas": "MultiPolygon",
+                        "gaps": "MultiPolygon", "candidates": "Point"}
 _FORMAT = "pianqu-plan/1"
 
 
@@ -559,7 +564,7 @@ def save_plan(plan: Plan, path: str | Path) -> Path:
         "layers": json.dumps(manifest, ensure_ascii=False),
     }
     frames["parameters"] = pd.DataFrame({"key": list(params), "value": list(params.values())})
-    return write_geopackage(frames, path)
+    return write_geopackage(frames, path, empty_types=EMPTY_GEOMETRY_TYPES)
 
 
 def load_scenario(path: str | Path) -> Scenario:

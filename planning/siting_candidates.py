@@ -211,7 +211,7 @@ def build_candidates(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | No
         generated = _generated(kind, communities, facilities, standards)
         why = "无候选点，" if kind not in have else ""
         notes.append(f"{FACILITY_KINDS[kind].label_zh}{why}自动生成候选点{len(generated)}处 / "
-                     f"{kind}: {len(generated)} candidates generated "
+                     f"{FACILITY_KINDS[kind].label_en}: {len(generated)} candidates generated "
                      "(compound grounds, existing parking lots)")
         rows += generated
     if not rows:

@@ -331,6 +331,12 @@ def test_coverage_page_counts_uncovered_compounds_of_the_chosen_kind() -> None:
     table = at.expander[0].dataframe[0].value
     assert table["Reason"].eq("no facility of this kind").all()
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # the chart's kinds in the order of the table under it (altair sorted them by name)
+    spec = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
+                      .proto.spec)
+    rows = at.dataframe[-1].value
+    assert spec["encoding"]["x"]["sort"] == list(dict.fromkeys(rows["Facility kind"]))
+    assert "Life circle (minutes)" in rows.columns
 
 
 def test_tables_group_the_digits_of_counts_but_not_of_years() -> None:
@@ -346,7 +352,7 @@ def test_tables_group_the_digits_of_counts_but_not_of_years() -> None:
     summary = json.loads(at.dataframe[-1].proto.columns)
     grouped = {k for k, v in summary.items()
                if v.get("type_config", {}).get("format") == "localized"}
-    assert {"覆盖户数", "总户数"} <= grouped and "分钟" not in grouped
+    assert {"覆盖户数", "总户数"} <= grouped and "生活圈（分钟）" not in grouped
 
 
 def test_coverage_page_maps_life_circle_completeness_today_and_with_the_plan() -> None:

@@ -377,7 +377,8 @@ _EXTRA: dict[str, tuple[str, str]] = {
     "households_served": ("服务户数", "Households served"),
     "over_capacity": ("超出容量", "Over capacity"),
     "generated_from": ("生成依据", "Generated from"),
-    "threshold": ("达标时间", "Threshold level"),
+    "threshold": ("该类设施达标标准", "The kind's own standard"),  # as the exported sheet
+    "minutes": ("生活圈（分钟）", "Life circle (minutes)"),
     "walk_minutes": ("步行时间（分钟）", "Walking minutes"),
     "elderly": ("老年人口", "Elderly"),
     "reason": ("原因", "Reason"),
@@ -404,7 +405,7 @@ def column_label(column: str, lang: Lang, *, layer: str | None = None) -> str:
                 else f"{kind_label(kind, lang)} (min)")
     if column in _EXTRA:
         return _EXTRA[column][0 if lang == "zh" else 1]
-    if column in ("kind", "minutes"):
+    if column == "kind":
         return t(column, lang)
     schemas = list(LAYERS.values())
     if layer in LAYERS:

@@ -248,12 +248,14 @@ def _json_value(value: Any) -> Any:
 
 
 def write_geopackage(layers: Mapping[str, pd.DataFrame], path: str | Path, *,
-                     overwrite: bool = True) -> Path:
+                     overwrite: bool = True,
+                     empty_types: Mapping[str, str] | None = None) -> Path:
     """Write layers (GeoDataFrames) and attribute tables (DataFrames) into one GeoPackage.
 
     Each frame's index is written as a column named like the index (``community_id``, ...);
-    geometries are written as they are (a layer with Polygons and MultiPolygons keeps both);
-    GeoPackage timestamps are fixed (:data:`FIXED_TIMESTAMP`).
+    geometries are written as they are, except that a layer mixing Polygons and
+    MultiPolygons is written as MultiPolygon; GeoPackage timestamps are fixed
+    (:data:`FIXED_TIMESTAMP`).
 
     Parameters
     ----------
@@ -264,6 +266,10 @@ def write_geopackage(layers: Mapping[str, pd.DataFrame], path: str | Path, *,
         The ``.gpkg`` file.
     overwrite
         Replace the file if it exists (else add or replace layers in it).
+    empty_types
+        Layer name -> the geometry type (``"Point"``, ``"MultiPolygon"`` …) a layer declares
+        when it has no geometry to tell (no rows: no site chosen, no gap); other empty layers
+        are declared ``Unknown``, which ArcGIS may not add as a feature layer.
 
     Returns
     -------
@@ -288,7 +294,7 @@ def write_geopackage(layers: Mapping[str, pd.DataFrame], path: str | Path, *,
                 mixed = len({t.removeprefix("Multi") for t in types}) == 1 and len(types) == 2
                 kwargs: dict[str, Any] = {"promote_to_multi": mixed}
                 if len(table) == 0 or table.geometry.isna().all():
-                    kwargs["geometry_type"] = "Unknown"
+                    kwargs["geometry_type"] = (empty_types or {}).get(name, "Unknown")
                 pyogrio.write_dataframe(table, out, layer=name, driver="GPKG", **kwargs,
                                         **_GPKG_OPTIONS)
             elif len(table) and len(table.columns):

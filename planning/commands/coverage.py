@@ -36,6 +36,7 @@ from planning.commands._layers import (
     layer_origin,
 )
 from planning.coverage import CoverageResult, compute_coverage, walking_network
+from planning.scenario import EMPTY_GEOMETRY_TYPES
 from planning.standards import Standards, load_standards
 
 __all__ = ["reason_lines", "register"]
@@ -152,7 +153,7 @@ def _write(out: Path, communities: gpd.GeoDataFrame, facilities: gpd.GeoDataFram
         "summary": result.summary,
         "facilities": points,
         "network_components": result.network_report,
-    }, out / "coverage.gpkg")
+    }, out / "coverage.gpkg", empty_types=EMPTY_GEOMETRY_TYPES)
 
 
 def _print_summary(out: Path, result: CoverageResult, standards: Standards) -> None:

@@ -37,6 +37,7 @@ from geo.io.write import write_geopackage
 from geo.schema import FACILITY_KINDS
 from planning.commands._layers import EMPTY_STREETS, add_crs_options, command_layers
 from planning.demand import SITED_KINDS
+from planning.scenario import EMPTY_GEOMETRY_TYPES
 from planning.siting import MODELS, SitingResult, plan_facilities
 from planning.siting_candidates import parse_kinds
 from planning.standards import Standards, load_standards
@@ -152,7 +153,7 @@ def write_outputs(result: SitingResult, out_dir: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     gpkg = write_geopackage({"planned_facilities": result.planned,
                              "candidates": result.candidates},
-                            out / "planned_facilities.gpkg")
+                            out / "planned_facilities.gpkg", empty_types=EMPTY_GEOMETRY_TYPES)
     paths = [gpkg]
     # demand in m², spaces and chargers to the hundredth (sums left 20.099999999999998)
     unserved = result.unserved.round({"demand": 2, "served": 2, "unserved": 2})

@@ -7,6 +7,7 @@ import dataclasses
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
@@ -238,6 +239,9 @@ def test_saved_plan_reloads_identically(grid_plan: Plan, tmp_path: object) -> No
     # candidates generated for the kinds without a site), and back with it
     assert any("no budget or site limit given" in n for n in grid_plan.notes)
     assert any("candidates generated" in n for n in grid_plan.notes)
+    # in words a planner reads: "Elderly care: 3 candidates generated", not the kind's key
+    assert not any(k in n for k in ("elderly_care", "ev_charger", "min_sites")
+                   for n in grid_plan.notes), grid_plan.notes
     assert loaded.communities.loc["C12", "name"] is None or pd.isna(
         loaded.communities.loc["C12", "name"])
     assert list(loaded.communities.columns) == list(grid_plan.communities.columns)
@@ -267,6 +271,17 @@ def test_changed_parameters_survive_the_round_trip(tmp_path: object) -> None:
     assert back.standards.eligibility.min_consent_rate == 0.8
     assert back.standards.zoning.min_households == 300
     assert back.siting == SitingParameters(budget_wan=1234.5, max_sites=3)
+    assert_plans_equal(plan, load_plan(path))
+
+
+def test_empty_result_layers_declare_their_geometry_type(tmp_path: object) -> None:
+    # nothing eligible and no streets: no zone, no planned facility; an empty layer typed
+    # "Unknown" is one ArcGIS may not add as a feature layer
+    plan = run_plan(Scenario(layers={"communities": block_grid(3, built_year=2010)},
+                             standards=load_standards()))
+    path = save_plan(plan, tmp_path / "e.gpkg")  # type: ignore[operator]
+    types = {row[0]: row[1] for row in pyogrio.list_layers(path)}
+    assert types["zones"] == "MultiPolygon" and types["planned_facilities"] == "Point"
     assert_plans_equal(plan, load_plan(path))
 
 

@@ -170,7 +170,7 @@ def test_no_limit_falls_back_to_min_sites_and_says_so(std):
                     ("S2", 105, 110, "ev_charger", 1000.0, 12.0)])
     result = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], coverage=False)
     assert result.planned["site_id"].tolist() == ["S1"]
-    assert any("min_sites" in n for n in result.notes)
+    assert any("fewest sites serving all the demand" in n for n in result.notes)
     assert result.solves["model"].tolist() == ["min_sites"]
 
 

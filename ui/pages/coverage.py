@@ -171,7 +171,9 @@ if summary is not None and len(summary):
         level=summary["minutes"].map(lambda v: f"{int(v)} {t('minutes', L)}"))
     order = [f"{lv} {t('minutes', L)}" for lv in levels]
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("kind_label:N", title=None, axis=alt.Axis(labelAngle=0)),
+        # kinds in the table's order below (altair would sort their names)
+        x=alt.X("kind_label:N", title=None, axis=alt.Axis(labelAngle=0),
+                sort=list(dict.fromkeys(data["kind_label"]))),
         xOffset=alt.XOffset("level:N", sort=order),
         y=alt.Y("share:Q", title=t("share_axis", L), axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
