@@ -40,6 +40,7 @@ from geo.digest import wkb_digest
 from geo.network_graph import (
     DEFAULT_MIN_COMPONENT_M,
     NON_WALKABLE_CLASSES,
+    STRUCTURE_WORDS,
     WalkNetwork,
     network_from_arrays,
     network_from_lines,
@@ -67,6 +68,7 @@ __all__ = [
     "AreaRequest",
     "DEFAULT_MIN_COMPONENT_M",
     "NON_WALKABLE_CLASSES",
+    "STRUCTURE_WORDS",
     "EdgeSources",
     "PointSnap",
     "PolygonJoin",

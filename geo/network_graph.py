@@ -30,6 +30,7 @@ from geo.errors import NetworkError
 __all__ = [
     "DEFAULT_MIN_COMPONENT_M",
     "NON_WALKABLE_CLASSES",
+    "STRUCTURE_WORDS",
     "WalkNetwork",
     "network_from_arrays",
     "network_from_lines",
@@ -47,6 +48,16 @@ NON_WALKABLE_CLASSES: frozenset[str] = frozenset({
     "motorway", "motorway_link", "raceway", "bus_guideway", "busway", "construction",
     "proposed", "planned", "abandoned", "razed", "escalator_no", "no",
     "高速公路", "高速", "快速路", "城市快速路", "快速路主路", "高架", "高架路",
+})
+
+#: Values of the streets' ``structure`` column (OSM: the ``bridge`` / ``tunnel`` tags) that make
+#: a line a bridge or tunnel: walked along, entered only at its ends. A compound or facility
+#: beside it does not snap to it (an underground car park's charger above a service tunnel
+#: would otherwise be "on" a tunnel that surfaces 2 km away); compared lower-cased, stripped.
+STRUCTURE_WORDS: frozenset[str] = frozenset({
+    "bridge", "tunnel", "viaduct", "underpass", "overpass", "yes",
+    "桥", "桥梁", "高架", "高架桥", "立交", "立交桥", "天桥", "人行天桥",
+    "隧道", "地道", "下穿", "下穿通道", "地下通道", "人行地道",
 })
 
 #: Pieces of network shorter than this (total street length, metres) are fragments: a gated
@@ -84,6 +95,9 @@ class WalkNetwork:
         Components with less street length than this are fragments (the largest never is).
     planar
         Whether lines meet only at their ends (noded), so that they bound faces as they are.
+    line_apart
+        Per line of ``lines``: a bridge or tunnel (see :data:`STRUCTURE_WORDS`), walked along
+        but never snapped to; None when no line is one.
     """
 
     xy: FloatArray
@@ -96,6 +110,7 @@ class WalkNetwork:
     crs: Any = None
     min_component_m: float = DEFAULT_MIN_COMPONENT_M
     planar: bool = False
+    line_apart: npt.NDArray[np.bool_] | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -138,6 +153,13 @@ class WalkNetwork:
     def edge_is_fragment(self) -> npt.NDArray[np.bool_]:
         """Whether each edge lies on a fragment."""
         return self.fragment_component[self.component[self.edge_u]]
+
+    @property
+    def edge_is_apart(self) -> npt.NDArray[np.bool_]:
+        """Whether each edge lies on a bridge or tunnel (nothing snaps to it)."""
+        if self.line_apart is None:
+            return np.zeros(self.n_edges, dtype=bool)
+        return self.line_apart[self.edge_source]
 
     def edge_geometry(self) -> npt.NDArray[np.object_]:
         """The geometry of every edge (substrings of ``lines`` where an edge is a piece)."""
@@ -278,7 +300,8 @@ def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sparse.cs
 def network_from_arrays(xy: npt.ArrayLike, edge_u: npt.ArrayLike, edge_v: npt.ArrayLike, *,
                         lines: npt.ArrayLike | None = None, crs: Any = None,
                         min_component_m: float = DEFAULT_MIN_COMPONENT_M,
-                        planar: bool = False) -> WalkNetwork:
+                        planar: bool = False,
+                        apart: npt.ArrayLike | None = None) -> WalkNetwork:
     """A network from node coordinates and edge end nodes (the core; no geometry work).
 
     Parameters
@@ -295,6 +318,8 @@ def network_from_arrays(xy: npt.ArrayLike, edge_u: npt.ArrayLike, edge_v: npt.Ar
         Components shorter than this are fragments.
     planar
         Declare that edges meet only at their end nodes (as in a lattice or noded lines).
+    apart
+        Per edge: on a bridge or tunnel (:attr:`WalkNetwork.line_apart`).
 
     Returns
     -------
@@ -311,16 +336,20 @@ def network_from_arrays(xy: npt.ArrayLike, edge_u: npt.ArrayLike, edge_v: npt.Ar
     length = shapely.length(geoms).astype(np.float64)
     keep = (u != v) & (length > _EPS)
     u, v, geoms, length = u[keep], v[keep], geoms[keep], length[keep]
+    line_apart = None if apart is None else np.asarray(apart, dtype=bool)[keep]
     return WalkNetwork(xy=xy, edge_u=u, edge_v=v, edge_length=length,
                        edge_source=np.arange(u.size, dtype=np.int64),
                        edge_offset=np.zeros(u.size), lines=geoms, crs=crs,
-                       min_component_m=float(min_component_m), planar=planar)
+                       min_component_m=float(min_component_m), planar=planar,
+                       line_apart=line_apart if line_apart is not None and line_apart.any()
+                       else None)
 
 
 def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *,
                        node_crossings: bool = True,
                        road_class_column: str = "road_class",
                        non_walkable: frozenset[str] | set[str] = NON_WALKABLE_CLASSES,
+                       structure_column: str = "structure",
                        precision_m: float = 0.01,
                        min_component_m: float = DEFAULT_MIN_COMPONENT_M) -> WalkNetwork:
     """Build a walking network from street centre lines (bureau road data or OSM ways).
@@ -337,6 +366,9 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *,
         Column with the road class; rows whose class is in ``non_walkable`` are dropped.
     non_walkable
         Road classes nobody walks on (compared lower-cased and stripped).
+    structure_column
+        Column saying a line is a bridge or tunnel (:data:`STRUCTURE_WORDS`): walked along,
+        never snapped to. Lines that cross are still noded when ``node_crossings`` is on.
     precision_m
         Line ends and vertices closer than this become one node.
     min_component_m
@@ -357,27 +389,57 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *,
     """
     require_metric(streets, "walking network streets")
     geoms = np.asarray(streets.geometry.values, dtype=object)
-    if isinstance(streets, gpd.GeoDataFrame) and road_class_column in streets.columns:
-        cls = streets[road_class_column].astype("string").str.strip().str.lower()
-        drop = cls.isin({c.lower() for c in non_walkable}).fillna(False).to_numpy(bool)
-        geoms = geoms[~drop]
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    geoms = geoms[np.isin(shapely.get_type_id(geoms), (1, 5))]  # LineString, MultiLineString
-    parts = shapely.get_parts(geoms)
-    parts = parts[shapely.length(parts) > 0]
+    apart = np.zeros(geoms.size, dtype=bool)
+    if isinstance(streets, gpd.GeoDataFrame):
+        apart = _words_in(streets, structure_column, STRUCTURE_WORDS)
+        drop = _words_in(streets, road_class_column, non_walkable)
+        geoms, apart = geoms[~drop], apart[~drop]
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ok &= np.isin(shapely.get_type_id(geoms), (1, 5))  # LineString, MultiLineString
+    geoms, apart = geoms[ok], apart[ok]
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    ok = shapely.length(parts) > 0
+    parts, part_apart = parts[ok], apart[part_of[ok]]
     if parts.size == 0:
         msg = ("没有可步行的道路 / no walkable street: every line is empty, not a line, or a "
                "non-walkable class")
         raise NetworkError(msg)
     if node_crossings:
-        parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+        noded = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+        part_apart = _on_lines(noded, parts[part_apart], precision_m)
+        parts = noded
     return _network_from_parts(parts, crs=streets.crs, precision_m=precision_m,
-                               min_component_m=min_component_m, planar=node_crossings)
+                               min_component_m=min_component_m, planar=node_crossings,
+                               apart=part_apart if part_apart.any() else None)
+
+
+def _words_in(frame: gpd.GeoDataFrame, column: str, words: frozenset[str] | set[str]
+              ) -> npt.NDArray[np.bool_]:
+    """Rows whose ``column`` is one of ``words`` (lower-cased, stripped); none if no column."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    values = frame[column].astype("string").str.strip().str.lower()
+    return values.isin({w.lower() for w in words}).fillna(False).to_numpy(bool)
+
+
+def _on_lines(pieces: npt.NDArray[np.object_], lines: npt.NDArray[np.object_],
+              precision_m: float) -> npt.NDArray[np.bool_]:
+    """Which noded pieces lie on one of ``lines`` (their middle point within the precision)."""
+    out = np.zeros(pieces.size, dtype=bool)
+    if lines.size:
+        mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+        hit, _ = shapely.STRtree(lines).query(mid, predicate="dwithin", distance=precision_m)
+        out[hit] = True
+    return out
 
 
 def _network_from_parts(parts: npt.NDArray[np.object_], *, crs: Any, precision_m: float,
-                        min_component_m: float, planar: bool) -> WalkNetwork:
-    """Split lines at vertices shared between lines (and at their ends); one edge per piece."""
+                        min_component_m: float, planar: bool,
+                        apart: npt.NDArray[np.bool_] | None = None) -> WalkNetwork:
+    """Split lines at vertices shared between lines (and at their ends); one edge per piece.
+
+    ``apart``: per part, a bridge or tunnel (its pieces are).
+    """
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / precision_m).astype(np.int64)
     vid = _row_ids(keys[:, 0], keys[:, 1])
@@ -412,7 +474,8 @@ def _network_from_parts(parts: npt.NDArray[np.object_], *, crs: Any, precision_m
     within = np.arange(piece.size) - np.repeat(np.cumsum(counts) - counts, counts)
     lines = shapely.linestrings(coords[cur[piece] + within], indices=piece)
     return network_from_arrays(node_xy, node_index[cur], node_index[nxt], lines=lines,
-                               crs=crs, min_component_m=min_component_m, planar=planar)
+                               crs=crs, min_component_m=min_component_m, planar=planar,
+                               apart=None if apart is None else apart[line_of[cur]])
 
 
 def _row_ids(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> IntArray:

@@ -3,7 +3,8 @@
 Compounds join at several access points (gates) along their outline, facilities at their
 nearest walkable point; :func:`split_edges` makes those points real nodes, and
 :func:`join_polygons` does both for compounds, remembered by the network. Nothing snaps to a
-fragment. Re-exported by :mod:`geo.network`.
+fragment, nor onto a bridge or tunnel (walked along, entered at its ends). Re-exported by
+:mod:`geo.network`.
 
 Examples
 --------
@@ -92,7 +93,9 @@ def _edge_tree(net: WalkNetwork, usable: bool) -> tuple[shapely.STRtree, IntArra
     key = f"_edge_tree_{usable}"
     cached: tuple[shapely.STRtree, IntArray] | None = net.__dict__.get(key)
     if cached is None:
-        ids = np.flatnonzero(~net.edge_is_fragment if usable else net.edge_is_fragment)
+        # what may be snapped to: not a fragment, not a bridge or tunnel
+        ids = np.flatnonzero(~(net.edge_is_fragment | net.edge_is_apart) if usable
+                             else net.edge_is_fragment)
         cached = (shapely.STRtree(_edge_geoms(net)[ids]), ids)
         net.__dict__[key] = cached
     return cached
@@ -453,7 +456,8 @@ def split_edges(net: WalkNetwork, edge: npt.ArrayLike, offset: npt.ArrayLike
         edge_length=np.concatenate([net.edge_length[kept], t1 - t0]),
         edge_source=np.concatenate([net.edge_source[kept], net.edge_source[parent]]),
         edge_offset=np.concatenate([net.edge_offset[kept], net.edge_offset[parent] + t0]),
-        lines=net.lines, crs=net.crs, min_component_m=net.min_component_m, planar=net.planar)
+        lines=net.lines, crs=net.crs, min_component_m=net.min_component_m, planar=net.planar,
+        line_apart=net.line_apart)
     out.__dict__["_same_lines_as"] = net  # same lines, same faces (found once, by net)
     # a new node lies on an edge of the old network, so in that edge's component
     out.__dict__["component"] = np.concatenate([net.component, net.component[net.edge_u[se]]])

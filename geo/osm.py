@@ -14,7 +14,8 @@ returns four layers in WGS84 with the canonical columns of :mod:`geo.schema`:
     :func:`facility_kind`); polygons become their representative point; ``osm_tag`` keeps the
     tag that decided the kind.
 ``streets``
-    Walkable ways (see :func:`walkable`), with the OSM ``highway`` value as ``road_class``.
+    Walkable ways (see :func:`walkable`), with the OSM ``highway`` value as ``road_class`` and
+    ``structure`` ``tunnel`` or ``bridge`` from those tags (walked along, never snapped to).
 ``barriers``
     ``railway=rail`` (not in tunnels or on bridges), ``waterway=river/canal`` lines and
     ``natural=water`` polygons, with ``barrier_kind`` ``railway``, ``river``, ``canal`` or
@@ -45,6 +46,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
@@ -439,9 +441,24 @@ def _streets(net: pd.DataFrame | None) -> gpd.GeoDataFrame:
     mask &= np.isin(types, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
     s = net[mask]
     values = {"name": _text(_col(s, "name")).to_numpy(),
-              "road_class": _text(_col(s, "highway").astype(object)).str.lower().to_numpy()}
+              "road_class": _text(_col(s, "highway").astype(object)).str.lower().to_numpy(),
+              "structure": _structure(s)}
     out = _canonical(STREETS, _ids(s), geoms[mask], values)
     return out[~out.index.duplicated(keep="first")]
+
+
+def _structure(ways: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """``tunnel`` or ``bridge`` per way from its tags, else None.
+
+    A passage through a building (``tunnel=building_passage``) is at street level, and
+    ``covered=yes`` arcades too: neither is a tunnel to the walker beside it.
+    """
+    tunnel = _col(ways, "tunnel").astype(object).map(lambda v: _tag({"v": v}, "v"))
+    bridge = _col(ways, "bridge").astype(object).map(lambda v: _tag({"v": v}, "v"))
+    out = np.full(len(ways), None, dtype=object)
+    out[(bridge.notna() & ~bridge.isin(["no"])).to_numpy()] = "bridge"
+    out[(tunnel.notna() & ~tunnel.isin(["no", "building_passage"])).to_numpy()] = "tunnel"
+    return out
 
 
 def _barriers(raw: pd.DataFrame | None) -> gpd.GeoDataFrame:

@@ -228,6 +228,10 @@ STREETS = LayerSchema(
         Column("name", "str", "道路名称", "Name", aliases=("名称", "路名")),
         Column("road_class", "str", "道路等级", "Road class",
                aliases=("等级", "highway", "fclass", "class", "道路类型")),
+        # a bridge or tunnel is walked along but not stepped onto from beside it: nothing
+        # snaps to it (geo.network_graph.STRUCTURE_WORDS lists the values understood)
+        Column("structure", "str", "桥隧", "Bridge or tunnel",
+               aliases=("桥梁隧道", "桥隧类型", "道路结构", "bridge_tunnel")),
     ),
 )
 

@@ -108,6 +108,42 @@ def test_fragments_are_reported_and_never_snapped_to():
     assert psnap.fragment_m[0] == pytest.approx(80.0)
 
 
+def _tunnel_streets(structure: str | None, *, node_crossings: bool) -> gpd.GeoDataFrame:
+    # a street along y = 0 and, 10 m beside it, a tunnel (or bridge) from (0, 10) that
+    # surfaces only at x = 1000, where a street leads back down to (1000, 0)
+    return gpd.GeoDataFrame(
+        {"road_class": ["residential"] * 3, "structure": [None, structure, None]},
+        geometry=[LineString([(0, 0), (1000, 0)]), LineString([(0, 10), (1000, 10)]),
+                  LineString([(1000, 10), (1000, 0)])], crs=CRS_GK)
+
+
+@pytest.mark.parametrize(("structure", "node_crossings"),
+                         [("tunnel", False), ("bridge", False), ("隧道", True), ("桥梁", True)])
+def test_nothing_snaps_onto_a_bridge_or_tunnel(structure, node_crossings):
+    streets = _tunnel_streets(structure, node_crossings=node_crossings)
+    net = network_from_lines(streets, node_crossings=node_crossings)
+    on = net.edge_is_apart
+    assert on.sum() >= 1 and net.edge_length[on].sum() == pytest.approx(1000)
+    # a point 2 m from the tunnel, 12 m from the street: it joins the street
+    snap = snap_points(net, [Point(500, 12)], tolerance_m=150)
+    assert not on[snap.edge[0]] and snap.connector_m[0] == pytest.approx(12)
+    # a compound beside it has its gates on the street, not on the tunnel, also after the
+    # network is split at them (the split network keeps which lines are tunnels)
+    block = box(400, 14, 600, 60)
+    join = join_polygons(net, [block], tolerance_m=150, access_points=4)
+    assert join.snap.edge.size and not on[join.snap.edge].any()
+    assert join.snap.connector_m == pytest.approx([14.0] * join.snap.edge.size)
+    assert join.net.edge_length[join.net.edge_is_apart].sum() == pytest.approx(1000)
+    # the tunnel is still walked: from its start to where it surfaces
+    d = _dist(net, int(np.flatnonzero((net.xy == [0, 10]).all(axis=1))[0]))
+    assert d[int(np.flatnonzero((net.xy == [1000, 10]).all(axis=1))[0])] == pytest.approx(1000)
+    # without the column the same point snaps onto the tunnel, 2 m away
+    plain = network_from_lines(streets.drop(columns="structure"), node_crossings=node_crossings)
+    assert not plain.edge_is_apart.any()
+    assert snap_points(plain, [Point(500, 12)], tolerance_m=150).connector_m[0] == \
+        pytest.approx(2)
+
+
 # ----------------------------------------------------------------------------- snapping
 
 
@@ -572,6 +608,8 @@ def test_network_from_osm_builds_a_metric_walking_network(helsinki_pbf):
     # symmetric graph, shortest parallel edge kept
     g = net.graph
     assert abs(g - g.T).max() == 0
+    # the extract's tunnels (Helsinki's service tunnels) and bridges are walked, not snapped to
+    assert 0 < net.edge_is_apart.sum() < net.n_edges
 
 
 def test_row_ids_number_rows_as_numpy_unique_does(rng):

@@ -262,6 +262,27 @@ def test_plan_and_pianqu_coverage_build_the_same_network_from_osm(std, helsinki_
     assert ours.edge_length.sum() == pytest.approx(theirs.edge_length.sum())
 
 
+@pytest.mark.slow
+def test_facilities_over_helsinkis_service_tunnels_join_the_street_above(std, helsinki_pbf):
+    # an EV charger in an underground car park (osm_node_1685729190) lies nearest a service
+    # tunnel that surfaces 2 km away; snapped onto the tunnel, the compound 105 m from it
+    # (Pääskynen, osm_way_37286930) was 9.9 minutes from a charger
+    from geo.osm import read_osm
+
+    layers = {k: v.to_crs("EPSG:3067") for k, v in read_osm(helsinki_pbf).items()}
+    chargers = layers["facilities"][layers["facilities"]["kind"] == "ev_charger"]
+    home = layers["communities"].loc["osm_way_37286930"]
+    assert home.geometry.distance(chargers.geometry).min() < 110
+    result = compute_coverage(layers["communities"], chargers, standards=std,
+                              network=layers["streets"], areas=False)
+    minutes = result.table.loc["osm_way_37286930", "walk_minutes_ev_charger"]
+    assert 110 / MPM < minutes < 4.0
+    # no charger is further on foot than the straight line from each compound allows at worst
+    straight = np.array([chargers.distance(g).min() for g in layers["communities"].geometry])
+    walked = result.table["walk_minutes_ev_charger"].to_numpy() * MPM
+    assert (walked >= straight - 1e-6).all() and (walked < 3 * np.maximum(straight, 100)).all()
+
+
 def test_distance_matrix_agrees_with_coverage(std):
     grid, streets = block_grid(4), lattice_streets(5)
     sites = points([(230, 250), (470, -10), (-10, 100)], kind="parking", prefix="S")
