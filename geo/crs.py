@@ -60,6 +60,7 @@ __all__ = [
     "is_geographic",
     "local_metric_crs",
     "require_metric",
+    "scale_error",
     "shift_datum",
     "to_metric",
     "to_wgs84",
@@ -80,6 +81,10 @@ _GK3_CM_FIRST = 75.0
 _GK3_STEP = 3.0
 # Longitudes the CGCS2000 3-degree zones cover (73.5°E .. 136.5°E), with the issue's 73–136E.
 _CHINA_LON = (73.0, 136.0)
+MAX_SCALE_ERROR = 0.01
+"""How far an analysis CRS may stretch or shrink distances at the data's centre (1%): a
+Gauss-Kruger zone 10° of longitude off at 30°N is about this; the zone of another continent
+is tens of percent off, or undefined."""
 
 _GCJ_BOX = (72.004, 0.8293, 137.8347, 55.8271)  # lon_min, lat_min, lon_max, lat_max
 _KRASOVSKY_A = 6378245.0
@@ -440,8 +445,42 @@ def local_metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
                "(crs='EPSG:4326' for GPS/OSM longitude-latitude, 'EPSG:4490' for CGCS2000, "
                "'EPSG:4547' for CGCS2000 3-degree Gauss-Kruger 114E, ...)")
         raise CRSError(msg)
-    lon, _ = _centre_lonlat(gdf, crs)
-    return gk3_zone_crs(lon)
+    lon, lat = _centre_lonlat(gdf, crs)
+    try:
+        return gk3_zone_crs(lon)
+    except CRSError:
+        # outside China, a layer already in a projected CRS in metres made for where it lies
+        # (EPSG:3067 for Helsinki) is analysed in that CRS
+        if _metric(crs) and abs(scale_error(crs, lon, lat)) <= MAX_SCALE_ERROR:
+            return crs
+        raise
+
+
+def _metric(crs: pyproj.CRS) -> bool:
+    try:
+        require_metric(crs, "")
+    except CRSError:
+        return False
+    return True
+
+
+def scale_error(crs: Any, lon: float, lat: float) -> float:
+    """How much a projected CRS stretches (+) or shrinks (-) distances at a point.
+
+    The larger in size of the meridian and parallel scale factors, less one; ``inf`` where the
+    projection is undefined (a transverse Mercator zone 90° away).
+
+    >>> round(scale_error("EPSG:4547", 113.8, 34.0), 6)  # Xuchang in its own zone
+    0.0
+    >>> round(scale_error("EPSG:4547", 24.9, 60.2), 2)  # Helsinki in the 114°E zone
+    0.11
+    """
+    proj = pyproj.Proj(_crs_of(crs))
+    f = proj.get_factors(lon, lat, errcheck=False)
+    errors = np.array([f.meridional_scale, f.parallel_scale], dtype=float) - 1.0
+    if not np.all(np.isfinite(errors)):
+        return float("inf")
+    return float(errors[np.argmax(np.abs(errors))])
 
 
 def _is_web_mercator(crs: pyproj.CRS) -> bool:
@@ -525,13 +564,37 @@ def to_metric(gdf: G, *, crs: Any = None) -> G:
     CRSError
         If the layer has no CRS, or ``crs`` is not a projected CRS in metres.
     """
-    if _crs_of(gdf) is None:
+    own = _crs_of(gdf)
+    if own is None:
         msg = ("the layer has no coordinate reference system, so it cannot be projected to "
                "metres; declare it when reading (e.g. crs='EPSG:4326' for longitude-latitude)")
         raise CRSError(msg)
     target = local_metric_crs(gdf) if crs is None else _crs_of(crs)
     require_metric(target, "the target CRS of to_metric")
+    if crs is not None and _has_geometry(gdf):
+        lon, lat = _centre_lonlat(gdf, own)
+        error = scale_error(target, lon, lat)
+        if not abs(error) <= MAX_SCALE_ERROR:
+            label = f"EPSG:{target.to_epsg()}" if target.to_epsg() else target.name
+            off = "无法投影 / undefined" if not np.isfinite(error) else f"{error:+.1%}"
+            msg = (f"分析坐标系 {label} 不适用于数据所在位置（东经 {lon:.2f}°，北纬 {lat:.2f}°），"
+                   f"距离在此处变形 {off}：请选用为该地区设计的米制坐标系 / the analysis CRS "
+                   f"{label} ({target.name}) is not made for where the data lies ({lon:.2f}°E, "
+                   f"{lat:.2f}°N): distances there are off by {off}; choose a metric CRS for "
+                   f"that area (e.g. the UTM zone {_utm_epsg(lon, lat)})")
+            raise CRSError(msg)
     return gdf.to_crs(target)
+
+
+def _has_geometry(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:
+    geoms = np.asarray(gdf.geometry.values if isinstance(gdf, gpd.GeoDataFrame) else gdf.values)
+    return bool((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).any())
+
+
+def _utm_epsg(lon: float, lat: float) -> str:
+    """The WGS84 UTM zone of a point, as ``EPSG:326zz`` (north) or ``EPSG:327zz`` (south)."""
+    zone = min(max(int((lon + 180) // 6) + 1, 1), 60)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
 def to_wgs84(gdf: G) -> G:

@@ -465,3 +465,26 @@ def test_sample_district_zone_and_datum_round_trip(sample_layers):
         d = shapely.get_coordinates(back.geometry.values) - shapely.get_coordinates(
             gdf.geometry.values)
         assert np.abs(d).max() < 1e-3, name  # metres
+
+
+def test_an_analysis_crs_for_another_continent_is_refused() -> None:
+    from geo.crs import scale_error
+
+    helsinki = gpd.GeoDataFrame(geometry=[Point(24.94, 60.17)], crs="EPSG:4326")
+    # the 114°E Gauss-Kruger zone stretches Helsinki's distances by 15%
+    assert scale_error("EPSG:4547", 24.94, 60.17) == pytest.approx(0.152, abs=0.001)
+    with pytest.raises(CRSError, match=r"\+15\.2%.*EPSG:32635"):
+        to_metric(helsinki, crs="EPSG:4547")
+    assert to_metric(helsinki, crs="EPSG:3067").crs.to_epsg() == 3067
+    # a neighbouring zone of China is near enough (Xuchang in the 111°E zone: 0.08%)
+    xuchang = gpd.GeoDataFrame(geometry=[Point(113.8, 34.0)], crs="EPSG:4326")
+    assert to_metric(xuchang, crs="EPSG:4546").crs.to_epsg() == 4546
+    # an empty layer has no place to be wrong about
+    assert len(to_metric(helsinki.iloc[:0], crs="EPSG:4547")) == 0
+
+
+def test_outside_china_a_layer_in_its_own_metric_crs_is_analysed_in_it() -> None:
+    there = gpd.GeoDataFrame(geometry=[Point(385_000, 6_672_000)], crs="EPSG:3067")
+    assert local_metric_crs(there).to_epsg() == 3067
+    with pytest.raises(CRSError, match="outside the CGCS2000"):
+        local_metric_crs(there.to_crs(4326))  # degrees: no CRS of its own to use

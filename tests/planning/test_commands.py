@@ -175,18 +175,32 @@ def helsinki(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.parametrize("command", ["zoning", "siting", "coverage", "plan"])
 def test_analysis_crs_outside_china(helsinki, capsys, command: str) -> None:
     f = helsinki
-    files = ["--communities", f["communities"], "--streets", f["streets"]]
+    lonlat = {}
+    for name in ("communities", "streets"):  # the same layers in longitude-latitude
+        lonlat[name] = _write(gpd.read_file(f[name]).to_crs(4326),
+                              Path(f["out"]).parent / f"{name}_4326.gpkg")
     extra = {"siting": ["--kinds", "elderly_care"], "plan": ["--no-maps"]}.get(command, [])
+    written, layer = {"zoning": ("zones.gpkg", "zones"),
+                      "siting": ("planned_facilities.gpkg", "candidates"),
+                      "coverage": ("coverage.gpkg", "communities"),
+                      "plan": ("plan.gpkg", "plan_communities")}[command]
+    # in degrees outside the CGCS2000 zones: no CRS to choose, and the message says which to give
+    files = ["--communities", lonlat["communities"], "--streets", lonlat["streets"]]
     code, _, err = _run(capsys, command, *files, *extra, "--out", f["out"])
     assert code == 2 and "--analysis-crs EPSG:XXXX" in err and "24.9" in err
     code, _, err = _run(capsys, command, *files, *extra, "--analysis-crs", "EPSG:3067",
                         "--out", f["out"])
     assert code == 0, err
-    written, layer = {"zoning": ("zones.gpkg", "zones"),
-                      "siting": ("planned_facilities.gpkg", "candidates"),
-                      "coverage": ("coverage.gpkg", "communities"),
-                      "plan": ("plan.gpkg", "plan_communities")}[command]
     assert gpd.read_file(Path(f["out"]) / written, layer=layer).crs.to_epsg() == 3067
+    # already in the local metric CRS (EPSG:3067): analysed in it, nothing to give
+    files = ["--communities", f["communities"], "--streets", f["streets"]]
+    code, _, err = _run(capsys, command, *files, *extra, "--out", f["out"] + "2")
+    assert code == 0, err
+    assert gpd.read_file(Path(f["out"] + "2") / written, layer=layer).crs.to_epsg() == 3067
+    # a CRS made for another continent is refused, with how far off its distances are
+    code, _, err = _run(capsys, command, *files, *extra, "--analysis-crs", "EPSG:4547",
+                        "--out", f["out"])
+    assert code == 2 and "+15.2%" in err and "EPSG:32635" in err, err
 
 
 def test_coverage_crs_in_metres_is_the_analysis_crs(helsinki, capsys) -> None:
