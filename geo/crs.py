@@ -571,7 +571,7 @@ def to_metric(gdf: G, *, crs: Any = None) -> G:
         raise CRSError(msg)
     target = local_metric_crs(gdf) if crs is None else _crs_of(crs)
     require_metric(target, "the target CRS of to_metric")
-    if crs is not None and _has_geometry(gdf):
+    if target is not None and crs is not None and _has_geometry(gdf):
         lon, lat = _centre_lonlat(gdf, own)
         error = scale_error(target, lon, lat)
         if not abs(error) <= MAX_SCALE_ERROR:
