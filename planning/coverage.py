@@ -120,8 +120,9 @@ class CoverageResult:
         ``community_id``, ``households``, ``area_m2``, ``share`` (of the compound's area).
     summary
         One row per kind and level: ``households_covered``, ``households_total``,
-        ``elderly_covered``, ``elderly_total`` (population × elderly share), ``share``
-        (of households), ``threshold`` (the kind's own level).
+        ``elderly_covered``, ``elderly_total`` (population × elderly share, of the compounds
+        that give both; NA when none does), ``share`` (of households), ``threshold`` (the
+        kind's own level).
     facilities
         Per facility: ``kind``, ``connector_m`` and ``reason`` (None when on the network).
     network_report
@@ -593,6 +594,8 @@ def _summary(communities: gpd.GeoDataFrame, table: pd.DataFrame, kinds: list[str
     pop = _numeric(communities, "population")
     share = _numeric(communities, "elderly_share")
     elderly = np.nan_to_num(pop * share)
+    # with no population and elderly share anywhere (OSM), the elderly are unknown, not 0
+    elderly_known = bool(np.isfinite(pop * share).any())
     rows = []
     for kind in kinds:
         for level in standards.life_circle:
@@ -602,11 +605,15 @@ def _summary(communities: gpd.GeoDataFrame, table: pd.DataFrame, kinds: list[str
                 "kind": kind, "minutes": level.minutes,
                 "threshold": level.minutes == standards.kinds[kind].threshold_minutes,
                 "households_covered": int(hh[cov].sum()), "households_total": int(total),
-                "elderly_covered": int(round(elderly[cov].sum())),
-                "elderly_total": int(round(elderly.sum())),
+                "elderly_covered": int(round(elderly[cov].sum())) if elderly_known else None,
+                "elderly_total": int(round(elderly.sum())) if elderly_known else None,
                 "share": round(float(hh[cov].sum()) / total, 4) if total > 0 else np.nan,
             })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):
+        out[["elderly_covered", "elderly_total"]] = out[
+            ["elderly_covered", "elderly_total"]].astype("Int64")
+    return out
 
 
 def outside_circle(communities: pd.DataFrame, kind: str, minutes: float) -> pd.DataFrame:

@@ -230,8 +230,10 @@ def _zones(plan: Plan) -> pd.DataFrame:
     per_hh = plan.scenario.standards.cost.per_household_wan
     facility_wan = _facility_cost_by_zone(plan).sum(axis=1)
     # one pass over the compounds (a .loc per zone took 10 s on a 1,600-zone district)
+    population = _num(zoned, "population")
     sums = pd.DataFrame({
-        "n_communities": 1, "households": hh, "population": _num(zoned, "population"),
+        "n_communities": 1, "households": hh, "population": population.fillna(0.0),
+        "population_known": population.notna().astype(int),
         "complete_before": hh.where(full_before, 0.0), "complete_after": hh.where(full_after, 0.0),
     }, index=zoned.index).groupby(zoned["zone_id"].astype(str).to_numpy()).sum()
     col = {name: sums[name].reindex(ids, fill_value=0).to_numpy() for name in sums.columns}
@@ -247,7 +249,9 @@ def _zones(plan: Plan) -> pd.DataFrame:
             "zone_id": zid,
             "n_communities": int(col["n_communities"][k]),
             "households": int(households),
-            "population": int(col["population"][k]),
+            # blank unless every compound of the zone gives it (OSM gives none: not 0)
+            "population": (int(col["population"][k])
+                           if col["population_known"][k] == col["n_communities"][k] else None),
             "area_ha": round(float(area[k]) / 10_000, 2) if "area_m2" in z.columns else np.nan,
             "compactness": round(float(compact[k]), 3) if "compactness" in z.columns else np.nan,
             "within_bounds": bool(within[k]) if within is not None else None,
@@ -258,7 +262,9 @@ def _zones(plan: Plan) -> pd.DataFrame:
             "facility_wan": round(fac, 2),
             "total_wan": round(renovation + fac, 2),
         })
-    return pd.DataFrame(rows, columns=list(_ZONE_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(_ZONE_COLUMNS))
+    out["population"] = out["population"].astype("Int64")
+    return out
 
 
 _ZONE_COLUMNS = ("zone_id", "n_communities", "households", "population", "area_ha",

@@ -285,6 +285,30 @@ def test_empty_result_layers_declare_their_geometry_type(tmp_path: object) -> No
     assert_plans_equal(plan, load_plan(path))
 
 
+def test_unknown_population_is_blank_not_zero() -> None:
+    # OpenStreetMap compounds have no population: a zone's 人口 and the elderly reached are
+    # unknown, not 0; a zone where only some compounds give it is not summed from the others
+    from planning.export_tables import summary_tables
+
+    grid = block_grid(3, households=300)
+    grid["population"] = grid["population"].astype(float)
+    plan = run_plan(Scenario(layers={"communities": grid.assign(population=np.nan)},
+                             standards=load_standards()))
+    zones = summary_tables(plan)["zones"]
+    assert len(zones) and zones["人口"].isna().all()
+    assert plan.coverage_after["elderly_total"].isna().all()
+    grid.loc["C00", "population"] = np.nan
+    plan = run_plan(Scenario(layers={"communities": grid}, standards=load_standards()))
+    zones = summary_tables(plan)["zones"].set_index("片区编号")
+    with_c00 = plan.communities.loc["C00", "zone_id"]
+    assert pd.isna(zones.loc[with_c00, "人口"])
+    others = plan.communities[plan.communities["zone_id"].ne(with_c00)
+                              & plan.communities["zone_id"].notna()]
+    for zone_id, members in others.groupby("zone_id"):
+        assert zones.loc[zone_id, "人口"] == grid.loc[members.index, "population"].sum()
+    assert (plan.coverage_after["elderly_total"] > 0).all()
+
+
 def test_standards_toml_text_round_trips_and_is_readable() -> None:
     std = load_standards().replace(cost={"per_household_wan": 1.2})
     text = standards_to_toml(std)
