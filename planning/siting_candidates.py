@@ -294,17 +294,22 @@ def _generated(kind: str, communities: gpd.GeoDataFrame, facilities: gpd.GeoData
         lots = facilities[facilities["kind"].astype(str) == "parking"]
         for fid in lots.index:
             rows.append({"site_id": f"G-{fid}", "kind": kind,
-                         "name": f"现有停车场{fid}", "capacity": cap, "cost": price,
+                         # the lot's own name when it has one (Q-Park Erottaja)
+                         "name": (_name(lots, fid) if _name(lots, fid) != str(fid)
+                                  else f"现有停车场{fid}"), "capacity": cap,
+                         "cost": price,
                          "generated": True,
                          "generated_from": f"现有停车场{fid} / existing parking lot {fid}",
                          "geometry": lots.geometry.loc[fid]})
     return rows
 
 
-def _name(communities: gpd.GeoDataFrame, cid: Any) -> str:
-    if "name" in communities.columns and isinstance(communities.at[cid, "name"], str):
-        return str(communities.at[cid, "name"])
-    return str(cid)
+def _name(layer: gpd.GeoDataFrame, row: Any) -> str:
+    """The row's name, or its id when it has none."""
+    if "name" in layer.columns and isinstance(layer.at[row, "name"], str) \
+            and layer.at[row, "name"].strip():
+        return str(layer.at[row, "name"]).strip()
+    return str(row)
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -176,15 +176,18 @@ def test_no_limit_falls_back_to_min_sites_and_says_so(std):
 
 def test_generated_candidates_are_marked(std):
     grid = block_grid(2)
-    lots = points([(110, 230)], kind="parking")
+    lots = points([(110, 230), (-50, -50)], kind="parking").assign(name=["南门停车场", None])
     result = plan_facilities(grid, None, standards=std, facilities=lots,
                              kinds=["parking", "elderly_care"], max_sites=1, coverage=False)
     cands = result.candidates
     assert cands["generated"].all()
     parking = cands[cands["kind"] == "parking"]
-    # four compound grounds (100 x 100 m >= 3,000 m²) plus the existing lot F0
-    assert sorted(parking["site_id"]) == ["G-C00", "G-C01", "G-C10", "G-C11", "G-F0"]
+    # four compound grounds (100 x 100 m >= 3,000 m²) plus the existing lots F0 and F1
+    assert sorted(parking["site_id"]) == ["G-C00", "G-C01", "G-C10", "G-C11", "G-F0", "G-F1"]
     assert "existing parking lot F0" in parking.loc["G-F0:parking", "generated_from"]
+    # named after the lot when it has a name, else after its id
+    assert parking.loc["G-F0:parking", "name"] == "南门停车场"
+    assert parking.loc["G-F1:parking", "name"] == "现有停车场F1"
     assert "G-F0" not in set(cands.loc[cands["kind"] == "elderly_care", "site_id"])
     assert result.planned["generated"].all()
     assert result.planned.groupby("kind").size().to_dict() == {"elderly_care": 1, "parking": 1}
