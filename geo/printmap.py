@@ -42,7 +42,7 @@ import pyproj
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 from matplotlib.typing import RcKeyType
@@ -54,6 +54,7 @@ from geo.printmap_content import (
     coverage_by_zone,
     coverage_rows,
     fmt,
+    has_osm_ids,
     is_share,
     kind_label,
     scalar_columns,
@@ -67,12 +68,14 @@ from geo.printmap_layout import (
     LegendEntry,
     PageFrame,
     Table,
+    dodge_points,
     draw_legend,
     draw_north_arrow,
     draw_scale_bar,
     draw_table,
     fit_extent,
     geometry_paths,
+    place_labels,
     text_width_mm,
 )
 
@@ -228,125 +231,87 @@ def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None) -> None:
                           autolim=False)
 
 
-def _draw_facilities(ax: Axes, layers: _Layers, *, size: float,
-                     extent: tuple[float, float, float, float]) -> None:
+@dataclass(frozen=True)
+class _Markers:
+    """The facility markers a map drew: what the legend lists and what labels must avoid."""
+
+    symbols: tuple[tuple[str, bool], ...] = ()  # (kind, planned) drawn, kind by kind
+    boxes: tuple[tuple[float, float, float, float], ...] = ()  # one per marker, map units
+    leaders: bool = False  # some markers were set apart from a shared spot
+
+
+def _marker_sizes(size: float) -> tuple[float, float]:
+    """Widths in points of an existing and of a planned facility marker."""
+    return size, size * 1.35
+
+
+def _draw_facilities(ax: Axes, layers: _Layers, *, size: float, m_per_mm: float,
+                     extent: tuple[float, float, float, float]) -> _Markers:
+    """Existing facilities hollow, planned ones filled, each in its kind's shape and colour.
+
+    Markers closer than a marker's width on paper (a compound's generated charger, parking
+    and elderly-care sites share its point) are set around their spot
+    (:func:`geo.printmap_layout.dodge_points`), each tied to it by a hairline from a dot, so
+    that every facility is seen.
+    """
     xmin, xmax, ymin, ymax = extent
+    order = {k: i for i, k in enumerate(FACILITY_STYLE)}
+    parts = []
     for full, planned in ((layers.facilities, False), (layers.planned, True)):
-        if full is None:
-            continue
-        layer = full.cx[xmin:xmax, ymin:ymax]
-        if len(layer) == 0:
-            continue
-        xy = _marker_points(layer)
-        kinds = layer["kind"].to_numpy()
-        for kind, (marker, colour) in FACILITY_STYLE.items():
-            sel = kinds == kind
+        layer = full.cx[xmin:xmax, ymin:ymax] if full is not None else None
+        if layer is not None and len(layer):
+            parts.append(pd.DataFrame({"planned": planned, "kind": layer["kind"].to_numpy(),
+                                       "rank": layer["kind"].map(order).to_numpy()})
+                         .join(pd.DataFrame(_marker_points(layer), columns=["x", "y"])))
+    if not parts:
+        return _Markers()
+    marks = pd.concat(parts, ignore_index=True).sort_values(["planned", "rank"], kind="stable")
+    width_pt = _marker_sizes(size)
+    spacing = (width_pt[1] + 3.0) * MM_PER_PT * m_per_mm  # a planned marker and a gap
+    true_xy = marks[["x", "y"]].to_numpy()
+    xy = dodge_points(true_xy, spacing=spacing)
+    moved = np.hypot(*(xy - true_xy).T) > spacing * 1e-3
+    if moved.any():
+        segs = np.stack([true_xy[moved], xy[moved]], axis=1)
+        ax.add_collection(LineCollection(list(segs), colors=_INK, linewidths=0.5, zorder=4.6,
+                                         gid="facility_leaders"), autolim=False)
+        spots = np.unique(true_xy[moved], axis=0)
+        ax.scatter(spots[:, 0], spots[:, 1], s=1.8 ** 2, marker="o", facecolors=_INK,
+                   edgecolors="none", zorder=4.7, gid="facility_spots")
+    symbols = []
+    kinds, planned_col = marks["kind"].to_numpy(), marks["planned"].to_numpy(dtype=bool)
+    for kind, (marker, _) in FACILITY_STYLE.items():
+        for planned in (False, True):
+            sel = (kinds == kind) & (planned_col == planned)
             if not sel.any():
                 continue
-            if planned:
-                ax.scatter(xy[sel, 0], xy[sel, 1], s=(size * 1.35) ** 2, marker=marker,
-                           facecolors=colour, edgecolors=_INK, linewidths=0.6, zorder=6)
-            else:
-                ax.scatter(xy[sel, 0], xy[sel, 1], s=size ** 2, marker=marker,
-                           facecolors="white", edgecolors=colour, linewidths=1.0, zorder=5)
+            symbols.append((kind, planned))
+            state = "planned" if planned else "existing"
+            ax.scatter(xy[sel, 0], xy[sel, 1], s=width_pt[planned] ** 2, marker=marker,
+                       **_facility_style(kind, planned), zorder=6 if planned else 5,
+                       gid=f"facility_{state}_{kind}")
+    half = (width_pt[1] / 2 + 0.5) * MM_PER_PT * m_per_mm
+    boxes = tuple((x - half, y - half, x + half, y + half) for x, y in xy)
+    return _Markers(symbols=tuple(symbols), boxes=boxes, leaders=bool(moved.any()))
 
 
-def _place_labels(ax: Axes, items: Sequence[tuple[float, float, str, str]], *, size: float,
-                  m_per_mm: float, colour: str, extent: tuple[float, float, float, float],
-                  box: bool, taken: list[tuple[float, float, float, float]],
-                  crowded_share: float = 1.0) -> int:
-    """Write labels at points without overlaps where possible; return how many were left off.
-
-    ``items`` are (x, y, long text, short text) in placement priority order. The long text goes
-    at the point or nudged just above or below it; failing that the short text, also nudged
-    sideways; failing that the short text at the point even if it overlaps (every item gets a
-    label unless its short text is empty) -- unless more than ``crowded_share`` of the items
-    would need that: then the map is too crowded for overlapping labels to be read, and those
-    items get none. ``taken`` holds the boxes (in map units) of labels already on the map and
-    receives the new ones.
-    """
-    prop = font(size=size)
-    spots = _label_spots(items, prop=prop, size=size, m_per_mm=m_per_mm, extent=extent,
-                         taken=list(taken), overlap=False)
-    crowded = sum(s is None for s, (_, _, _, short) in zip(spots, items, strict=True) if short)
-    if crowded and crowded <= crowded_share * len(items):
-        spots = _label_spots(items, prop=prop, size=size, m_per_mm=m_per_mm, extent=extent,
-                             taken=list(taken), overlap=True)
-        crowded = 0
-    bbox = (dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.75, edgecolor="none")
-            if box else None)
-    for spot in spots:
-        if spot is None:
-            continue
-        cx, cy, text, rect = spot
-        taken.append(rect)
-        ax.text(cx, cy, text, fontproperties=prop, ha="center", va="center", color=colour,
-                zorder=8, bbox=bbox, clip_on=True, parse_math=False, linespacing=1.1)
-    return crowded
-
-
-_Spot = tuple[float, float, str, tuple[float, float, float, float]]
-
-
-def _label_spots(items: Sequence[tuple[float, float, str, str]], *, prop: Any, size: float,
-                 m_per_mm: float, extent: tuple[float, float, float, float],
-                 taken: list[tuple[float, float, float, float]], overlap: bool
-                 ) -> list[_Spot | None]:
-    """Where each label of :func:`_place_labels` goes (x, y, text, box), or None."""
-    line_mm = size * MM_PER_PT * 1.25
-    xmin, xmax, ymin, ymax = extent
-    # taken boxes by grid cell of about a label's size: a box is checked against the boxes in
-    # the cells it touches, not against every label (1,600 zone labels took 11 s)
-    cell = 15.0 * m_per_mm
-    grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
-
-    def cells(rect: tuple[float, float, float, float]) -> list[tuple[int, int]]:
-        x0, y0 = math.floor(rect[0] / cell), math.floor(rect[1] / cell)
-        x1, y1 = math.floor(rect[2] / cell), math.floor(rect[3] / cell)
-        return [(i, j) for i in range(x0, x1 + 1) for j in range(y0, y1 + 1)]
-
-    def take(rect: tuple[float, float, float, float]) -> None:
-        for c in cells(rect):
-            grid.setdefault(c, []).append(rect)
-
-    for r in taken:
-        take(r)
-
-    def free(rect: tuple[float, float, float, float]) -> bool:
-        inside = xmin <= rect[0] and rect[2] <= xmax and ymin <= rect[1] and rect[3] <= ymax
-        return inside and all(rect[2] < r[0] or r[2] < rect[0] or rect[3] < r[1]
-                              or r[3] < rect[1] for c in cells(rect) for r in grid.get(c, ()))
-
-    spots: list[_Spot | None] = []
-    for x, y, long, short in items:
-        choice = None
-        for text, sideways in ((long, False), (short, True)):
-            if not text:
-                continue
-            w = (text_width_mm(text, prop) + 1.2) * m_per_mm / 2
-            h = (line_mm * (text.count("\n") + 1) + 0.8) * m_per_mm / 2
-            shifts = [(0.0, 0.0), (0.0, 2.1 * h), (0.0, -2.1 * h)]  # h, w are half sizes
-            if sideways:
-                shifts += [(2.1 * w, 0.0), (-2.1 * w, 0.0), (0.0, 4.2 * h), (0.0, -4.2 * h)]
-            for dx, dy in shifts:
-                rect = (x + dx - w, y + dy - h, x + dx + w, y + dy + h)
-                if free(rect):
-                    choice = (x + dx, y + dy, text, rect)
-                    break
-            if choice is None and text == short and overlap:
-                choice = (x, y, text, (x - w, y - h, x + w, y + h))
-            if choice is not None:
-                break
-        if choice is not None:
-            take(choice[3])
-        spots.append(choice)
-    return spots
+def _facility_style(kind: str, planned: bool) -> dict[str, Any]:
+    """Fill, outline and line width of a facility marker (the map's and the legend's)."""
+    colour = FACILITY_STYLE[kind][1]
+    if planned:
+        return {"facecolors": colour, "edgecolors": _INK, "linewidths": 0.6}
+    return {"facecolors": "white", "edgecolors": colour, "linewidths": 1.0}
 
 
 def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
               lang: str, extent: tuple[float, float, float, float], m_per_mm: float,
-              numbers: Mapping[str, int]) -> int:
-    """Draw the map; return how many zone labels the overview left off (too crowded)."""
+              numbers: Mapping[str, int]) -> tuple[int, _Markers]:
+    """Draw the map; return the zone labels left off (crowded overview) and the markers.
+
+    Labels keep clear of the markers: a marker shows where a facility is, while a label names
+    an area and may move (a compound's name goes just above or below the point its generated
+    sites share).
+    """
     text = LABELS[lang]
     xmin, xmax, ymin, ymax = extent
     com = layers.communities.cx[xmin:xmax, ymin:ymax]
@@ -377,14 +342,17 @@ def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
                       edgecolors="#8a8a8a", linewidths=0.7, zorder=4)
         _add_polygons(ax, zones.geometry[is_focus].values, facecolors="none",
                       edgecolors=_INK, linewidths=1.8, zorder=4)
-    _draw_facilities(ax, layers, size=frame.pt(5.5), extent=extent)
+    markers = _draw_facilities(ax, layers, size=frame.pt(5.5), m_per_mm=m_per_mm,
+                               extent=extent)
     anchors = _zone_anchors(zones.geometry)
     if focus is None:
         items = [(x, y, f"{z}\n" + text["hh_label"].format(households=int(hh)), str(z))
                  for (x, y), z, hh in zip(anchors, zones.index, zones["households"],
                                           strict=True)]
-        return _place_labels(ax, items, size=frame.pt(8.5), m_per_mm=m_per_mm, colour=_INK,
-                             extent=extent, box=True, taken=[], crowded_share=_CROWDED_LABELS)
+        left_off = place_labels(ax, items, size=frame.pt(8.5), m_per_mm=m_per_mm,
+                                 colour=_INK, extent=extent, box=True,
+                                 taken=list(markers.boxes), crowded_share=_CROWDED_LABELS)
+        return left_off, markers
     others_items = [(x, y, str(z), "") for (x, y), z in zip(anchors, zones.index, strict=True)
                     if z != focus]
     mine_com = com[(zid == focus).fillna(False).to_numpy(dtype=bool)]
@@ -392,12 +360,12 @@ def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
     order = np.argsort(-mine_com.geometry.area.to_numpy(), kind="stable")
     items = [(pts[i, 0], pts[i, 1], _compound_name(mine_com, i),
               str(numbers[str(mine_com.index[i])])) for i in order]
-    taken: list[tuple[float, float, float, float]] = []
-    _place_labels(ax, items, size=frame.pt(7.5), m_per_mm=m_per_mm, colour=_INK,
+    taken = list(markers.boxes)
+    place_labels(ax, items, size=frame.pt(7.5), m_per_mm=m_per_mm, colour=_INK,
                   extent=extent, box=False, taken=taken)
-    _place_labels(ax, others_items, size=frame.pt(7), m_per_mm=m_per_mm, colour="#777777",
+    place_labels(ax, others_items, size=frame.pt(7), m_per_mm=m_per_mm, colour="#777777",
                   extent=extent, box=False, taken=taken)
-    return 0
+    return 0, markers
 
 
 def _zone_anchors(geoms: gpd.GeoSeries) -> np.ndarray:
@@ -420,8 +388,13 @@ def _on_map(layer: gpd.GeoDataFrame | None, extent: tuple[float, float, float, f
 
 
 def _legend_entries(layers: _Layers, *, focus: str | None, lang: str,
-                    extent: tuple[float, float, float, float]) -> list[LegendEntry]:
-    """Legend rows for what this page's map shows (zones always; the rest when visible)."""
+                    extent: tuple[float, float, float, float], markers: _Markers,
+                    size: float) -> list[LegendEntry]:
+    """Legend rows for what this page's map shows (zones always; the rest when visible).
+
+    Facilities get one row per kind and state drawn (``markers``), in the marker's own shape,
+    colour, fill and size; the hairline row when some were set apart from a shared spot.
+    """
     text = LABELS[lang]
     entries: list[LegendEntry] = []
     some_colour = next(iter(layers.colours.values()), _PALETTE[0])
@@ -446,27 +419,19 @@ def _legend_entries(layers: _Layers, *, focus: str | None, lang: str,
     if streets is not None and len(streets):
         entries.append(LegendEntry("line", text["street"],
                                    (("color", "#c8c8c8"), ("linewidth", 1.1))))
-    existing = _on_map(layers.facilities, extent)
-    planned = _on_map(layers.planned, extent)
-    kinds: dict[str, None] = {}
-    for layer in (existing, planned):
-        if layer is not None:
-            kinds.update(dict.fromkeys(k for k in FACILITY_STYLE if (layer["kind"] == k).any()))
-    for kind in kinds:
-        marker, colour = FACILITY_STYLE[kind]
-        entries.append(LegendEntry("marker", kind_label(kind, lang),
-                                   (("marker", marker), ("markersize", 6.5),
-                                    ("markerfacecolor", colour), ("markeredgecolor", colour))))
-    if existing is not None and len(existing):
-        entries.append(LegendEntry("marker", text["existing"],
-                                   (("marker", "o"), ("markersize", 5.5),
-                                    ("markerfacecolor", "white"),
-                                    ("markeredgecolor", "#555555"), ("markeredgewidth", 1.0))))
-    if planned is not None and len(planned):
-        entries.append(LegendEntry("marker", text["planned"],
-                                   (("marker", "o"), ("markersize", 7.0),
-                                    ("markerfacecolor", "#555555"),
-                                    ("markeredgecolor", _INK))))
+    width_pt = _marker_sizes(size)
+    for kind, planned in markers.symbols:
+        style = _facility_style(kind, planned)
+        label = text["planned_kind" if planned else "existing_kind"].format(
+            kind=kind_label(kind, lang))
+        entries.append(LegendEntry("marker", label, (
+            ("marker", FACILITY_STYLE[kind][0]), ("markersize", width_pt[planned]),
+            ("markerfacecolor", style["facecolors"]), ("markeredgecolor", style["edgecolors"]),
+            ("markeredgewidth", style["linewidths"]))))
+    if markers.leaders:
+        entries.append(LegendEntry("line", text["shared_spot"], (
+            ("color", _INK), ("linewidth", 0.5), ("marker", "o"), ("markersize", 1.8),
+            ("markevery", [0]), ("markerfacecolor", _INK), ("markeredgecolor", "none"))))
     return entries
 
 
@@ -517,9 +482,25 @@ def _north_rotation(crs: pyproj.CRS, x: float, y: float) -> float:
     return -math.degrees(math.atan2(nx_ - x, ny_ - y))
 
 
+def _source_line(text: Mapping[str, str], source: str, *, osm: bool, room: float,
+                 prop: Any) -> str:
+    """The footer's data source, with the OpenStreetMap credit in full when ``osm``.
+
+    The line fits ``room`` (mm): the source is cut short first, then left out, and the credit
+    is set last so that it is never cut.
+    """
+    credit = text["osm_credit"] if osm else ""
+    src = text["source"].format(source=source)
+    while text_width_mm(src + credit, prop) > room and len(src) > 2:
+        src = src[:-2] + "…"
+    if credit and text_width_mm(src + credit, prop) > room:
+        return credit.lstrip("；; ")
+    return src + credit
+
+
 def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyproj.CRS,
                lang: str, title: str, source: str, date: dt.date, page: int, pages: int,
-               paper: str, labels: Mapping[str, str]) -> Figure:
+               paper: str, labels: Mapping[str, str], osm: bool) -> Figure:
     text = LABELS[lang]
     fig = Figure(figsize=(frame.width / 25.4, frame.height / 25.4))
     paper_ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -563,11 +544,9 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
                   color=_INK, parse_math=False)
     src_x = m + text_width_mm(crs_text, small) + 8.0
     room = W - m - text_width_mm(right, small) - 8.0 - src_x
-    src = text["source"].format(source=source)
-    while text_width_mm(src, small) > room and len(src) > 2:
-        src = src[:-2] + "…"
-    paper_ax.text(src_x, y_foot, src, fontproperties=small, ha="left", va="baseline",
-                  color=_INK, parse_math=False)
+    paper_ax.text(src_x, y_foot, _source_line(text, source, osm=osm, room=room, prop=small),
+                  fontproperties=small, ha="left", va="baseline", color=_INK,
+                  parse_math=False)
 
     # Map
     mx, my, mw, mh = frame.map_box
@@ -598,7 +577,7 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
         spine.set_linewidth(0.9)
         spine.set_color(_INK)
     numbers = _compound_numbers(com, focus)
-    left_off = _draw_map(ax, layers, focus=focus, frame=frame, lang=lang,
+    left_off, markers = _draw_map(ax, layers, focus=focus, frame=frame, lang=lang,
                          extent=(xmin, xmax, ymin, ymax), m_per_mm=m_per_mm, numbers=numbers)
     if left_off:
         ax.text(0.01, 0.01, text["crowded"].format(n=fmt(left_off)), transform=ax.transAxes,
@@ -611,7 +590,8 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     sx, sy, sw, sh = frame.side_box
     top = sy + sh
     used = draw_legend(paper_ax, _legend_entries(layers, focus=focus, lang=lang,
-                                                extent=(xmin, xmax, ymin, ymax)),
+                                                extent=(xmin, xmax, ymin, ymax),
+                                                markers=markers, size=frame.pt(5.5)),
                        title=text["legend"], x=sx, top=top, width=sw, size=frame.pt(8),
                        columns=2)
     top -= used + frame.gap * 1.5
@@ -677,6 +657,7 @@ def print_zone_maps(
     dpi: int = 300,
     progress: Callable[[int, int], None] | None = None,
     zone_pages: Sequence[str] | None = None,
+    openstreetmap: bool | None = None,
 ) -> PrintedMaps:
     """Print an overview of all zones, then one page per zone, to a PDF (and PNGs).
 
@@ -730,6 +711,11 @@ def print_zone_maps(
         The zones that get a page of their own, in this order, after the overview (which
         always shows every zone); every zone when omitted, none when empty. A meeting on a
         few zones of a large district need not wait for a page per zone.
+    openstreetmap
+        Whether the plan was made (even in part) from OpenStreetMap data, which the footer
+        then credits: "© OpenStreetMap 贡献者" / "© OpenStreetMap contributors" (ODbL), in
+        full however long the source. By default, when a layer given has ids of
+        :func:`geo.osm.read_osm` (``osm_way_123``; :func:`~geo.printmap_content.has_osm_ids`).
 
     Returns
     -------
@@ -761,6 +747,8 @@ def print_zone_maps(
     colours = dict(zip(z.index, _zone_colours(z.geometry), strict=True))
     layers = _Layers(zones=z, communities=com, facilities=fac, planned=plan, streets=st,
                      colours=colours, stats=zone_stats(z, fac, plan, zone_table))
+    osm = (openstreetmap if openstreetmap is not None
+           else has_osm_ids(communities, facilities, planned, streets))
     frame = PageFrame.for_paper(paper)
     out = Path(out_pdf)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -782,7 +770,7 @@ def print_zone_maps(
                              title=page_title,
                              source=source if source is not None else text["default_source"],
                              date=day, page=k, pages=len(focuses), paper=paper,
-                             labels=column_labels or {})
+                             labels=column_labels or {}, osm=osm)
             pdf.savefig(fig)
             if png_folder is not None:
                 png = png_folder / f"{out.stem}_p{k:02d}.png"

@@ -41,6 +41,7 @@ __all__ = [
     "coverage_by_zone",
     "coverage_rows",
     "fmt",
+    "has_osm_ids",
     "is_share",
     "kind_label",
     "scalar_columns",
@@ -65,8 +66,9 @@ LABELS: dict[str, dict[str, str]] = {
         "excluded": "未纳入片区的小区",
         "compound_edge": "小区边界",
         "street": "道路",
-        "existing": "现有设施（空心）",
-        "planned": "规划设施（实心）",
+        "existing_kind": "{kind}（现有）",
+        "planned_kind": "{kind}（规划）",
+        "shared_spot": "同址设施（线连所在点）",
         "summary": "片区概况",
         "item": "项目",
         "value": "数值",
@@ -86,6 +88,7 @@ LABELS: dict[str, dict[str, str]] = {
         "north": "北",
         "crs": "坐标系：{crs}",
         "source": "数据来源：{source}",
+        "osm_credit": "；© OpenStreetMap 贡献者（ODbL，openstreetmap.org/copyright）",
         "date": "制图日期：{date}",
         "page": "第 {page}/{pages} 页",
         "default_source": "规划输入图层",
@@ -110,8 +113,9 @@ LABELS: dict[str, dict[str, str]] = {
         "excluded": "Compound not in a zone",
         "compound_edge": "Compound boundary",
         "street": "Street",
-        "existing": "Existing facility (hollow)",
-        "planned": "Planned facility (filled)",
+        "existing_kind": "{kind} (existing)",
+        "planned_kind": "{kind} (planned)",
+        "shared_spot": "Facilities at one site",
         "summary": "Zone summary",
         "item": "Item",
         "value": "Value",
@@ -131,6 +135,7 @@ LABELS: dict[str, dict[str, str]] = {
         "north": "N",
         "crs": "CRS: {crs}",
         "source": "Data source: {source}",
+        "osm_credit": "; © OpenStreetMap contributors (ODbL, openstreetmap.org/copyright)",
         "date": "Date: {date}",
         "page": "Page {page}/{pages}",
         "default_source": "planning input layers",
@@ -149,6 +154,8 @@ _KNOWN_COLUMNS = {"households": "households", "compounds": "compounds",
                   "n_communities": "compounds", "facilities": "facilities",
                   "planned": "planned_n", "planned_facilities": "planned_n"}
 _MAX_DPI = 1200
+# how geo.osm.read_osm names OpenStreetMap elements (index of every layer it reads)
+_OSM_ID = r"osm_(?:node|way|relation)_\d+"
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,6 +327,23 @@ def count_in_zones(layer: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame) -> p
         joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), hulls, predicate="within")
         got = joined["zone_id"].astype(str).value_counts()
     return counts.add(got.reindex(counts.index, fill_value=0), fill_value=0).astype("int64")
+
+
+def has_osm_ids(*layers: pd.DataFrame | None) -> bool:
+    """Whether some row of some layer is an OpenStreetMap element, named as :mod:`geo.osm` does.
+
+    :func:`geo.osm.read_osm` indexes compounds, facilities, streets and barriers by ids such as
+    ``osm_way_123``; they are kept by every export and by a saved plan, so a map drawn from
+    them, even in part, can say it must credit OpenStreetMap (ODbL).
+
+    >>> has_osm_ids(pd.DataFrame(index=["C01", "osm_node_7"]), None)
+    True
+    >>> has_osm_ids(pd.DataFrame(index=["C01", "G-osm_way_7"]), pd.DataFrame())
+    False
+    """
+    return any(layer is not None and len(layer) > 0
+               and bool(layer.index.astype(str).str.fullmatch(_OSM_ID).any())
+               for layer in layers)
 
 
 # --------------------------------------------------------------------------------------------

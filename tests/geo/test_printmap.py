@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import shapely
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 from shapely.geometry import Polygon, box
@@ -283,9 +284,9 @@ def test_planned_facility_of_a_zone_is_on_its_page(tmp_path):
     ratio = int(re.search(r"比例尺 1:([\d,]+)", text).group(1).replace(",", ""))
     assert ratio > 4_000
     # the legend lists what the page shows: the site on Z001's page, nothing on Z002's
-    assert "停车场" in text and "规划设施（实心）" in text and "现有设施（空心）" not in text
+    assert "停车场（规划）" in text and "（现有）" not in text
     z002 = _pdftotext(out.pdf, 3)
-    assert "停车场" not in z002 and "规划设施（实心）" not in z002
+    assert "停车场" not in z002 and "（规划）" not in z002
 
 
 @needs_poppler
@@ -516,7 +517,7 @@ def test_crs_note_names_the_gauss_kruger_zone_in_chinese():
 def test_map_labels_do_not_overlap_when_there_is_room():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from geo.printmap import _place_labels
+    from geo.printmap_layout import place_labels
 
     fig = Figure(figsize=(4, 4))
     FigureCanvasAgg(fig)
@@ -528,7 +529,7 @@ def test_map_labels_do_not_overlap_when_there_is_room():
     items = [(500.0, 500.0, "第一小区名称很长", "1"), (505.0, 500.0, "第二小区名称很长", "2"),
              (500.0, 505.0, "第三小区", "3"), (100.0, 100.0, "远处小区", "4"),
              (900.0, 900.0, "另一个", "")]
-    _place_labels(ax, items, size=8.0, m_per_mm=m_per_mm, colour="black", extent=extent,
+    place_labels(ax, items, size=8.0, m_per_mm=m_per_mm, colour="black", extent=extent,
                   box=False, taken=[])
     texts = {t.get_text(): t for t in ax.texts}
     assert "第一小区名称很长" in texts and "远处小区" in texts and "另一个" in texts
@@ -544,7 +545,7 @@ def test_map_labels_do_not_overlap_when_there_is_room():
 def test_a_few_crowded_labels_overlap_but_a_crowded_map_leaves_them_off():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from geo.printmap import _place_labels
+    from geo.printmap_layout import place_labels
 
     def place(items, share):
         fig = Figure(figsize=(4, 4))
@@ -552,7 +553,7 @@ def test_a_few_crowded_labels_overlap_but_a_crowded_map_leaves_them_off():
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, 1000)
         ax.set_ylim(0, 1000)
-        left = _place_labels(ax, items, size=8.0, m_per_mm=1000.0 / (4 * 25.4), colour="k",
+        left = place_labels(ax, items, size=8.0, m_per_mm=1000.0 / (4 * 25.4), colour="k",
                              extent=(0.0, 1000.0, 0.0, 1000.0), box=False, taken=[],
                              crowded_share=share)
         return left, [t.get_text() for t in ax.texts]
@@ -616,3 +617,227 @@ def test_neighbouring_zones_get_different_colours():
     pairs = [(i, j) for i, j in zip(left, right, strict=True) if i < j]
     assert pairs and all(colours[i] != colours[j] for i, j in pairs)
     assert len(set(colours)) <= 6
+
+
+# --------------------------------------------------------------------------------------------
+# Facilities at one spot, the legend of what is drawn, labels clear of markers, OSM credit
+# --------------------------------------------------------------------------------------------
+def _drawn_pages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **kwargs) -> list[Figure]:
+    """The figures print_zone_maps draws, page by page (the same that go into the PDF)."""
+    import geo.printmap as pm
+
+    figures: list[Figure] = []
+    draw = pm._draw_page
+
+    def keep(*args, **kw):
+        figures.append(draw(*args, **kw))
+        return figures[-1]
+
+    monkeypatch.setattr(pm, "_draw_page", keep)
+    zones, grid = _synthetic()
+    kwargs = {"paper": "A4", "date": DATE, **kwargs}
+    print_zone_maps(zones, kwargs.pop("communities", grid), out_pdf=tmp_path / "z.pdf",
+                    **kwargs)
+    return figures
+
+
+def _markers_mm(fig: Figure) -> dict[str, np.ndarray]:
+    """Facility markers of a page's map by gid ("facility_planned_parking"), in mm on paper."""
+    ax = fig.axes[1]
+    out = {}
+    for coll in ax.collections:
+        gid = coll.get_gid() or ""
+        if gid.startswith("facility_") and gid.split("_")[1] in ("existing", "planned"):
+            out[gid] = ax.transData.transform(coll.get_offsets()) / fig.dpi * 25.4
+    return out
+
+
+def _at_c00(kinds: list[str], *, prefix: str) -> gpd.GeoDataFrame:
+    """Facilities of ``kinds`` at the label point of compound C00 (zone Z001)."""
+    _, grid = _synthetic()
+    p = grid.geometry["C00"].representative_point()
+    layer = pd.concat([points([(p.x - ORIGIN_X, p.y - ORIGIN_Y)], kind=k, prefix=f"{prefix}{k}")
+                       for k in kinds])
+    return layer.assign(zone_id="Z001")
+
+
+def test_facilities_at_one_spot_are_each_drawn_apart_and_tied_to_it(monkeypatch, tmp_path):
+    from geo.printmap import FACILITY_STYLE
+
+    planned = _at_c00(["ev_charger", "parking", "elderly_care"], prefix="P")
+    near = planned.iloc[:1].copy()  # a fourth, 0.5 m off: the same spot at any print scale
+    near.index = ["P_near"]
+    near["geometry"] = near.geometry.translate(0.5, 0.0)
+    planned = pd.concat([planned, near])
+    existing = _at_c00(["parking"], prefix="F").drop(columns="zone_id")
+    page = _drawn_pages(monkeypatch, tmp_path, planned=planned, facilities=existing,
+                        zone_pages=["Z001"])[1]
+    drawn = _markers_mm(page)
+    assert sum(len(xy) for gid, xy in drawn.items() if "planned" in gid) == len(planned) == 4
+    assert sum(len(xy) for gid, xy in drawn.items() if "existing" in gid) == 1
+    xy = np.vstack(list(drawn.values()))
+    width_mm = 5.5 * math.sqrt(297 / 420) * 1.35 * 25.4 / 72  # a planned marker on A4
+    gaps = [math.dist(a, b) for i, a in enumerate(xy) for b in xy[:i]]
+    assert min(gaps) >= width_mm, f"markers overlap: {min(gaps):.2f} mm apart"
+    assert max(gaps) < 4 * width_mm  # still together, around their spot
+    ax = page.axes[1]
+    for gid, coll in ((c.get_gid(), c) for c in ax.collections):
+        if gid and gid.startswith("facility_planned_"):  # filled in the kind's colour
+            kind = gid.removeprefix("facility_planned_")
+            assert tuple(coll.get_facecolor()[0]) == pytest.approx(
+                to_rgba(FACILITY_STYLE[kind][1]))
+    leaders = [c for c in ax.collections if c.get_gid() == "facility_leaders"]
+    assert len(leaders) == 1 and len(leaders[0].get_segments()) == 5  # one per marker moved
+
+
+def _legend_symbols(fig: Figure) -> list[tuple]:
+    """(marker path, size, face, edge, edge width) of each marker row of a page's legend."""
+    from matplotlib.markers import MarkerStyle
+
+    rows = []
+    for line in fig.axes[0].lines:
+        if line.get_marker() in ("None", None, "") or line.get_linestyle() != "None":
+            continue
+        ms = MarkerStyle(line.get_marker())
+        path = ms.get_path().transformed(ms.get_transform())
+        rows.append((tuple(np.round(path.vertices, 6).ravel()),
+                     round(line.get_markersize() ** 2, 6),
+                     tuple(np.round(to_rgba(line.get_markerfacecolor()), 6)),
+                     tuple(np.round(to_rgba(line.get_markeredgecolor()), 6)),
+                     round(line.get_markeredgewidth(), 6)))
+    return rows
+
+
+def _map_symbols(fig: Figure) -> list[tuple]:
+    rows = []
+    for coll in fig.axes[1].collections:
+        if not (coll.get_gid() or "").startswith(("facility_existing", "facility_planned")):
+            continue
+        rows.append((tuple(np.round(coll.get_paths()[0].vertices, 6).ravel()),
+                     round(float(coll.get_sizes()[0]), 6),
+                     tuple(np.round(coll.get_facecolor()[0], 6)),
+                     tuple(np.round(coll.get_edgecolor()[0], 6)),
+                     round(float(coll.get_linewidths()[0]), 6)))
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_legend_shows_exactly_the_facility_symbols_drawn(monkeypatch, tmp_path, lang):
+    from geo.printmap import FACILITY_STYLE
+
+    planned = pd.concat([_at_c00(["ev_charger", "parking"], prefix="P"),
+                         points([(400.0, 400.0)], kind="clinic", prefix="PC")
+                         .assign(zone_id="Z002")])
+    existing = pd.concat([points([(50.0, -10.0)], kind="elderly_care"),
+                          points([(60.0, 60.0)], kind="parking", prefix="FP")])
+    pages = _drawn_pages(monkeypatch, tmp_path, planned=planned, facilities=existing, lang=lang)
+    for fig in pages:
+        drawn, legend = _map_symbols(fig), _legend_symbols(fig)
+        assert sorted(legend) == sorted(drawn)  # one row per symbol drawn, drawn as it is
+        leaders = any(c.get_gid() == "facility_leaders" for c in fig.axes[1].collections)
+        text = LABELS[lang]
+        labels = [t.get_text() for t in fig.axes[0].texts]
+        assert (text["shared_spot"] in labels) == leaders
+        n_states = sum(("（现有）" if lang == "zh" else "(existing)") in t
+                       or ("（规划）" if lang == "zh" else "(planned)") in t for t in labels)
+        assert n_states == len(drawn)
+    overview = _map_symbols(pages[0])
+    assert len(overview) == 5  # elderly care, parking existing; charger, parking, clinic planned
+    assert len({(s[2], s[3]) for s in overview}) == 5  # existing: white, outlined in colour
+    fills = ["white", *(FACILITY_STYLE[k][1] for k in ("ev_charger", "parking", "clinic"))]
+    assert {s[2] for s in overview} == {tuple(np.round(to_rgba(c), 6)) for c in fills}
+    labels = [t.get_text() for t in pages[0].axes[0].texts]
+    zh_or_en = {"zh": ("停车场（现有）", "停车场（规划）", "养老服务设施（现有）"),
+                "en": ("Parking (existing)", "Parking (planned)", "Elderly care (existing)")}
+    assert all(label in labels for label in zh_or_en[lang])
+
+
+def test_compound_names_are_not_hidden_by_the_markers_on_their_spot(monkeypatch, tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    planned = _at_c00(["ev_charger", "parking", "elderly_care"], prefix="P")
+    page = _drawn_pages(monkeypatch, tmp_path, planned=planned, zone_pages=["Z001"])[1]
+    FigureCanvasAgg(page)
+    renderer = page.canvas.get_renderer()
+    ax = page.axes[1]
+    (label,) = [t for t in ax.texts if t.get_text() == "小区00"]
+    box = label.get_window_extent(renderer)
+    width_pt = 5.5 * math.sqrt(297 / 420) * 1.35  # a planned marker on A4
+    half = width_pt / 72 * page.dpi / 2  # in pixels
+    centres = np.vstack([ax.transData.transform(c.get_offsets()) for c in ax.collections
+                         if isinstance(c, PathCollection) and len(c.get_sizes())
+                         and np.allclose(c.get_sizes(), width_pt ** 2)])
+    assert len(centres) == 3
+    for x, y in centres:
+        assert not (box.x0 < x + half and x - half < box.x1
+                    and box.y0 < y + half and y - half < box.y1), \
+            "the compound's name is under a facility marker"
+
+
+def _footer_source(fig: Figure) -> tuple[str, float, float]:
+    """The footer's source text, its right end and the date's left end (mm on paper)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    paper = fig.axes[0]
+    texts = {t.get_text(): t for t in paper.texts}
+    src = next(t for s, t in texts.items() if s.startswith(("数据来源", "Data source")))
+    date = next(t for s, t in texts.items() if s.startswith(("制图日期", "Date:")))
+    to_mm = paper.transData.inverted()
+    right = to_mm.transform(src.get_window_extent(renderer).get_points())[1, 0]
+    left = to_mm.transform(date.get_window_extent(renderer).get_points())[0, 0]
+    return src.get_text(), right, left
+
+
+@pytest.mark.parametrize(("lang", "credit"), [("zh", "© OpenStreetMap 贡献者"),
+                                              ("en", "© OpenStreetMap contributors")])
+def test_layers_from_openstreetmap_are_credited_in_full_on_one_footer_line(
+        monkeypatch, tmp_path, lang, credit):
+    _, grid = _synthetic()
+    osm = grid.rename(index=lambda c: f"osm_way_{100 + int(c[1:])}")
+    long_source = "某某市住房和城乡建设局老旧小区改造普查数据库（2026 年第三季度更新版）" * 3
+    for source in (None, long_source):
+        pages = _drawn_pages(monkeypatch, tmp_path, communities=osm, lang=lang,
+                             source=source, zone_pages=["Z001"])
+        for fig in pages[-2:]:
+            text, right, date_left = _footer_source(fig)
+            assert credit in text and text.endswith("openstreetmap.org/copyright）"
+                                                    if lang == "zh" else
+                                                    "openstreetmap.org/copyright)")
+            assert "\n" not in text and right < date_left  # one line, clear of the date
+        pages.clear()
+    plain = _drawn_pages(monkeypatch, tmp_path, zone_pages=[])
+    assert "OpenStreetMap" not in _footer_source(plain[-1])[0]
+    told = _drawn_pages(monkeypatch, tmp_path, zone_pages=[], openstreetmap=True)
+    assert "© OpenStreetMap 贡献者" in _footer_source(told[-1])[0]
+
+
+@needs_poppler
+def test_openstreetmap_credit_is_text_in_the_pdf(tmp_path):
+    zones, grid = _synthetic()
+    streets = lattice_streets(4).rename(index=lambda s: f"osm_way_{abs(hash(s)) % 10**9}")
+    out = print_zone_maps(zones, grid, streets=streets, out_pdf=tmp_path / "osm.pdf",
+                          paper="A4", date=DATE, lang="en", zone_pages=["Z001"])
+    for page in (1, 2):
+        assert "© OpenStreetMap contributors" in _pdftotext(out.pdf, page)
+
+
+def test_dodged_points_are_apart_and_lone_points_stay():
+    from geo.printmap_layout import dodge_points
+
+    spot = [(0.0, 0.0)] * 4 + [(0.2, 0.1)]  # four on one point, one just beside
+    pair = [(10.0, 0.0), (10.0, 0.0)]
+    lone = [(5.0, 5.0), (-5.0, 3.0)]
+    xy = np.array(spot + pair + lone)
+    out = dodge_points(xy, spacing=1.0)
+    assert min(math.dist(a, b) for i, a in enumerate(out) for b in out[:i]) >= 1.0 - 1e-9
+    assert np.array_equal(out[-2:], xy[-2:])  # nothing near them: not moved
+    assert np.abs(out[:5] - [0.04, 0.02]).max() < 1.0  # a ring around the spot's centre
+    assert out[5, 0] < 10.0 < out[6, 0] and max(abs(out[5, 1]), abs(out[6, 1])) < 1e-9  # a row
+    assert np.array_equal(dodge_points(xy, spacing=1.0), out)  # the same every time
+    # a crowded map: each still near its own point
+    rng = np.random.default_rng(0)
+    crowd = rng.uniform(0, 30, (400, 2))
+    moved = np.hypot(*(dodge_points(crowd, spacing=1.0) - crowd).T)
+    assert moved.max() < 4.0
