@@ -45,6 +45,7 @@ from geo.io.write import (
     write_shapefile_zip,
 )
 from geo.printmap import PrintedMaps, print_zone_maps
+from geo.printmap_content import has_osm_ids
 from geo.schema import FACILITY_KINDS, LAYERS
 from planning.demand import SITED_KINDS
 from planning.export_tables import summary_tables, write_tables
@@ -435,6 +436,10 @@ def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
     ``progress(done, pages)`` is called after each page; ``zones`` lists the zones that get a
     page after the overview (default: every zone).
 
+    A plan made, even in part, from OpenStreetMap (any input layer or result with the ids
+    :func:`geo.osm.read_osm` gives, kept by :func:`planning.scenario.save_plan`) credits
+    "© OpenStreetMap 贡献者" / "© OpenStreetMap contributors" (ODbL) in the footer.
+
     Returns
     -------
     geo.printmap.PrintedMaps or None
@@ -446,10 +451,11 @@ def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
     table, labels = zone_table(plan, lang=lang)
     title = plan.scenario.name or None
     streets = plan.scenario.layers.get("streets")
+    osm = has_osm_ids(plan.communities, plan.planned_facilities, *plan.scenario.layers.values())
     return print_zone_maps(
         plan.zones, plan.communities, out_pdf=out / "zone_maps.pdf",
         facilities=plan.scenario.layers.get("facilities"), planned=plan.planned_facilities,
         streets=streets, zone_table=table, column_labels=labels,
         png_dir=out if pngs else None, paper=paper,
-        lang=lang, title=title, source="Pianqu 片区", date=date, dpi=dpi, progress=progress,
-        zone_pages=zones)
+        lang=lang, title=title, date=date, dpi=dpi, progress=progress, zone_pages=zones,
+        openstreetmap=osm)

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +32,7 @@ from planning.export import (
     print_maps,
 )
 from planning.export_tables import SHEETS, summary_tables, write_tables
-from planning.scenario import Plan, Scenario, load_plan, run_plan
+from planning.scenario import Plan, Scenario, load_plan, run_plan, save_plan
 from planning.standards import load_standards
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 from tests.planning.test_scenario import assert_plans_equal
@@ -458,3 +459,29 @@ def test_workbook_holds_the_csv_values_typed_and_is_the_same_each_time(
     assert isinstance(households, int)  # numbers stay numbers, not text
     again = write_tables(plan, tmp_path, lang="zh")[0]
     assert again.read_bytes() == exported.tables[0].read_bytes()
+
+
+def test_maps_of_a_plan_from_openstreetmap_credit_it_after_save_and_load(
+        plan: Plan, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    layers = _layers()  # as geo.osm.read_osm names them: compounds and streets from OSM
+    layers["communities"] = layers["communities"].rename(
+        index=lambda c: f"osm_way_{1000 + int(c[1:])}")
+    layers["streets"] = layers["streets"].set_axis(
+        [f"osm_way_{k}" for k in range(len(layers["streets"]))])
+    osm = run_plan(Scenario(layers=layers, standards=load_standards(), seed=2))
+    if len(osm.zones) == 0:
+        pytest.skip("zoning has not landed: no zones to print")
+    reloaded = load_plan(save_plan(osm, tmp_path / "plan.gpkg"))
+
+    def footer(p: Plan, lang: Literal["zh", "en"], out: str) -> str:
+        maps = print_maps(p, tmp_path / out, lang=lang, date="2026-11-23", pngs=False,
+                          zones=[])
+        assert maps is not None
+        return subprocess.run(["pdftotext", "-enc", "UTF-8", str(maps.pdf), "-"], check=True,
+                              capture_output=True, text=True).stdout
+
+    assert "© OpenStreetMap 贡献者" in footer(reloaded, "zh", "zh")
+    assert "© OpenStreetMap contributors" in footer(reloaded, "en", "en")
+    assert "OpenStreetMap" not in footer(plan, "zh", "own")  # the bureau's own layers
