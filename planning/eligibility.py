@@ -3,7 +3,10 @@
 A compound qualifies when it was built before ``policy.built_before_year`` (国办发〔2020〕23号:
 built before the end of 2000, so the default is 2001) and its residents' consent rate is at or
 above ``policy.min_consent_rate`` (2/3 in Xuchang, 80% in Xinxiang and Xinyang). A compound whose
-build year or consent rate is unknown is excluded with that reason. Planner overrides come last:
+build year or consent rate is unknown is excluded with that reason, unless
+``policy.include_unknown``: then it is judged on what is known and, when included, carries a note
+saying which value was unknown (``eligibility_note``, ``eligibility_note_en``; an OpenStreetMap
+extract has neither column, see :func:`unknown_counts`). Planner overrides come last:
 ``force_in`` (纳入) admits a compound whatever the rules say, ``force_out`` (排除) excludes it; each
 override carries the planner's note, which is kept in the result.
 
@@ -41,6 +44,7 @@ __all__ = [
     "exclusion_lines",
     "exclusion_summary",
     "read_overrides",
+    "unknown_counts",
 ]
 
 #: accepted spellings of an override action -> canonical action
@@ -149,8 +153,10 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
         Indexed like ``communities``: ``eligible`` (bool), ``excluded_reason`` (Chinese, None
         when eligible), ``excluded_reason_en``, ``reason_codes`` (``;``-separated codes among
         ``built_after``, ``built_year_missing``, ``consent_low``, ``consent_missing``,
-        ``forced_out``; empty when eligible), ``override`` (None, ``force_in``, ``force_out``)
-        and ``override_note``.
+        ``forced_out``; empty when eligible), ``override`` (None, ``force_in``, ``force_out``),
+        ``override_note``, and ``eligibility_note`` (Chinese) and ``eligibility_note_en``: for
+        a compound included although its built year or consent rate is unknown
+        (``policy.include_unknown``), which value was unknown; None otherwise.
 
     Raises
     ------
@@ -184,10 +190,15 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
     zh: list[list[str]] = [[] for _ in range(n)]
     en: list[list[str]] = [[] for _ in range(n)]
     codes: list[list[str]] = [[] for _ in range(n)]
+    unknown_zh: list[list[str]] = [[] for _ in range(n)]
+    unknown_en: list[list[str]] = [[] for _ in range(n)]
     cutoff = policy.built_before_year
     rate = policy.min_consent_rate
     for i in range(n):
-        if np.isnan(year[i]):
+        if np.isnan(year[i]) and policy.include_unknown:
+            unknown_zh[i].append("建成年代")
+            unknown_en[i].append("built year")
+        elif np.isnan(year[i]):
             zh[i].append("建成年代未知")
             en[i].append("built year unknown")
             codes[i].append("built_year_missing")
@@ -195,7 +206,10 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
             zh[i].append(f"建成于{int(year[i])}年，不早于{cutoff}年")
             en[i].append(f"built {int(year[i])}, not before {cutoff}")
             codes[i].append("built_after")
-        if np.isnan(consent[i]):
+        if np.isnan(consent[i]) and policy.include_unknown:
+            unknown_zh[i].append("居民同意率")
+            unknown_en[i].append("consent rate")
+        elif np.isnan(consent[i]):
             zh[i].append("居民同意率未知")
             en[i].append("consent rate unknown")
             codes[i].append("consent_missing")
@@ -219,6 +233,13 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
         zh[i] = [f"规划人员排除：{note[i]}", *zh[i]]
         en[i] = [f"excluded by planner: {note[i]}", *en[i]]
         codes[i] = ["forced_out", *codes[i]]
+    # included for want of a value (not by the planner, whose note says why): say which
+    noted = eligible & (override != "force_in") & np.array([bool(u) for u in unknown_zh])
+    note_zh = [f"{'、'.join(u)}未知，暂予纳入（include_unknown）" if ok else None
+               for u, ok in zip(unknown_zh, noted, strict=True)]
+    note_en = [f"included with {' and '.join(u)} unknown (include_unknown)" if ok else None
+               for u, ok in zip(unknown_en, noted, strict=True)]
+
     def text(values: list[str | None] | np.ndarray) -> pd.Series:
         return pd.Series(list(values), index=communities.index, dtype=object)
 
@@ -229,7 +250,45 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
         "reason_codes": text([";".join(c) for c in codes]),
         "override": text(override),
         "override_note": text(note),
+        "eligibility_note": text(note_zh),
+        "eligibility_note_en": text(note_en),
     })
+
+
+def unknown_counts(table: pd.DataFrame) -> tuple[int, int]:
+    """Compounds left out, and compounds included, with a built year or consent rate unknown.
+
+    Parameters
+    ----------
+    table
+        The result of :func:`assess_eligibility` (``reason_codes``; ``eligibility_note``
+        when present).
+
+    Returns
+    -------
+    tuple of int
+        Compounds whose reasons include an unknown value (``built_year_missing``,
+        ``consent_missing``), and compounds included with one (a note in
+        ``eligibility_note``).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"built_year": [None, 1990, 1990], "consent_rate": [0.9, None, 0.9]},
+    ...                  index=["A", "B", "C"])
+    >>> unknown_counts(assess_eligibility(c, EligibilityPolicy()))
+    (2, 0)
+    >>> unknown_counts(assess_eligibility(c, EligibilityPolicy(include_unknown=True)))
+    (0, 2)
+    """
+    codes = table["reason_codes"].fillna("").astype(str).str.split(";")
+    left_out = int(codes.map(lambda c: bool(set(c) & set(_UNKNOWN_CODES))).sum())
+    included = (int(table["eligibility_note"].notna().sum())
+                if "eligibility_note" in table.columns else 0)
+    return left_out, included
+
+
+#: Reason codes of a value the data lack (what ``include_unknown`` lets in).
+_UNKNOWN_CODES = ("built_year_missing", "consent_missing")
 
 
 #: Each reason code: what it means (Chinese, English; formatted with the policy) and, for data a

@@ -83,10 +83,15 @@ class KindNorm:
 
 @dataclass(frozen=True)
 class EligibilityPolicy:
-    """Which compounds qualify for renovation."""
+    """Which compounds qualify for renovation.
+
+    ``include_unknown``: a compound whose built year or consent rate is not in the data is
+    judged on what is known and included (with a note) instead of being left out.
+    """
 
     built_before_year: int = 2001
     min_consent_rate: float = 2 / 3
+    include_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,8 @@ def _from_dict(data: dict[str, Any], *, source: str) -> Standards:
                             f"life-circle level; allowed: {sorted(level_minutes)}")
     if not 0 <= eligibility.min_consent_rate <= 1:
         problems.append("[eligibility] min_consent_rate must be a fraction in 0–1 (0.8 for 80%)")
+    if not isinstance(eligibility.include_unknown, bool):
+        problems.append("[eligibility] include_unknown must be true or false")
     if not 0 < zoning.min_households <= zoning.max_households:
         problems.append("[zoning] need 0 < min_households <= max_households")
     if zoning.gap_tolerance_m < 0 or zoning.max_diameter_m <= 0:

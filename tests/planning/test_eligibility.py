@@ -165,3 +165,51 @@ def test_exclusion_lines_give_the_advice_for_missing_data_only() -> None:
     assert lines[0].startswith("  建成年代未知 built year unknown: 2 — ")
     assert "built_year" in lines[0]
     assert lines[1] == "  居民同意率低于66.7% consent below 66.7%: 1"
+
+
+# ------------------------------------------- include_unknown: a policy for data without the columns
+
+
+def test_unknown_values_are_included_with_a_note_when_the_policy_says_so() -> None:
+    df = _layer([None, 1990, None, 2010, None, None],
+                [0.9, None, None, None, 0.5, None])
+    keep = assess_eligibility(df, EligibilityPolicy(include_unknown=False))
+    assert keep["eligible"].tolist() == [False] * 6  # as before: unknown is left out
+    assert keep["eligibility_note"].isna().all()
+    t = assess_eligibility(df, EligibilityPolicy(include_unknown=True),
+                           overrides=pd.DataFrame({"community_id": ["C5"],
+                                                   "action": ["排除"], "note": ["拆迁"]}))
+    # judged on what is known: built 2010 and consent 50% still leave a compound out
+    assert t["eligible"].tolist() == [True, True, True, False, False, False]
+    assert t["reason_codes"].tolist() == ["", "", "", "built_after", "consent_low",
+                                          "forced_out"]
+    assert t["eligibility_note"].tolist() == [
+        "建成年代未知，暂予纳入（include_unknown）", "居民同意率未知，暂予纳入（include_unknown）",
+        "建成年代、居民同意率未知，暂予纳入（include_unknown）", None, None, None]
+    assert t.loc["C2", "eligibility_note_en"] == (
+        "included with built year and consent rate unknown (include_unknown)")
+    assert t["excluded_reason"].iloc[:3].isna().all()
+
+
+def test_a_compound_forced_in_carries_the_planners_note_not_the_policys() -> None:
+    df = _layer([None], [None])
+    t = assess_eligibility(df, EligibilityPolicy(include_unknown=True),
+                           overrides=pd.DataFrame({"community_id": ["C0"], "action": ["纳入"],
+                                                   "note": ["街道申请"]}))
+    assert bool(t.loc["C0", "eligible"]) and t.loc["C0", "eligibility_note"] is None
+    assert t.loc["C0", "override_note"] == "街道申请"
+
+
+def test_standards_file_carries_include_unknown_and_checks_it(tmp_path) -> None:
+    from geo.errors import ScenarioError
+    from planning.standards import load_standards
+
+    assert load_standards().eligibility.include_unknown is False  # data/standards.toml
+    mine = tmp_path / "city.toml"
+    mine.write_text("[eligibility]\ninclude_unknown = true\n", encoding="utf-8")
+    assert load_standards(mine).eligibility.include_unknown is True
+    mine.write_text("[eligibility]\ninclude_unknown = \"yes\"\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="include_unknown must be true or false"):
+        load_standards(mine)
+    std = load_standards().replace(eligibility={"include_unknown": True})
+    assert std.to_dict()["eligibility"]["include_unknown"] is True
