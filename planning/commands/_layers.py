@@ -1,9 +1,12 @@
 """The input layers of a ``pianqu`` command, and the options that say how to read them.
 
 Where a layer comes from (:func:`layer_origin`): the file given; else, with ``--osm``, the
-extract's compounds and facilities; else, when no ``--communities`` is given, the bundled sample
-district's layer; else nothing. So the sample is used only when no ``--communities`` is given,
-and with ``--communities`` only the files given (and an OSM extract) are used.
+extract's compounds, facilities, streets or barriers; else, when no ``--communities`` is given,
+the bundled sample district's layer; else nothing. So the sample is used only when no
+``--communities`` is given, and with ``--communities`` only the files given (and an OSM extract)
+are used. A file that replaces a layer of the extract is said on the console
+(:func:`osm_replaced_lines`): 14 facilities of a CSV instead of the extract's 61 change what
+is sited and measured.
 
 Every command reads files alike (:func:`add_crs_options`): ``--crs`` is the CRS of files that
 declare none (a file's own CRS is kept), ``--datum`` declares GCJ-02 or BD-09 lon/lat, and
@@ -14,7 +17,7 @@ declare none (a file's own CRS is kept), ``--datum`` declares GCJ-02 or BD-09 lo
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -31,6 +34,7 @@ __all__ = [
     "command_layers",
     "explicit_analysis_crs",
     "layer_origin",
+    "osm_replaced_lines",
     "read_options",
 ]
 
@@ -38,7 +42,7 @@ EMPTY_STREETS = ("街道图层为空 / the streets layer is empty: straight-line
                  "detour factor")
 """What a command says when the streets file given has no rows (and it measures straight)."""
 
-_FROM_OSM = ("communities", "facilities")
+_FROM_OSM = ("communities", "facilities", "streets", "barriers")
 
 
 def add_crs_options(inputs: Any, parameters: Any = None) -> None:
@@ -149,6 +153,8 @@ def layer_origin(args: argparse.Namespace, name: str) -> str:
     'sample'
     >>> layer_origin(argparse.Namespace(communities="c.gpkg", osm="x.pbf"), "facilities")
     'osm'
+    >>> layer_origin(argparse.Namespace(communities="c.gpkg", osm="x.pbf"), "sites")
+    'none'
     """
     if getattr(args, name, None) is not None:
         return "file"
@@ -173,7 +179,8 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
     -------
     dict
         Layers in the analysis CRS (:func:`analysis_crs`); None where :func:`layer_origin`
-        gives none (or the sample has none).
+        gives none (or the sample has none). With ``--osm``, a line on the console for each
+        layer of the extract that a file replaces (:func:`osm_replaced_lines`).
 
     Examples
     --------
@@ -186,17 +193,25 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
 
     wanted = ["communities", *(n for n in names if n != "communities")]
     bundles: dict[str, dict[str, gpd.GeoDataFrame]] = {}
+    if getattr(args, "osm", None):  # read even when files replace it all: to say what they do
+        bundles["osm"] = _bundle(args, "osm")
     layers: dict[str, gpd.GeoDataFrame | None] = {}
+    files: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
     for name in wanted:
         origin = layer_origin(args, name)
         if origin == "file":
-            layers[name] = read_layer(getattr(args, name), name, **read_options(args)).gdf
+            gdf = read_layer(getattr(args, name), name, **read_options(args)).gdf
+            layers[name] = gdf
+            files[name] = (str(getattr(args, name)), gdf)
         elif origin == "none":
             layers[name] = None
         else:
             if origin not in bundles:
                 bundles[origin] = _bundle(args, origin)
             layers[name] = bundles[origin].get(name)
+    if "osm" in bundles:
+        for line in osm_replaced_lines(bundles["osm"], files):
+            print(line)
     communities = layers["communities"]
     assert communities is not None
     metric = to_metric(communities, crs=analysis_crs(args, communities))
@@ -213,3 +228,34 @@ def _bundle(args: argparse.Namespace, origin: str) -> dict[str, gpd.GeoDataFrame
     from planning.sample import load_sample
 
     return load_sample()
+
+
+def osm_replaced_lines(extract: Mapping[str, gpd.GeoDataFrame],
+                       files: Mapping[str, tuple[str, gpd.GeoDataFrame]]) -> list[str]:
+    """A line for each layer of an OSM extract that a file given replaces.
+
+    Parameters
+    ----------
+    extract
+        :func:`geo.osm.read_osm`'s layers.
+    files
+        Layer name -> (the file given, its layer as read).
+
+    Examples
+    --------
+    >>> osm = {"facilities": gpd.GeoDataFrame(geometry=gpd.points_from_xy(range(61), [0] * 61))}
+    >>> mine = gpd.GeoDataFrame(geometry=gpd.points_from_xy(range(14), [0] * 14))
+    >>> print(osm_replaced_lines(osm, {"facilities": ("F.csv", mine)})[0].split(" / ")[1])
+    facilities: the 14 of F.csv replace the 61 of the OpenStreetMap extract
+    """
+    from geo.schema import LAYERS
+
+    lines = []
+    for name, (path, gdf) in files.items():
+        if name not in extract:
+            continue
+        label = LAYERS[name].label_zh if name in LAYERS else name
+        lines.append(f"注意 note: {label}取自 {path}（{len(gdf)} 个），代替OSM数据中的 "
+                     f"{len(extract[name])} 个 / {name}: the {len(gdf)} of {path} replace the "
+                     f"{len(extract[name])} of the OpenStreetMap extract")
+    return lines

@@ -35,13 +35,12 @@ from planning.commands._layers import (
     command_layers,
     layer_origin,
 )
+from planning.commands._report import unconnected_line
 from planning.coverage import CoverageResult, compute_coverage, walking_network
 from planning.scenario import EMPTY_GEOMETRY_TYPES
 from planning.standards import Standards, load_standards
 
 __all__ = ["reason_lines", "register"]
-
-_IDS_SHOWN = 10
 
 
 def register(subparsers: Any) -> None:
@@ -179,11 +178,9 @@ def _print_summary(out: Path, result: CoverageResult, standards: Standards) -> N
     kinds = list(standards.kinds)
     for line in reason_lines(t, kinds):
         print(f"  {line}")
-    fac = result.facilities
-    off = fac.index[fac["reason"].notna() & fac["kind"].isin(kinds)]
-    if len(off):
-        ids = ", ".join(map(str, off[:_IDS_SHOWN])) + (" …" if len(off) > _IDS_SHOWN else "")
-        print(f"  {len(off)} 处设施未接入路网 / {len(off)} facilities not connected: {ids}")
+    off = unconnected_line(result.facilities, kinds)
+    if off:
+        print(f"  {off}")
     print(f"已写入 / written: {out / 'coverage_table.csv'}, {out / 'coverage.gpkg'}, "
           f"{out / 'coverage_summary.csv'}")
 

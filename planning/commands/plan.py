@@ -32,11 +32,20 @@ from planning.commands._layers import (
     add_crs_options,
     analysis_crs,
     explicit_analysis_crs,
+    osm_replaced_lines,
     read_options,
+)
+from planning.commands._report import (
+    add_include_unknown,
+    include_unknown,
+    unconnected_line,
+    unknown_lines,
+    zone_lines,
 )
 from planning.export import ZONE_PAGES_MAX, export_plan, print_maps
 from planning.scenario import (
     INPUT_LAYERS,
+    Plan,
     Scenario,
     SitingParameters,
     load_scenario,
@@ -79,6 +88,7 @@ def register(subparsers: Any) -> None:
                      help="planner overrides: community_id, action (纳入/排除), note (备注)")
     par.add_argument("--standards", metavar="FILE.toml",
                      help="standards and policy (a copy of data/standards.toml, edited)")
+    add_include_unknown(par)
     par.add_argument("--seed", type=int, default=None, help="seed of every random choice "
                                                              "(default 0, or the saved one)")
     par.add_argument("--model", choices=["mclp", "capacitated", "min_sites"],
@@ -113,15 +123,21 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
     if args.scenario:
         base = load_scenario(args.scenario)
         layers.update(base.layers)
+    extract: dict[str, gpd.GeoDataFrame] = {}
     if args.osm:
         from geo.osm import read_osm
 
-        layers.update(read_osm(args.osm))
+        extract = read_osm(args.osm)
+        layers.update(extract)
+    given: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
     if args.layers:
-        layers.update({k: r.gdf for k, r in read_layers(args.layers,
-                                                        **read_options(args)).items()})
+        given.update({k: (str(args.layers), r.gdf) for k, r in
+                      read_layers(args.layers, **read_options(args)).items()})
     for name, path in files.items():
-        layers[name] = read_layer(path, name, **read_options(args)).gdf
+        given[name] = (str(path), read_layer(path, name, **read_options(args)).gdf)
+    layers.update({name: gdf for name, (_, gdf) in given.items()})
+    for line in osm_replaced_lines(extract, given):
+        print(line)
     if not layers:
         from planning.sample import load_sample
 
@@ -129,8 +145,9 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
     if "communities" not in layers:
         msg = "no communities layer: give --communities FILE (or --layers, --osm, --scenario)"
         raise PlanningInputError(msg)
-    standards = (load_standards(args.standards) if args.standards
-                 else base.standards if base is not None else load_standards())
+    standards = include_unknown(load_standards(args.standards) if args.standards
+                                else base.standards if base is not None else load_standards(),
+                                args)
     siting = base.siting if base is not None else SitingParameters()
     changes = {k: v for k, v in (("model", args.model), ("budget_wan", args.budget),
                                  ("max_sites", args.max_sites)) if v is not None}
@@ -229,20 +246,7 @@ def _run(args: argparse.Namespace) -> int:
                               progress=page_done, zones=pages)
         bar.set_description_str("done")
         bar.update(100 - bar.n)
-    c = plan.communities
-    zoned = int(c["zone_id"].notna().sum())
-    print(f"小区 compounds: {len(c)}  入片区 zoned: {zoned}  未纳入 excluded: {len(c) - zoned}")
-    if zoned < len(c) and "reason_codes" in c.columns:
-        from planning.eligibility import exclusion_lines, exclusion_summary
-
-        print("\n".join(exclusion_lines(exclusion_summary(
-            c.loc[c["zone_id"].isna(), "reason_codes"], plan.scenario.standards.eligibility))))
-    print(f"片区 zones: {len(plan.zones)}  规划设施 planned facilities: "
-          f"{len(plan.planned_facilities)}")
-    for step, status in plan.steps.items():
-        print(f"  {step}: {status}")
-    for note in plan.notes:
-        print(f"注意 note: {note}")
+    _print_summary(plan)
     print(f"项目文件 project: {result.project}")
     print(f"GeoJSON: {out / 'geojson'}  Shapefile ({encoding.upper()}): {out / 'shapefile'}  "
           f"表格 tables: {out / 'tables'}")
@@ -254,3 +258,53 @@ def _run(args: argparse.Namespace) -> int:
     elif not args.no_maps:
         print("图纸 maps: not printed (no zones)")
     return 0
+
+
+def _print_summary(plan: Plan) -> None:
+    """Compounds, zones and facilities, as ``zoning``, ``siting`` and ``coverage`` say them."""
+    from planning.eligibility import assess_eligibility, exclusion_lines, exclusion_summary
+
+    scenario = plan.scenario
+    c = plan.communities
+    zoned = int(c["zone_id"].notna().sum())
+    print(f"小区 compounds: {len(c)}  入片区 zoned: {zoned}  未纳入 excluded: {len(c) - zoned}")
+    if zoned < len(c) and "reason_codes" in c.columns:
+        print("\n".join(exclusion_lines(exclusion_summary(
+            c.loc[c["zone_id"].isna(), "reason_codes"], scenario.standards.eligibility))))
+    # the plan keeps reasons, not eligibility's notes: the same call on the same compounds
+    eligibility = assess_eligibility(scenario.layers["communities"],
+                                     scenario.standards.eligibility,
+                                     overrides=scenario.overrides)
+    for line in unknown_lines(eligibility):
+        print(line)
+    for line in zone_lines(plan.zones):
+        print(line)
+    print(f"规划设施 planned facilities: {len(plan.planned_facilities)}")
+    for step, status in plan.steps.items():
+        print(f"  {step}: {status}")
+    off = _unconnected(plan)
+    if off:
+        print(f"  {off}")
+    for note in plan.notes:
+        print(f"注意 note: {note}")
+
+
+def _unconnected(plan: Plan) -> str | None:
+    """:func:`~planning.commands._report.unconnected_line` for the plan's existing facilities.
+
+    The plan keeps no facility report: coverage of the existing facilities alone (minutes
+    only) on the plan's network, which :func:`planning.coverage.walking_network` remembers.
+    """
+    from geo.crs import to_metric
+    from planning.coverage import compute_coverage, walking_network
+
+    layers = plan.scenario.layers
+    facilities, streets = layers.get("facilities"), layers.get("streets")
+    if facilities is None or not len(facilities) or streets is None or not len(streets):
+        return None
+    standards = plan.scenario.standards
+    network = walking_network(to_metric(streets, crs=plan.crs), standards)
+    result = compute_coverage(to_metric(layers["communities"], crs=plan.crs),
+                              to_metric(facilities, crs=plan.crs), standards=standards,
+                              network=network, areas=False)
+    return unconnected_line(result.facilities, list(standards.kinds))

@@ -9,7 +9,8 @@ Runs eligibility and zoning first (so that each zone's facilities serve its own 
 - ``solves.csv`` (model, method, status, objective, bound, gap, seconds per solve),
 
 CSV files in UTF-8 with a BOM so that Excel opens the Chinese text. Without input files it
-runs on the bundled sample district.
+runs on the bundled sample district; ``--osm`` reads the compounds, facilities, streets and
+barriers of an OpenStreetMap extract (each replaced by the file given).
 
 Examples
 --------
@@ -36,6 +37,7 @@ from geo.errors import ScenarioError
 from geo.io.write import write_geopackage
 from geo.schema import FACILITY_KINDS
 from planning.commands._layers import EMPTY_STREETS, add_crs_options, command_layers
+from planning.commands._report import add_include_unknown, include_unknown, unknown_lines
 from planning.demand import SITED_KINDS
 from planning.scenario import EMPTY_GEOMETRY_TYPES
 from planning.siting import MODELS, SitingResult, plan_facilities
@@ -65,8 +67,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--streets", metavar="FILE",
                    help="street centre lines (without: straight lines × detour factor)")
     p.add_argument("--barriers", metavar="FILE", help="barriers for zoning")
+    p.add_argument("--osm", metavar="FILE.pbf",
+                   help="an OpenStreetMap extract: its compounds (households estimated), "
+                        "facilities, streets and barriers, each replaced by the file given")
     p.add_argument("--standards", metavar="FILE", help="standards TOML (default: bundled)")
     add_crs_options(p)
+    add_include_unknown(p)
     p.add_argument("--model", choices=MODELS, default="mclp", help="model (default mclp)")
     p.add_argument("--kinds", default=",".join(SITED_KINDS),
                    help=f"kinds to site, comma-separated (default {','.join(SITED_KINDS)})")
@@ -115,6 +121,7 @@ def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standar
     eligibility = assess_eligibility(communities, standards.eligibility)
     eligible = eligibility["excluded_reason"].isna()
     steps.append(f"资格 eligibility: {int(eligible.sum())}/{len(communities)} compounds qualify")
+    steps += unknown_lines(eligibility)
     zones = None
     zone_fn = _optional("planning.zoning", "zone_communities") if zoning else None
     if zone_fn is not None:
@@ -181,7 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         msg = (f"--kinds: 无法识别 / not a kind: {words}; "
                f"give one or more of {','.join(SITED_KINDS)} (or 养老服务设施,充电桩,停车场)")
         raise ScenarioError(msg)
-    standards = load_standards(args.standards)
+    standards = include_unknown(load_standards(args.standards), args)
     started = time.perf_counter()
     layers = load_inputs(args)
     result, steps = run_siting(layers, standards=standards, model=args.model, kinds=kinds,

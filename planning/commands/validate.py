@@ -2,6 +2,9 @@
 
 Prints, per file and layer, the normalised summary (rows, columns found, CRS, repairs,
 assumptions) and exits 0; or prints every problem, naming rows and columns, and exits 2.
+An OpenStreetMap extract (``--osm X.pbf``, or a ``.pbf`` among the files) is read as the other
+commands read it (:func:`osm_lines`): its compounds (how many, and how their households were
+estimated), facilities per kind, streets and barriers.
 
 Examples
 --------
@@ -19,11 +22,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from geo.errors import PlanningInputError
 from geo.io import ReadResult, guess_layer, list_file_layers, read_layer, read_layers
-from geo.schema import LAYERS
+from geo.schema import FACILITY_KINDS, LAYERS
 
-__all__ = ["register", "validate_file", "which_layers"]
+__all__ = ["osm_lines", "register", "validate_file", "which_layers"]
 
 _CONTAINERS = (".gpkg", ".zip", ".xlsx", ".xlsm", ".sqlite")
 
@@ -42,9 +47,12 @@ def register(subparsers: Any) -> None:
                     "Problems name rows as '<id> (row n)', or '<id> (line k)' for CSV/XLSX "
                     "where k is the row number Excel shows.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE",
+    p.add_argument("files", nargs="*", metavar="FILE",
                    help="GeoPackage, GeoJSON, Shapefile (.shp, .zip or a folder), CSV/XLSX "
-                        "(WKT or 经度/纬度)")
+                        "(WKT or 经度/纬度), or an OpenStreetMap .osm.pbf")
+    p.add_argument("--osm", metavar="FILE.pbf",
+                   help="an OpenStreetMap extract, as the other commands read it: compounds "
+                        "(households estimated), facilities per kind, streets, barriers")
     p.add_argument("--layer", choices=list(LAYERS),
                    help="what the file holds (default: guess; every layer of a GeoPackage)")
     p.add_argument("--layer-name", metavar="NAME",
@@ -119,10 +127,65 @@ def _read(path: str | Path, layer: str | None, **kw: Any) -> dict[str, ReadResul
     return {layer: read_layer(path, layer, layer=kw.pop("layer_name", None), **kw)}
 
 
+def _is_osm(path: str | Path) -> bool:
+    return Path(path).name.lower().endswith(".pbf")
+
+
+def osm_lines(layers: dict[str, gpd.GeoDataFrame]) -> list[str]:
+    """What a command reads from an OpenStreetMap extract (:func:`geo.osm.read_osm`'s layers).
+
+    The compounds and how their households were estimated, and what eligibility will make of
+    them (OSM has no built year or consent rate); the facilities per kind, and the kinds the
+    standards use that the extract has none of; the streets and the barriers.
+    """
+    from geo.osm import DEFAULT_LEVELS, HOUSEHOLDS_PER_HA, M2_PER_HOUSEHOLD
+    from planning.commands._report import unknown_lines
+    from planning.eligibility import assess_eligibility
+    from planning.standards import load_standards
+
+    c = layers["communities"]
+    lines = [f"小区 compounds: {len(c)} (landuse=residential)"]
+    if len(c):
+        by_buildings = c["households_method"].astype(str).str.startswith("osm_buildings")
+        n_buildings = int(c["buildings"].fillna(0).sum())
+        lines.append(
+            f"  户数为估算 households estimated: {int(c['households'].sum()):,} in all; "
+            f"{int(by_buildings.sum())} 个按楼栋面积 from the floor area of their {n_buildings} "
+            f"mapped buildings (footprint × building:levels, {DEFAULT_LEVELS:g} storeys where "
+            f"untagged, ÷ {M2_PER_HOUSEHOLD:g} m² per household), {int((~by_buildings).sum())} "
+            f"个按用地面积 from their land area × {HOUSEHOLDS_PER_HA:g} households per ha (no "
+            "building mapped); households_method says which, per compound")
+        policy = load_standards().eligibility
+        lines += [f"  {line}" for line in unknown_lines(assess_eligibility(c, policy))]
+    else:
+        lines.append("  没有小区：请用 --communities 给出 / no compound: give --communities")
+    f = layers["facilities"]
+    counts = f["kind"].value_counts()
+    kinds = ", ".join(f"{FACILITY_KINDS[k].label_zh} {k} {int(n)}" for k, n in counts.items()
+                      if k in FACILITY_KINDS)
+    lines.append(f"现有设施 facilities: {len(f)}" + (f" — {kinds}" if kinds else ""))
+    lacking = [k for k in load_standards().kinds if k not in counts.index]
+    if lacking:
+        lines.append(f"  无此类设施 none of: {', '.join(lacking)}")
+    lines.append(f"道路 streets: {len(layers['streets']):,} 条可步行道路 walkable ways")
+    b = layers["barriers"]
+    kinds_b = ", ".join(f"{k} {int(n)}" for k, n in b["barrier_kind"].value_counts().items()) \
+        if "barrier_kind" in b.columns else ""
+    lines.append(f"阻隔 barriers: {len(b)}" + (f" — {kinds_b}" if kinds_b else ""))
+    return lines
+
+
 def _run(args: argparse.Namespace) -> int:
+    files = [*([args.osm] if args.osm else []), *args.files]
+    if not files:
+        msg = "validate: 请给出文件或 --osm / give one or more FILEs, or --osm FILE.pbf"
+        raise PlanningInputError(msg)
     failed = 0
-    for f in args.files:
+    for f in files:
         print(f"== {f}")
+        if _is_osm(f):
+            failed += not _validate_osm(f)
+            continue
         try:
             chosen, guess = which_layers(f, layer=args.layer, layer_name=args.layer_name,
                                          encoding=args.encoding)
@@ -138,7 +201,21 @@ def _run(args: argparse.Namespace) -> int:
             print(res.report.summary())
         print("✓ 可以使用 / OK\n")
     if failed:
-        print(f"{len(args.files)} 个文件中 {failed} 个有问题 / {failed} of {len(args.files)} "
+        print(f"{len(files)} 个文件中 {failed} 个有问题 / {failed} of {len(files)} "
               "file(s) have problems")
         return 2
     return 0
+
+
+def _validate_osm(path: str) -> bool:
+    from geo.osm import read_osm
+
+    print("OpenStreetMap 数据 / extract (--osm):")
+    try:
+        layers = read_osm(path)
+    except PlanningInputError as exc:
+        print(f"✗ 不能使用 / cannot be used:\n{exc}\n")
+        return False
+    print("\n".join(osm_lines(layers)))
+    print("✓ 可以使用 / OK\n")
+    return True

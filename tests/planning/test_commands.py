@@ -325,3 +325,150 @@ def test_datum_option_shifts_gcj02_files_back_to_wgs84(tmp_path, command: str) -
     assert shifted.crs == as_is.crs
     moved = shifted.centroid.distance(as_is.centroid)
     assert (moved > 100).all() and (moved < 1000).all()  # GCJ-02 is off by hundreds of metres
+
+
+# ----------------------- compounds without built year or consent rate: said, and --include-unknown
+
+
+@pytest.fixture
+def unknown_years(tmp_path: Path) -> dict[str, str]:
+    """Nine compounds with neither 建成年代 nor 同意率, as an OSM extract gives them."""
+    grid = block_grid(3).assign(built_year=np.nan, consent_rate=np.nan)
+    return {"communities": _write(grid, tmp_path / "c.gpkg"),
+            "streets": _write(lattice_streets(4), tmp_path / "s.gpkg"),
+            "out": str(tmp_path / "out")}
+
+
+def test_zoning_says_unknown_values_leave_everything_out_and_names_the_remedy(
+        unknown_years, capsys) -> None:
+    f = unknown_years
+    files = ["--communities", f["communities"], "--streets", f["streets"]]
+    code, out, err = _run(capsys, "zoning", *files, "--out", f["out"])
+    assert code == 0, err
+    assert "0 zones (0 within bounds, 0 not)" in out
+    assert ("9 of 9 compounds are left out because their built year or consent rate is "
+            "unknown: add the 建成年代 (built_year) and 同意率 (consent_rate) columns to the "
+            "compounds layer, or give --include-unknown") in out
+    code, out, err = _run(capsys, "zoning", *files, "--include-unknown", "--out", f["out"])
+    assert code == 0, err
+    assert "compounds zoned 9, excluded 0" in out and "left out because" not in out
+    assert "9 compounds included with it unknown, each with a note" in out
+    table = pd.read_csv(Path(f["out"]) / "assignments.csv", encoding="utf-8-sig")
+    assert table["zone_id"].notna().all()
+    note = "建成年代、居民同意率未知，暂予纳入（include_unknown）"
+    assert table["eligibility_note"].eq(note).all()
+
+
+def test_siting_and_plan_take_include_unknown(unknown_years, capsys) -> None:
+    f = unknown_years
+    files = ["--communities", f["communities"], "--streets", f["streets"]]
+    site = ["siting", *files, "--no-zones", "--kinds", "parking"]
+    code, out, err = _run(capsys, *site, "--out", f["out"])
+    assert code == 0, err
+    assert "eligibility: 0/9 compounds qualify" in out and "or give --include-unknown" in out
+    assert re.search(r"^parking \| 0 \| 0 \| 0 \|", out, re.M)  # no demand at all
+    code, out, err = _run(capsys, *site, "--include-unknown", "--out", f["out"])
+    assert code == 0, err
+    assert "eligibility: 9/9 compounds qualify" in out
+    # 0.5 spaces × 1,800 households, less the 9 × 40 spaces the compounds have
+    assert re.search(r"^parking \| [1-9]\d* \| [\d,]+ \| 540 \|", out, re.M)
+    code, out, err = _run(capsys, "plan", *files, "--no-maps", "--out", f["out"] + "p")
+    assert code == 0, err
+    assert "zoned: 0" in out and "or give --include-unknown" in out
+    code, out, err = _run(capsys, "plan", *files, "--include-unknown", "--no-maps", "--out",
+                          f["out"] + "p")
+    assert code == 0, err
+    assert "zoned: 9" in out and "9 compounds included with it unknown" in out
+
+
+# --------------------------------------- plan says what zoning and coverage say, in their words
+
+
+def test_plan_says_zones_off_bounds_and_unconnected_facilities_as_they_do(tmp_path,
+                                                                          capsys) -> None:
+    # 9 × 50 households: one zone, below the floor of 800; two facilities 3 km from any street
+    files = ["--communities", _write(block_grid(3, households=50), tmp_path / "c.gpkg"),
+             "--streets", _write(lattice_streets(4), tmp_path / "s.gpkg")]
+    facilities = ["--facilities",
+                  _write(points([(170, 170), (3000, 3000), (3050, 3000)]), tmp_path / "f.gpkg")]
+    code, zoning, err = _run(capsys, "zoning", *files, "--out", str(tmp_path / "z"))
+    assert code == 0, err
+    code, coverage, err = _run(capsys, "coverage", *files, *facilities, "--out",
+                               str(tmp_path / "c"))
+    assert code == 0, err
+    code, plan, err = _run(capsys, "plan", *files, *facilities, "--no-maps", "--out",
+                           str(tmp_path / "p"))
+    assert code == 0, err
+    bounds = "1 zones (0 within bounds, 1 not)"
+    off = next(line for line in zoning.splitlines() if line.startswith("  Z001: "))
+    assert "450" in off and "800" in off  # the households and the floor
+    unconnected = "2 处设施未接入路网 / 2 facilities not connected: F1, F2"
+    for said in (bounds, off):
+        assert said in zoning and said in plan
+    assert unconnected in coverage and unconnected in plan
+
+
+# ------------------------------------------------------- a wrong option: the command's own usage
+
+
+def test_a_wrong_option_prints_the_commands_usage(capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["siting", "--bogus", "--out", "x"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: pianqu siting ") and "--max-sites N" in err
+    assert "pianqu siting: error: unrecognized arguments: --bogus" in err
+
+
+def test_validate_needs_a_file_or_an_extract(capsys) -> None:
+    code, _, err = _run(capsys, "validate")
+    assert code == 2 and "give one or more FILEs, or --osm FILE.pbf" in err
+
+
+# ------------------------------------------------ an OpenStreetMap extract, in every command
+
+
+@pytest.mark.slow
+def test_validate_says_what_an_osm_extract_gives(helsinki_pbf, capsys) -> None:
+    code, out, err = _run(capsys, "validate", "--osm", helsinki_pbf)
+    assert code == 0, err
+    assert "小区 compounds: 25 (landuse=residential)" in out
+    assert re.search(r"households estimated: 5,135 in all; 24 .* 84 mapped buildings .* 1 "
+                     r".* land area × 150 households per ha", out)
+    assert "25 of 25 compounds are left out" in out and "--include-unknown" in out
+    assert ("现有设施 facilities: 61 — 停车场 parking 43, 菜市场 market 7, 社区卫生服务站 "
+            "clinic 7, 充电桩 ev_charger 4") in out
+    assert "none of: elderly_care, kindergarten" in out
+    assert "道路 streets: 2,404" in out and "✓ 可以使用 / OK" in out
+    code, direct, _ = _run(capsys, "validate", helsinki_pbf)  # the extract as a FILE
+    assert code == 0 and direct == out
+
+
+@pytest.mark.slow
+def test_an_osm_extract_plans_from_the_command_line(helsinki_pbf, tmp_path, capsys) -> None:
+    osm = ["--osm", helsinki_pbf, "--analysis-crs", "EPSG:3067"]
+    code, out, err = _run(capsys, "zoning", *osm, "--out", str(tmp_path / "z0"))
+    assert code == 0, err
+    assert "0 zones" in out and "25 of 25 compounds are left out" in out
+    code, zoning, err = _run(capsys, "zoning", *osm, "--include-unknown", "--out",
+                             str(tmp_path / "z"))
+    assert code == 0, err
+    assert "compounds zoned 25, excluded 0" in zoning
+    assert int(re.search(r"\d+ blocked by barriers", zoning).group(0).split()[0]) > 0  # rail
+    code, siting, err = _run(capsys, "siting", *osm, "--include-unknown", "--no-zones",
+                             "--kinds", "parking", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    assert "eligibility: 25/25" in siting and "network: 3506 nodes" in siting
+    assert not re.search(r"^parking \| \d+ \| [\d,]+ \| 0 \|", siting, re.M)  # demand
+    # the planner's facilities replace the extract's 61, and the console says so
+    mine = _write(gpd.GeoDataFrame(
+        {"kind": ["elderly_care", "parking"]}, index=pd.Index(["F1", "F2"], name="facility_id"),
+        geometry=gpd.points_from_xy([24.94, 24.941], [60.17, 60.17]), crs=4326),
+        tmp_path / "F.gpkg")
+    code, plan, err = _run(capsys, "plan", *osm, "--facilities", mine, "--include-unknown",
+                           "--no-maps", "--out", str(tmp_path / "p"))
+    assert code == 0, err
+    assert (f"facilities: the 2 of {mine} replace the 61 of the OpenStreetMap extract") in plan
+    assert "zoned: 25" in plan and "25 compounds included with it unknown" in plan
+    zones = next(line for line in zoning.splitlines() if " zones (" in line)
+    assert zones in plan  # the same line as zoning's
