@@ -858,3 +858,30 @@ def _fields(text: str) -> list[str]:
     import string
 
     return [f for _, f, _, _ in string.Formatter().parse(text) if f]
+
+
+def test_zoning_form_includes_compounds_whose_built_year_and_consent_are_unknown() -> None:
+    layers = _grid_layers()
+    layers["communities"] = layers["communities"].assign(built_year=float("nan"),
+                                                         consent_rate=float("nan"))
+    at = _app(layers)
+    at.session_state["data_key"] = "grid4-unknown"  # not the cached plan of _grid_layers
+    at.run()
+    at.switch_page("ui/pages/zoning.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "片区数") == "0"
+    (warning,) = at.warning
+    assert "- 建成年代未知 16 个：" in warning.value  # the columns to add, and the box to tick
+    assert warning.value.endswith("或勾选“纳入建成年代或同意率未知的小区”，按已知条件纳入。")
+    box = at.checkbox(key="zoning_include_unknown")
+    assert box.label == "纳入建成年代或同意率未知的小区" and box.value is False
+    box.check()
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.checkbox(key="zoning_include_unknown").value is True  # kept after the submit
+    assert int(_metric(at, "片区数")) > 0 and _metric(at, "未纳入小区") == "0"
+    assert not at.warning
+    assert [i.value for i in at.info] == ["16 个小区建成年代或居民同意率未知，已按已知条件纳入。"]
+    at.checkbox(key="zoning_include_unknown").uncheck()
+    at.button[0].click().run()
+    assert _metric(at, "片区数") == "0" and not at.info

@@ -152,6 +152,19 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Some compounds lack the data eligibility is decided on, so they are "
                      "left out for now:"),
     "none_zoned": ("没有小区纳入片区：", "No compound is in a zone:"),
+    # zoning page: compounds whose built year or consent rate is unknown ([eligibility]
+    # include_unknown of the standards, --include-unknown on the command line)
+    "include_unknown": ("纳入建成年代或同意率未知的小区", "Include compounds whose built year or "
+                        "consent rate is unknown"),
+    "include_unknown_help": ("按已知条件判断，纳入的小区注明哪项未知；不勾选则列为未纳入。",
+                             "Judged on what is known; each compound so included notes which "
+                             "value is unknown. Unticked, they are left out."),
+    "include_unknown_hint": ("或勾选“纳入建成年代或同意率未知的小区”，按已知条件纳入。",
+                             "Or tick “Include compounds whose built year or consent rate is "
+                             "unknown” to judge them on what is known."),
+    "included_unknown": ("{n} 个小区建成年代或居民同意率未知，已按已知条件纳入。",
+                         "{n} compounds are included with their built year or consent rate "
+                         "unknown."),
     # siting page
     "demand_ratios": ("需求参数", "Demand ratios"),
     "elderly_m2": ("养老面积（m²/百户）", "Elderly-care m² per 100 households"),

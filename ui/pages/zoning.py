@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.webmap import build_map
-from planning.eligibility import exclusion_summary
+from planning.eligibility import assess_eligibility, exclusion_summary, unknown_counts
 from ui.i18n import md, t
 from ui.pipeline import standards_for
 from ui.state import get_params, lang, not_available, plan_or_notice, set_params
@@ -26,6 +26,9 @@ with st.form("zoning_params"):
     min_consent = c1.slider(t("min_consent", L), min_value=0.0, max_value=1.0,
                             value=float(round(std.eligibility.min_consent_rate, 3)), step=0.01,
                             key="zoning_min_consent")
+    with_unknown = c1.checkbox(t("include_unknown", L),
+                               value=bool(std.eligibility.include_unknown),
+                               help=t("include_unknown_help", L), key="zoning_include_unknown")
     c2.subheader(t("zoning_params", L))
     min_hh = c2.number_input(t("min_households", L), min_value=1, max_value=1_000_000,
                              value=int(std.zoning.min_households), step=50,
@@ -45,7 +48,8 @@ with st.form("zoning_params"):
     if st.form_submit_button(t("run_plan", L), type="primary"):
         overrides = dict(params.get("standards", {}))
         overrides["eligibility"] = {"built_before_year": int(built_before),
-                                    "min_consent_rate": float(min_consent)}
+                                    "min_consent_rate": float(min_consent),
+                                    "include_unknown": bool(with_unknown)}
         overrides["zoning"] = {"min_households": int(min_hh), "max_households": int(max_hh),
                                "gap_tolerance_m": float(gap), "max_diameter_m": float(diameter)}
         set_params(standards=overrides, seed=int(seed))
@@ -76,7 +80,14 @@ if reasons is not None and len(reasons):
                  else t("reason_count", L, n=r["compounds"], reason=md(r["reason" + en]))
                  for _, r in (fixable if len(fixable) else reasons).iterrows()]
         head = t("missing_data", L) if len(fixable) else t("none_zoned", L)
-        st.warning("\n".join([head, *(f"- {line}" for line in lines)]))
+        hint = f"\n\n{t('include_unknown_hint', L)}" if len(fixable) else ""
+        st.warning("\n".join([head, *(f"- {line}" for line in lines)]) + hint)
+# compounds let in with a value unknown: the plan keeps no note, eligibility says it again
+_, included = unknown_counts(assess_eligibility(plan.scenario.layers["communities"],
+                                                plan.scenario.standards.eligibility,
+                                                overrides=plan.scenario.overrides))
+if included:
+    st.info(t("included_unknown", L, n=included))
 
 basemap, tkey = basemap_choice()
 m = build_map(com, zones=plan.zones, minutes_columns=[], lang=L, basemap=basemap,
