@@ -85,6 +85,8 @@ _RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "reason_codes": ("原因代码", "Reason codes", "rsn_codes"),
     "override": ("人工调整", "Planner override", "override"),
     "override_note": ("人工调整说明", "Override note", "ovr_note"),
+    "eligibility_note": ("纳入说明", "Eligibility note (Chinese)", "elig_note"),
+    "eligibility_note_en": ("纳入说明（英文）", "Eligibility note", "elig_nt_en"),
     "access_points": ("路网接入点数", "Access points", "access_pts"),
     "completeness": ("规划后生活圈完备度（达标设施类数）",
                      "Completeness after the plan (kinds covered)", "complete"),

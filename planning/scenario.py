@@ -81,7 +81,8 @@ STEPS: tuple[str, ...] = ("metric", "eligibility", "network", "zoning", "siting"
 _STEP_WEIGHT = {"metric": 0.02, "eligibility": 0.03, "network": 0.15, "zoning": 0.25,
                 "siting": 0.30, "coverage": 0.25}
 
-_ELIGIBILITY_EXTRA = ("excluded_reason_en", "reason_codes", "override", "override_note")
+_ELIGIBILITY_EXTRA = ("excluded_reason_en", "reason_codes", "override", "override_note",
+                      "eligibility_note", "eligibility_note_en")
 
 ProgressCallback = Callable[[str, float], None]
 """``progress(step_name, fraction_done)``; fraction in 0–1 over the whole run."""

@@ -113,27 +113,6 @@ class ZoningResult:
     objective: float
     parameters: dict[str, object] = field(default_factory=dict)
 
-    def summary(self) -> str:
-        """A few lines for the command line and logs, Chinese first."""
-        a, z = self.assignments, self.zones
-        out_of_bounds = int((~z["within_bounds"]).sum()) if len(z) else 0
-        islands = int(a["island"].sum())
-        lines = [
-            f"片区 {len(z)} 个（满足上下限 {self.n_zones} 个，未满足 {out_of_bounds} 个）/ "
-            f"{len(z)} zones ({self.n_zones} within bounds, {out_of_bounds} not)",
-            f"纳入小区 {int(a['zone_id'].notna().sum())} 个，排除 {int(a['zone_id'].isna().sum())}"
-            f" 个，孤立小区 {islands} 个 / compounds zoned {int(a['zone_id'].notna().sum())}, "
-            f"excluded {int(a['zone_id'].isna().sum())}, islands {islands}",
-        ]
-        if len(z):
-            lines.append(f"户数 {int(z['households'].min())}–{int(z['households'].max())}，"
-                         f"步行直径最大 {z['diameter_m'].max():.0f} m / households "
-                         f"{int(z['households'].min())}–{int(z['households'].max())}, "
-                         f"largest walking diameter {z['diameter_m'].max():.0f} m")
-        for _, row in z[~z["within_bounds"]].iterrows():
-            lines.append(f"  {row['zone_id']}: {row['bounds_note']} / {row['bounds_note_en']}")
-        return "\n".join(lines)
-
 
 def barrier_layer(barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
                   streets: gpd.GeoDataFrame | None = None, *,

@@ -882,6 +882,11 @@ def test_zoning_form_includes_compounds_whose_built_year_and_consent_are_unknown
     assert int(_metric(at, "片区数")) > 0 and _metric(at, "未纳入小区") == "0"
     assert not at.warning
     assert [i.value for i in at.info] == ["16 个小区建成年代或居民同意率未知，已按已知条件纳入。"]
+    # the data page no longer says they will be left out
+    at.switch_page("ui/pages/data.py").run()
+    assert any("已勾选“纳入建成年代或同意率未知的小区”" in w.value for w in at.warning)
+    assert not any("规划时将列为未纳入" in w.value for w in at.warning)
+    at.switch_page("ui/pages/zoning.py").run()
     at.checkbox(key="zoning_include_unknown").uncheck()
     at.button[0].click().run()
     assert _metric(at, "片区数") == "0" and not at.info

@@ -122,10 +122,18 @@ TEXT: dict[str, tuple[str, str]] = {
                            "circle comes out incomplete. Upload them if you have them."),
     "unknown_eligibility": (
         "建成年代未知的小区 {years} 个，居民同意率未知的 {consent} 个：无法判断是否符合改造条件，"
-        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列。",
+        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列，或在“片区划分”页"
+        "勾选“纳入建成年代或同意率未知的小区”。",
         "{years} compounds have no built year and {consent} no consent rate: eligibility cannot "
         "be decided for them, so the plan leaves them out. Add the columns 建成年代 (built_year) "
-        "and 居民同意率 (consent_rate) to the compounds layer."),
+        "and 居民同意率 (consent_rate) to the compounds layer, or tick \"Include compounds whose "
+        "built year or consent rate is unknown\" on the Zoning page."),
+    "unknown_included": (
+        "建成年代未知的小区 {years} 个，居民同意率未知的 {consent} 个：已勾选“纳入建成年代或同意率"
+        "未知的小区”，这些小区按已知条件判断，纳入的注明哪项未知。",
+        "{years} compounds have no built year and {consent} no consent rate: as asked on the "
+        "Zoning page, they are judged on what is known, and each one included says which value "
+        "was unknown."),
     # zoning page
     "eligibility": ("改造条件", "Eligibility"),
     "built_before": ("建成年代早于", "Built before"),

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.errors import ScenarioError
 from geo.io.write import write_geopackage
@@ -235,7 +236,9 @@ def _summary(result: SitingResult) -> str:
     if len(result.before_after):
         ba = result.before_after
         for _, r in ba.iterrows():
+            # no population and elderly share anywhere (OSM): the elderly are not counted
+            elderly = ("" if pd.isna(r["elderly_before"]) else
+                       f"; elderly {r['elderly_before']:,} -> {r['elderly_after']:,}")
             lines.append(f"  {r['kind']} {r['minutes']} min: households {r['households_before']:,}"
-                         f" -> {r['households_after']:,} of {r['households_total']:,}; elderly "
-                         f"{r['elderly_before']:,} -> {r['elderly_after']:,}")
+                         f" -> {r['households_after']:,} of {r['households_total']:,}{elderly}")
     return "\n".join(lines)

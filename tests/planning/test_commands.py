@@ -119,6 +119,21 @@ def test_siting_keeps_a_files_own_crs(two_zones, capsys) -> None:
     assert (before["households_before"] == before["households_total"]).all()
 
 
+def test_siting_leaves_out_the_elderly_when_no_compound_counts_them(tmp_path, capsys) -> None:
+    # OpenStreetMap compounds have no population: "elderly <NA> -> <NA>" said nothing
+    grid = block_grid(3).assign(population=np.nan)
+    communities = _write(grid, tmp_path / "c.gpkg")
+    code, out, err = _run(capsys, "siting", "--communities", communities, "--no-zones",
+                          "--kinds", "elderly_care", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "<NA>" not in out and "households" in out and "elderly" not in out.split(
+        "min: households")[-1]
+    code, out, err = _run(capsys, "siting", "--communities", _write(block_grid(3),
+                          tmp_path / "c2.gpkg"), "--no-zones", "--kinds", "elderly_care",
+                          "--out", str(tmp_path / "out2"))
+    assert code == 0 and "; elderly " in out
+
+
 def test_zoning_keeps_a_files_own_crs(two_zones, capsys) -> None:
     f = two_zones
     code, out, err = _run(capsys, "zoning", "--communities", f["communities"], "--barriers",

@@ -309,6 +309,17 @@ def test_unknown_population_is_blank_not_zero() -> None:
     assert (plan.coverage_after["elderly_total"] > 0).all()
 
 
+def test_compounds_included_with_unknown_values_say_so_in_the_plan(tmp_path: object) -> None:
+    grid = block_grid(3).assign(built_year=np.nan)
+    std = load_standards().replace(eligibility={"include_unknown": True})
+    plan = run_plan(Scenario(layers={"communities": grid}, standards=std))
+    out = plan.communities
+    assert out["zone_id"].notna().all()
+    assert out["eligibility_note"].str.contains("建成年代").all()
+    assert out["eligibility_note_en"].str.contains("built year").all()
+    assert_plans_equal(plan, load_plan(save_plan(plan, tmp_path / "u.gpkg")))  # type: ignore
+
+
 def test_standards_toml_text_round_trips_and_is_readable() -> None:
     std = load_standards().replace(cost={"per_household_wan": 1.2})
     text = standards_to_toml(std)

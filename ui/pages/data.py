@@ -176,8 +176,9 @@ m4.metric(t("summary_sites", L), f"{len(layers.get('sites', [])):,}")
 unknown = {col: int(communities[col].isna().sum()) if col in communities else len(communities)
            for col in ("built_year", "consent_rate")}
 if any(unknown.values()):  # eligibility cannot be decided for them: say so before the plan
-    st.warning(t("unknown_eligibility", L, years=unknown["built_year"],
-                 consent=unknown["consent_rate"]))
+    included = standards_for(get_params()).eligibility.include_unknown
+    st.warning(t("unknown_included" if included else "unknown_eligibility", L,
+                 years=unknown["built_year"], consent=unknown["consent_rate"]))
 
 # required kinds the facilities have none of and siting does not add: no compound will reach
 # them, so every compound's life circle comes out incomplete; say so before the plan
