@@ -45,10 +45,14 @@ from geo.io.write import (
     write_shapefile_zip,
 )
 from geo.printmap import PrintedMaps, print_zone_maps
-from geo.printmap_content import has_osm_ids
 from geo.schema import FACILITY_KINDS, LAYERS
 from planning.demand import SITED_KINDS
-from planning.export_tables import summary_tables, write_tables
+from planning.export_tables import (
+    OSM_ATTRIBUTION,
+    summary_tables,
+    uses_openstreetmap,
+    write_tables,
+)
 from planning.scenario import Plan, save_plan
 
 __all__ = [
@@ -359,9 +363,13 @@ def export_plan(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
             geometry_type=_SHAPE_TYPES[name])
         step()
     tables = write_tables(plan, out / "tables", lang=lang)
+    if uses_openstreetmap(plan):  # ODbL: a database made from OSM says so where it travels
+        (out / "geojson" / "ATTRIBUTION.txt").write_text(OSM_ATTRIBUTION + "\n",
+                                                         encoding="utf-8")
     step()
     return ExportResult(project=project, geojson=geojson, schemas=schemas,
                         shapefiles=shapefiles, tables=tables)
+
 
 
 _SHAPE_TYPES = {"zones": "MultiPolygon", "compounds": "MultiPolygon",
@@ -453,7 +461,7 @@ def print_maps(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh",
     table, labels = zone_table(plan, lang=lang)
     title = plan.scenario.name or None
     streets = plan.scenario.layers.get("streets")
-    osm = has_osm_ids(plan.communities, plan.planned_facilities, *plan.scenario.layers.values())
+    osm = uses_openstreetmap(plan)
     return print_zone_maps(
         plan.zones, plan.communities, out_pdf=out / "zone_maps.pdf",
         facilities=plan.scenario.layers.get("facilities"), planned=plan.planned_facilities,

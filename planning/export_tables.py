@@ -27,11 +27,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from geo.printmap_content import has_osm_ids
 from geo.schema import FACILITY_KINDS
 from planning.scenario import Plan
 from planning.siting import reason_in
 
-__all__ = ["SHEETS", "summary_tables", "unserved_sheet", "write_tables"]
+__all__ = ["OSM_ATTRIBUTION", "SHEETS", "summary_tables", "unserved_sheet", "uses_openstreetmap",
+           "write_tables"]
 
 Lang = Literal["zh", "en"]
 
@@ -426,6 +428,18 @@ def _cost(plan: Plan, zones: pd.DataFrame, i: int) -> pd.DataFrame:
                                for k in kinds})
 
 
+OSM_ATTRIBUTION = ("本数据部分来自 OpenStreetMap，© OpenStreetMap 贡献者，依开放数据库许可（ODbL）"
+                   "提供，见 https://www.openstreetmap.org/copyright / Contains data from "
+                   "OpenStreetMap, © OpenStreetMap contributors, available under the Open "
+                   "Database License (ODbL): https://www.openstreetmap.org/copyright")
+"""What an export made (even in part) from OpenStreetMap says about its source."""
+
+
+def uses_openstreetmap(plan: Plan) -> bool:
+    """Whether any input layer or result of the plan holds OpenStreetMap elements."""
+    return has_osm_ids(plan.communities, plan.planned_facilities, *plan.scenario.layers.values())
+
+
 def _run(plan: Plan) -> pd.DataFrame:
     s = plan.scenario
     std = s.standards
@@ -434,7 +448,10 @@ def _run(plan: Plan) -> pd.DataFrame:
             ("cost.per_household_wan", f"{std.cost.per_household_wan:g}"),
             ("eligibility.built_before_year", str(std.eligibility.built_before_year)),
             ("eligibility.min_consent_rate", f"{std.eligibility.min_consent_rate:g}"),
+            ("eligibility.include_unknown", str(std.eligibility.include_unknown).lower()),
             ("zoning.households", f"{std.zoning.min_households}–{std.zoning.max_households}")]
+    if uses_openstreetmap(plan):
+        rows.append(("data_source", OSM_ATTRIBUTION))
     rows += [(f"step.{k}", v) for k, v in plan.steps.items()]
     rows += [("note", n) for n in plan.notes]
     return pd.DataFrame(rows, columns=["key", "value"])

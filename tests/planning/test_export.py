@@ -461,18 +461,35 @@ def test_workbook_holds_the_csv_values_typed_and_is_the_same_each_time(
     assert again.read_bytes() == exported.tables[0].read_bytes()
 
 
-def test_maps_of_a_plan_from_openstreetmap_credit_it_after_save_and_load(
-        plan: Plan, tmp_path: Path) -> None:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
-    layers = _layers()  # as geo.osm.read_osm names them: compounds and streets from OSM
+def _osm_plan() -> Plan:
+    """The grid plan with compounds and streets named as geo.osm.read_osm names them."""
+    layers = _layers()
     layers["communities"] = layers["communities"].rename(
         index=lambda c: f"osm_way_{1000 + int(c[1:])}")
     layers["streets"] = layers["streets"].set_axis(
         [f"osm_way_{k}" for k in range(len(layers["streets"]))])
-    osm = run_plan(Scenario(layers=layers, standards=load_standards(), seed=2))
-    if len(osm.zones) == 0:
-        pytest.skip("zoning has not landed: no zones to print")
+    return run_plan(Scenario(layers=layers, standards=load_standards(), seed=2))
+
+
+def test_exports_of_a_plan_from_openstreetmap_carry_its_licence(plan: Plan,
+                                                                tmp_path: Path) -> None:
+    # ODbL: the GeoJSON handed to the bureau and the run sheet say where the data came from
+    exported = export_plan(_osm_plan(), tmp_path / "osm", lang="en")
+    notice = (tmp_path / "osm" / "geojson" / "ATTRIBUTION.txt").read_text(encoding="utf-8")
+    assert "© OpenStreetMap contributors" in notice and "ODbL" in notice
+    run = pd.read_csv(next(p for p in exported.tables if p.stem == "run"),
+                      encoding="utf-8-sig")
+    assert run.iloc[:, 1].str.contains("© OpenStreetMap 贡献者").any()
+    export_plan(plan, tmp_path / "own")
+    assert not (tmp_path / "own" / "geojson" / "ATTRIBUTION.txt").exists()
+
+
+def test_maps_of_a_plan_from_openstreetmap_credit_it_after_save_and_load(
+        plan: Plan, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    osm = _osm_plan()
+    assert len(osm.zones)
     reloaded = load_plan(save_plan(osm, tmp_path / "plan.gpkg"))
 
     def footer(p: Plan, lang: Literal["zh", "en"], out: str) -> str:
