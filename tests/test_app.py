@@ -139,7 +139,8 @@ def test_compounds_without_eligibility_data_are_flagged_on_upload_and_in_zoning(
     eligibility, facilities = (w.value for w in at.warning)  # no facilities were uploaded
     assert eligibility == (
         "建成年代未知的小区 1 个，居民同意率未知的 16 个：无法判断是否符合改造条件，"
-        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列。")
+        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列，或在“片区划分”页"
+        "勾选“纳入建成年代或同意率未知的小区”。")
     assert facilities.startswith("现有设施中没有")
     at.switch_page("ui/pages/zoning.py").run()
     assert not at.exception, [e.value for e in at.exception]
