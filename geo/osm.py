@@ -58,6 +58,7 @@ __all__ = [
     "DEFAULT_LEVELS",
     "HOUSEHOLDS_PER_HA",
     "M2_PER_HOUSEHOLD",
+    "MIN_COMPOUND_M2",
     "NON_WALKABLE_HIGHWAYS",
     "WALKABLE_HIGHWAYS",
     "facility_kind",
@@ -76,6 +77,12 @@ DEFAULT_LEVELS = 6.0
 HOUSEHOLDS_PER_HA = 150.0
 """Default net density (households per hectare of residential land) when OSM maps no
 building in a compound: floor-area ratio ≈ 1.1 at 75 m² per household."""
+
+MIN_COMPOUND_M2 = 200.0
+"""Residential polygons smaller than this are not compounds: slivers left between mapped
+areas (Helsinki's extract has them from 6 m²), which would become zones of one household.
+The smallest residential block of GB 50180-2018 (居住街坊, 1,000–3,000 residents) covers
+hectares; a single building's compound is still a few hundred m²."""
 
 WALKABLE_HIGHWAYS: frozenset[str] = frozenset({
     "footway", "path", "pedestrian", "living_street", "residential", "service", "steps",
@@ -336,7 +343,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
 def _communities(landuse: pd.DataFrame | None, buildings: pd.DataFrame | None, *,
                  m2_per_household: float, default_levels: float,
-                 households_per_ha: float) -> gpd.GeoDataFrame:
+                 households_per_ha: float, min_area_m2: float) -> gpd.GeoDataFrame:
     extra_types = {"households_estimated": "bool", "households_method": "str"}
     if landuse is None or len(landuse) == 0:
         return _empty(COMMUNITIES, extra_types)
@@ -353,6 +360,15 @@ def _communities(landuse: pd.DataFrame | None, buildings: pd.DataFrame | None, *
                                    f"+lon_0={(lon0 + lon1) / 2:.6f} +datum=WGS84 +units=m")
     polys_m = polys.to_crs(metric)
     land_m2 = polys_m.area.to_numpy()
+    # slivers between mapped areas (6 m², 39 m² in Helsinki) are no compound: left out, counted
+    small = land_m2 < min_area_m2
+    if small.any():
+        lu, geoms, land_m2 = lu[~small], geoms[~small], land_m2[~small]
+        polys_m = polys_m[~small].assign(k=np.arange(len(lu)))
+        if len(lu) == 0:
+            empty = _empty(COMMUNITIES, extra_types)
+            empty.attrs["small_skipped"] = int(small.sum())
+            return empty
 
     floor = np.zeros(len(lu))
     count = np.zeros(len(lu), dtype=np.int64)
@@ -403,7 +419,9 @@ def _communities(landuse: pd.DataFrame | None, buildings: pd.DataFrame | None, *
     }
     extra = {"households_estimated": np.ones(len(lu), dtype=bool),
              "households_method": pd.array(method, dtype="str")}
-    return _canonical(COMMUNITIES, _ids(lu), geoms, values, extra)
+    out = _canonical(COMMUNITIES, _ids(lu), geoms, values, extra)
+    out.attrs["small_skipped"] = int(small.sum())
+    return out
 
 
 def _facilities(pois: pd.DataFrame | None) -> gpd.GeoDataFrame:
@@ -524,7 +542,8 @@ def _bbox(bounding_box: Any) -> Any:
 def read_osm(path: str | os.PathLike[str], *, bounding_box: Any = None,
              m2_per_household: float = M2_PER_HOUSEHOLD,
              default_levels: float = DEFAULT_LEVELS,
-             households_per_ha: float = HOUSEHOLDS_PER_HA) -> dict[str, gpd.GeoDataFrame]:
+             households_per_ha: float = HOUSEHOLDS_PER_HA,
+             min_compound_m2: float = MIN_COMPOUND_M2) -> dict[str, gpd.GeoDataFrame]:
     """Read an ``.osm.pbf`` extract into the canonical layers, in WGS84.
 
     Parameters
@@ -537,6 +556,9 @@ def read_osm(path: str | os.PathLike[str], *, bounding_box: Any = None,
     m2_per_household, default_levels, households_per_ha
         How households are estimated (see the module docstring and :data:`M2_PER_HOUSEHOLD`,
         :data:`DEFAULT_LEVELS`, :data:`HOUSEHOLDS_PER_HA`).
+    min_compound_m2
+        Residential polygons smaller than this are slivers, not compounds: left out, and
+        counted in ``communities.attrs["small_skipped"]``.
 
     Returns
     -------
@@ -557,6 +579,8 @@ def read_osm(path: str | os.PathLike[str], *, bounding_box: Any = None,
                                     ("default_levels", default_levels),
                                     ("households_per_ha", households_per_ha))
                 if not (isinstance(value, int | float) and np.isfinite(value) and value > 0)]
+    if not (isinstance(min_compound_m2, int | float) and min_compound_m2 >= 0):
+        problems.append(f"min_compound_m2 must be a number ≥ 0 (got {min_compound_m2!r})")
     if problems:
         raise ScenarioError("; ".join(problems))
     bbox = _bbox(bounding_box)
@@ -592,7 +616,8 @@ def read_osm(path: str | os.PathLike[str], *, bounding_box: Any = None,
     return {
         "communities": _communities(landuse, buildings, m2_per_household=m2_per_household,
                                     default_levels=default_levels,
-                                    households_per_ha=households_per_ha),
+                                    households_per_ha=households_per_ha,
+                                    min_area_m2=min_compound_m2),
         "facilities": _facilities(pois),
         "streets": _streets(net),
         "barriers": _barriers(barriers),

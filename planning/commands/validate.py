@@ -138,13 +138,17 @@ def osm_lines(layers: dict[str, gpd.GeoDataFrame]) -> list[str]:
     them (OSM has no built year or consent rate); the facilities per kind, and the kinds the
     standards use that the extract has none of; the streets and the barriers.
     """
-    from geo.osm import DEFAULT_LEVELS, HOUSEHOLDS_PER_HA, M2_PER_HOUSEHOLD
+    from geo.osm import DEFAULT_LEVELS, HOUSEHOLDS_PER_HA, M2_PER_HOUSEHOLD, MIN_COMPOUND_M2
     from planning.commands._report import unknown_lines
     from planning.eligibility import assess_eligibility
     from planning.standards import load_standards
 
     c = layers["communities"]
     lines = [f"小区 compounds: {len(c)} (landuse=residential)"]
+    if c.attrs.get("small_skipped"):
+        n = c.attrs["small_skipped"]
+        lines.append(f"  另有 {n} 块不足 {MIN_COMPOUND_M2:g} m² 的居住用地碎片未作小区 / {n} "
+                     f"residential slivers under {MIN_COMPOUND_M2:g} m² left out (not compounds)")
     if len(c):
         by_buildings = c["households_method"].astype(str).str.startswith("osm_buildings")
         n_buildings = int(c["buildings"].fillna(0).sum())

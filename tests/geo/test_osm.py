@@ -357,3 +357,16 @@ def test_helsinki_barriers_and_communities(helsinki):
     assert com["households_estimated"].all()
     assert (com["households"] >= 1).all()
     assert com["households_method"].str.startswith("osm_buildings").any()
+
+
+def test_residential_slivers_are_not_compounds(helsinki_pbf):
+    # the extract maps residential slivers from 6 m² (no building, "1 household"): they would
+    # become zones of their own
+    from geo.osm import MIN_COMPOUND_M2
+
+    every = read_osm(helsinki_pbf, min_compound_m2=0)["communities"]
+    kept = read_osm(helsinki_pbf)["communities"]
+    area = every.to_crs("EPSG:3067").area
+    assert (area < MIN_COMPOUND_M2).sum() == kept.attrs["small_skipped"] > 0
+    assert sorted(kept.index) == sorted(every.index[area >= MIN_COMPOUND_M2])
+    assert every.attrs["small_skipped"] == 0

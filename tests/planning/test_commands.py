@@ -447,10 +447,11 @@ def test_validate_needs_a_file_or_an_extract(capsys) -> None:
 def test_validate_says_what_an_osm_extract_gives(helsinki_pbf, capsys) -> None:
     code, out, err = _run(capsys, "validate", "--osm", helsinki_pbf)
     assert code == 0, err
-    assert "小区 compounds: 25 (landuse=residential)" in out
-    assert re.search(r"households estimated: 5,135 in all; 24 .* 84 mapped buildings .* 1 "
+    assert "小区 compounds: 19 (landuse=residential)" in out
+    assert "6 residential slivers under 200 m² left out" in out
+    assert re.search(r"households estimated: 5,120 in all; 19 .* 78 mapped buildings .* 0 "
                      r".* land area × 150 households per ha", out)
-    assert "25 of 25 compounds are left out" in out and "--include-unknown" in out
+    assert "19 of 19 compounds are left out" in out and "--include-unknown" in out
     assert ("现有设施 facilities: 61 — 停车场 parking 43, 菜市场 market 7, 社区卫生服务站 "
             "clinic 7, 充电桩 ev_charger 4") in out
     assert "none of: elderly_care, kindergarten" in out
@@ -464,16 +465,16 @@ def test_an_osm_extract_plans_from_the_command_line(helsinki_pbf, tmp_path, caps
     osm = ["--osm", helsinki_pbf, "--analysis-crs", "EPSG:3067"]
     code, out, err = _run(capsys, "zoning", *osm, "--out", str(tmp_path / "z0"))
     assert code == 0, err
-    assert "0 zones" in out and "25 of 25 compounds are left out" in out
+    assert "0 zones" in out and "19 of 19 compounds are left out" in out
     code, zoning, err = _run(capsys, "zoning", *osm, "--include-unknown", "--out",
                              str(tmp_path / "z"))
     assert code == 0, err
-    assert "compounds zoned 25, excluded 0" in zoning
+    assert "compounds zoned 19, excluded 0" in zoning
     assert int(re.search(r"\d+ blocked by barriers", zoning).group(0).split()[0]) > 0  # rail
     code, siting, err = _run(capsys, "siting", *osm, "--include-unknown", "--no-zones",
                              "--kinds", "parking", "--out", str(tmp_path / "s"))
     assert code == 0, err
-    assert "eligibility: 25/25" in siting and "network: 3506 nodes" in siting
+    assert "eligibility: 19/19" in siting and "network: 3506 nodes" in siting
     assert not re.search(r"^parking \| \d+ \| [\d,]+ \| 0 \|", siting, re.M)  # demand
     # the planner's facilities replace the extract's 61, and the console says so
     mine = _write(gpd.GeoDataFrame(
@@ -484,6 +485,6 @@ def test_an_osm_extract_plans_from_the_command_line(helsinki_pbf, tmp_path, caps
                            "--no-maps", "--out", str(tmp_path / "p"))
     assert code == 0, err
     assert (f"facilities: the 2 of {mine} replace the 61 of the OpenStreetMap extract") in plan
-    assert "zoned: 25" in plan and "25 compounds included with it unknown" in plan
+    assert "zoned: 19" in plan and "19 compounds included with it unknown" in plan
     zones = next(line for line in zoning.splitlines() if " zones (" in line)
     assert zones in plan  # the same line as zoning's
