@@ -57,6 +57,7 @@ from planning.scenario import Plan, save_plan
 
 __all__ = [
     "BUREAU_LAYERS",
+    "DECIMALS",
     "ZONE_PAGES_MAX",
     "SHAPEFILE_OMITTED",
     "ExportResult",
@@ -253,17 +254,43 @@ def _field_type(values: pd.Series) -> str:
     return "string"
 
 
+#: Decimals of the figures a plan computes, as the bureau layers carry them (0: a whole number):
+#: walking minutes to 0.1 (``walk_minutes_<kind>``), metres and m² to 0.1, shares and indices to
+#: the 0.001 or 0.0001, costs to 0.01 万元. The project file (``plan.gpkg``) keeps every value.
+DECIMALS: dict[str, int] = {
+    "walk_minutes": 1, "area_m2": 1, "diameter_m": 1, "compactness": 3, "heterogeneity": 3,
+    "share": 4, "capacity": 1, "demand_served": 1, "households_served": 0, "cost": 2,
+}
+
+
 def bureau_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     """The layers sent to the bureau, by name (:data:`BUREAU_LAYERS`), in the analysis CRS.
 
-    ``zones`` and ``gaps`` are indexed by row (zone ids and compound ids are fields).
+    ``zones`` and ``gaps`` are indexed by row (zone ids and compound ids are fields). Computed
+    figures are rounded (:data:`DECIMALS`); the plan itself is left as it is.
     """
     zones = plan.zones
     if "zone_id" in zones.columns and zones.index.name != "zone_id":
         zones = zones.reset_index(drop=True)
     gaps = plan.gaps.reset_index(drop=True)
-    return {"zones": zones, "compounds": plan.communities,
-            "planned_facilities": plan.planned_facilities, "gaps": gaps}
+    layers = {"zones": zones, "compounds": plan.communities,
+              "planned_facilities": plan.planned_facilities, "gaps": gaps}
+    return {name: _rounded(layer) for name, layer in layers.items()}
+
+
+def _rounded(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` with its computed figures rounded to :data:`DECIMALS` (a copy when any is)."""
+    rounded = {}
+    for col in layer.columns:
+        name = "walk_minutes" if str(col).startswith("walk_minutes_") else str(col)
+        decimals = DECIMALS.get(name)
+        if decimals is None or not pd.api.types.is_float_dtype(layer[col]):
+            continue
+        values = layer[col].round(decimals)
+        # a count with none missing is written as an integer (1312, not 1312.0)
+        rounded[col] = values.astype("int64") if decimals == 0 and values.notna().all() \
+            else values
+    return layer.assign(**rounded) if rounded else layer
 
 
 @dataclass(frozen=True)
