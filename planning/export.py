@@ -7,8 +7,8 @@
     OUT/geojson/<layer>_fields.csv      field schema: field, 中文名, English, type, shapefile name
     OUT/shapefile/<layer>.zip           .shp/.shx/.dbf/.prj/.cpg + <layer>_fields.csv (alias table)
     OUT/tables/summary.xlsx             sheets zones, compounds, facilities, coverage, unserved,
-                                        cost, run
-    OUT/tables/<sheet>.csv              the same sheets, UTF-8 with BOM
+                                        cost, run (named in the export's language)
+    OUT/tables/<sheet>.csv              the same sheets, UTF-8 with BOM (English file names)
 
 Bureau layers (:data:`BUREAU_LAYERS`): ``zones``, ``compounds`` (every input compound with its
 zone or excluded reason and its coverage), ``planned_facilities``, ``gaps``. Field names are the

@@ -1,9 +1,11 @@
 """Summary tables of a plan: zones, compounds, facilities, coverage, unserved demand, cost.
 
-Headers are Chinese (``lang="zh"``) or English. Costs are in 万元 (10,000 CNY): renovation of
-each zoned compound at ``standards.cost.per_household_wan`` per household, plus the planned
-facilities' costs (from the siting step, which takes the site's cost or the standards' unit
-costs).
+Headers, sheet names and contents are Chinese (``lang="zh"``) or English; the CSV files keep
+the canonical sheet names (:data:`SHEETS`) in both, so scripts find them. Costs are in 万元
+(10,000 CNY): renovation of each zoned compound at ``standards.cost.per_household_wan`` per
+household, plus the planned facilities' costs (from the siting step, which takes the site's cost
+or the standards' unit costs). Counts (households, people) are integers; amounts are rounded:
+demand, capacity and areas to 0.1 of their unit, costs to 0.01 万元, shares to 0.0001.
 
 Examples
 --------
@@ -16,11 +18,14 @@ Examples
 ['zones', 'compounds', 'facilities', 'coverage', 'unserved', 'cost', 'run']
 >>> tables["compounds"].columns[0]
 '小区编号'
+>>> [sheet_title(name, "zh") for name in tables]
+['片区', '小区', '设施', '生活圈覆盖', '未满足需求', '投资估算', '运行信息']
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -32,14 +37,33 @@ from geo.schema import FACILITY_KINDS
 from planning.scenario import Plan
 from planning.siting import reason_in
 
-__all__ = ["OSM_ATTRIBUTION", "SHEETS", "summary_tables", "unserved_sheet", "uses_openstreetmap",
-           "write_tables"]
+__all__ = ["OSM_ATTRIBUTION", "SHEETS", "SHEET_TITLES", "sheet_title", "step_status",
+           "summary_tables", "unserved_sheet", "uses_openstreetmap", "write_tables"]
 
 Lang = Literal["zh", "en"]
 
 SHEETS: tuple[str, ...] = ("zones", "compounds", "facilities", "coverage", "unserved", "cost",
                            "run")
-"""Sheets of ``summary.xlsx`` (and names of the CSV files), in order."""
+"""Sheets of ``summary.xlsx`` in order: the keys of :func:`summary_tables` and the CSV file
+names (``tables/<sheet>.csv``) in either language."""
+
+SHEET_TITLES: dict[str, tuple[str, str]] = {
+    "zones": ("片区", "zones"), "compounds": ("小区", "compounds"),
+    "facilities": ("设施", "facilities"), "coverage": ("生活圈覆盖", "coverage"),
+    "unserved": ("未满足需求", "unserved"), "cost": ("投资估算", "cost"),
+    "run": ("运行信息", "run"),
+}
+"""Sheet -> its name in the Chinese and the English ``summary.xlsx`` (English: :data:`SHEETS`)."""
+
+
+def sheet_title(name: str, lang: Lang) -> str:
+    """The name of sheet ``name`` (one of :data:`SHEETS`) in the ``lang`` workbook.
+
+    >>> sheet_title("unserved", "zh"), sheet_title("unserved", "en")
+    ('未满足需求', 'unserved')
+    """
+    return SHEET_TITLES[name][0 if lang == "zh" else 1]
+
 
 _HEAD: dict[str, tuple[str, str]] = {
     "zone_id": ("片区编号", "Zone ID"),
@@ -87,8 +111,9 @@ _HEAD: dict[str, tuple[str, str]] = {
     "demand_unit": ("单位", "Unit"),
     "reason": ("原因", "Reason"),
     "no_minutes_reason": ("无步行时间的原因", "Why no walking minutes"),
-    "key": ("项目", "Item"),
+    "item": ("项目", "Item"),
     "value": ("值", "Value"),
+    "key": ("代码", "Key"),
 }
 
 _WORDS = {
@@ -100,7 +125,7 @@ _WORDS = {
 
 
 def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
-    """The summary sheets of a plan (:data:`SHEETS`), headers in ``lang``.
+    """The summary sheets of a plan, by their canonical names (:data:`SHEETS`), in ``lang``.
 
     Parameters
     ----------
@@ -123,7 +148,7 @@ def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
         "coverage": _coverage(plan, i),
         "unserved": _unserved(plan, i),
         "cost": _cost(plan, zones, i),
-        "run": _run(plan),
+        "run": _run(plan, i),
     }
     return {name: _headers(_yes_no(t, i), i) for name, t in tables.items()}
 
@@ -152,11 +177,15 @@ def _yes_no(table: pd.DataFrame, i: int) -> pd.DataFrame:
 def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple[Path, ...]:
     """Write ``summary.xlsx`` (one sheet per table) and one UTF-8-with-BOM CSV per sheet.
 
-    The workbook is written row by row with XlsxWriter: a city's plan has ~190,000 cells, which
-    pandas' ``to_excel`` through openpyxl took 8 s to write and this takes under 3. Headers
-    are bold and frozen, columns as wide as their first 200 values (CJK counted double),
-    missing values left empty, and the file's dates fixed, so the same plan gives the same
-    bytes.
+    The sheets are named in ``lang`` (:func:`sheet_title`); the CSVs keep the canonical names
+    (``zones.csv`` … ``run.csv``) in either language. Numbers are written as the tables hold
+    them, a CSV's without a trailing ``.0`` (``698``, ``33.6``).
+
+    The workbook is written row by row with XlsxWriter: a city's plan has ~190,000 cells,
+    which pandas' ``to_excel`` through openpyxl took 8 s to write and this takes under 3.
+    Headers are bold and frozen, columns as wide as their first 200 values (CJK counted
+    double), missing values left empty, and the file's dates fixed, so the same plan gives the
+    same bytes.
 
     Returns
     -------
@@ -176,7 +205,7 @@ def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple
         book.set_properties({"created": fixed, "author": "Pianqu"})
         bold = book.add_format({"bold": True})
         for name, table in tables.items():
-            sheet = book.add_worksheet(name)
+            sheet = book.add_worksheet(sheet_title(name, lang))
             sheet.freeze_panes(1, 0)
             for j, col in enumerate(table.columns):
                 width = max([_width(col), *(_width(v) for v in table[col].head(200))])
@@ -192,9 +221,14 @@ def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple
     paths = [xlsx]
     for name, table in tables.items():
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        table.to_csv(path, index=False, encoding="utf-8-sig", float_format=_plain)
         paths.append(path)
     return tuple(paths)
+
+
+def _plain(x: float) -> str:
+    """A rounded amount as written by hand: ``698``, ``33.6``, ``0.1448`` (never ``6.98e+02``)."""
+    return np.format_float_positional(x, trim="-")
 
 
 def _width(value: object) -> int:
@@ -215,6 +249,11 @@ def _num(frame: pd.DataFrame, col: str) -> pd.Series:
     if col not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype=float)
     return pd.to_numeric(frame[col], errors="coerce").astype(float)
+
+
+def _count(values: object) -> pd.Series:
+    """Whole numbers (households, people, years), missing ones left empty."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").round().astype("Int64")
 
 
 def _zones(plan: Plan) -> pd.DataFrame:
@@ -293,6 +332,8 @@ def _compounds(plan: Plan, i: int) -> pd.DataFrame:
     out["excluded_reason"] = c[reason]
     for col in ("completeness_before", "completeness"):
         out[col] = c[col] if col in c.columns else np.nan
+    for col in ("households", "built_year", "completeness_before", "completeness"):
+        out[col] = _count(out[col])
     why = pd.Series("", index=c.index, dtype=object)
     for kind in FACILITY_KINDS:
         col = f"walk_minutes_{kind}"
@@ -323,7 +364,10 @@ def _facilities(plan: Plan, i: int) -> pd.DataFrame:
                          "capacity": r.get("capacity"), "households_served": np.nan,
                          "cost_wan": np.nan})
     for fid, r in plan.planned_facilities.iterrows():
-        rows.append({"status": _WORDS["planned"][i], "facility_id": str(fid),
+        # the site's id (S001), not the row's (S001:elderly_care): the kind has its own column
+        site = r.get("site_id")
+        rows.append({"status": _WORDS["planned"][i],
+                     "facility_id": str(fid).split(":")[0] if pd.isna(site) else str(site),
                      "kind": r.get("kind"), "name": r.get("name"),
                      "zone_id": r.get("zone_id"), "capacity": r.get("capacity"),
                      "households_served": r.get("households_served", np.nan),
@@ -331,6 +375,9 @@ def _facilities(plan: Plan, i: int) -> pd.DataFrame:
     cols = ["status", "facility_id", "kind", "name", "zone_id", "capacity", "unit",
             "households_served", "cost_wan"]
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "unit"])
+    out["capacity"] = _num(out, "capacity").round(1)
+    out["households_served"] = _count(out["households_served"])
+    out["cost_wan"] = _num(out, "cost_wan").round(2)
     unit = [_unit(k, i) for k in out["kind"]]
     out.insert(6, "unit", unit)
     out["kind"] = [_kind_label(k, i) for k in out["kind"]]
@@ -351,9 +398,9 @@ def _unserved(plan: Plan, i: int) -> pd.DataFrame:
         "name": names.reindex(ids).to_numpy() if names is not None else None,
         "kind": [_kind_label(k, i) for k in u["kind"]],
         "zone_id": u["zone_id"].to_numpy(),
-        "demand": _num(u, "demand").round(2).to_numpy(),
-        "served": _num(u, "served").round(2).to_numpy(),
-        "unserved": _num(u, "unserved").round(2).to_numpy(),
+        "demand": _num(u, "demand").round(1).to_numpy(),
+        "served": _num(u, "served").round(1).to_numpy(),
+        "unserved": _num(u, "unserved").round(1).to_numpy(),
         "demand_unit": [_unit(k, i) for k in u["kind"]],
         "reason": [reason_in(r, ("zh", "en")[i]) for r in u["reason"]],
     }, columns=cols)
@@ -377,14 +424,14 @@ def _coverage(plan: Plan, i: int) -> pd.DataFrame:
     out = pd.DataFrame(index=b.index)
     threshold = b["threshold"] if "threshold" in b.columns else pd.Series(np.nan, index=b.index)
     out["threshold"] = threshold
-    out["households_total"] = _num(b, "households_total")
-    out["households_before"] = _num(b, "households_covered")
-    out["households_after"] = _num(a, "households_covered")
+    out["households_total"] = _count(_num(b, "households_total"))
+    out["households_before"] = _count(_num(b, "households_covered"))
+    out["households_after"] = _count(_num(a, "households_covered"))
     out["share_before"] = _num(b, "share").round(4)
     out["share_after"] = _num(a, "share").round(4)
     out["share_change"] = (out["share_after"] - out["share_before"]).round(4)
-    out["elderly_before"] = _num(b, "elderly_covered").round(0)
-    out["elderly_after"] = _num(a, "elderly_covered").round(0)
+    out["elderly_before"] = _count(_num(b, "elderly_covered"))
+    out["elderly_after"] = _count(_num(a, "elderly_covered"))
     out = out.reset_index()
     out["kind"] = [_kind_label(k, i) for k in out["kind"]]
     return out[cols]
@@ -440,18 +487,111 @@ def uses_openstreetmap(plan: Plan) -> bool:
     return has_osm_ids(plan.communities, plan.planned_facilities, *plan.scenario.layers.values())
 
 
-def _run(plan: Plan) -> pd.DataFrame:
+# Run sheet: what each row is, in words (the key column keeps the machine-readable name)
+_RUN_ITEMS: dict[str, tuple[str, str]] = {
+    "scenario": ("方案名称", "Scenario"),
+    "seed": ("随机种子", "Seed"),
+    "standards": ("标准文件", "Standards file"),
+    "crs": ("分析坐标系", "Analysis CRS"),
+    "cost.per_household_wan": ("每户改造费用（万元）", "Renovation cost per household (10k CNY)"),
+    "eligibility.built_before_year": ("纳入条件：建成年份早于", "Eligible if built before"),
+    "eligibility.min_consent_rate": ("居民同意率下限", "Minimum residents' consent"),
+    "eligibility.include_unknown": ("纳入建成年代或同意率未知的小区",
+                                    "Include compounds whose built year or consent is unknown"),
+    "zoning.households": ("片区户数范围", "Households per zone"),
+    "data_source": ("数据来源", "Data source"),
+    "note": ("说明", "Note"),
+}
+
+_STEP_NAMES: dict[str, tuple[str, str]] = {
+    "metric": ("转换为平面坐标", "projecting to metres"),
+    "eligibility": ("判定改造条件", "eligibility"),
+    "network": ("构建步行路网", "walking network"),
+    "zoning": ("划分片区", "zoning"),
+    "siting": ("设施选址", "facility siting"),
+    "coverage": ("计算生活圈覆盖", "life-circle coverage"),
+}
+
+# planning.siting statuses (the worst solve's), as the siting page words them
+_SOLVER_STATUS: dict[str, tuple[str, str]] = {
+    "optimal": ("最优解", "optimal solution"),
+    "heuristic": ("启发式解", "heuristic solution"),
+    "time_limit": ("达到时间上限，给出当前最好方案", "time limit reached; best plan so far"),
+    "no_demand": ("没有需求，无需新建", "no demand: nothing to build"),
+    "no_reach": ("候选点都不在步行范围内", "no candidate site is within walking reach"),
+    "no_sites": ("没有候选点", "no candidate sites"),
+    "infeasible": ("无可行方案（原因见未满足需求表）",
+                   "no feasible plan (see the unserved demand for why)"),
+    "unbounded": ("模型无界", "unbounded model"),
+    "error": ("求解出错", "the solver failed"),
+}
+
+# planning.scenario's "not run: <why>" in English alone, in both languages
+_NOT_RUN: dict[str, tuple[str, str]] = {
+    "no streets layer (straight-line distances × detour factor)":
+        ("无道路图层（按直线距离×绕行系数计）",
+         "no streets layer (straight-line distances × detour factor)"),
+    "no compound is in a zone": ("没有小区纳入片区", "no compound is in a zone"),
+}
+
+
+def step_status(value: str, lang: Lang) -> str:
+    """A step's status (:attr:`planning.scenario.Plan.steps`) in words of ``lang``.
+
+    >>> step_status("done (optimal)", "zh"), step_status("done (optimal)", "en")
+    ('完成（最优解）', 'done (optimal solution)')
+    >>> step_status("done (time_limit, gap 1.50%)", "zh")
+    '完成（达到时间上限，给出当前最好方案，与最优相差不超过 1.50%）'
+    >>> step_status("not run: no compound is in a zone", "zh")
+    '未运行：没有小区纳入片区'
+    """
+    i = 0 if lang == "zh" else 1
+    if value == "done":
+        return ("完成", "done")[i]
+    solved = re.fullmatch(r"done \((\w+)(?:, gap (.+))?\)", value)
+    if solved is not None:
+        status, gap = solved.groups()
+        words = _SOLVER_STATUS.get(status, (status, status))[i]
+        if gap:
+            words += ("，与最优相差不超过 {}", ", at most {} from the optimum")[i].format(gap)
+        return ("完成（{}）", "done ({})")[i].format(words)
+    if value.startswith("not run: "):
+        why = value.removeprefix("not run: ")
+        told = _NOT_RUN[why][i] if why in _NOT_RUN else reason_in(why, lang)
+        return ("未运行：", "not run: ")[i] + told
+    return reason_in(value, lang)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}".removesuffix(".0") + "%"
+
+
+def _run(plan: Plan, i: int) -> pd.DataFrame:
+    """Run information: each row's item in words, its value, and its machine-readable key."""
+    lang: Lang = ("zh", "en")[i]
     s = plan.scenario
     std = s.standards
-    rows = [("scenario", s.name or "-"), ("seed", str(s.seed)), ("standards", std.source),
-            ("crs", f"EPSG:{plan.crs.to_epsg()} {plan.crs.name}"),
-            ("cost.per_household_wan", f"{std.cost.per_household_wan:g}"),
-            ("eligibility.built_before_year", str(std.eligibility.built_before_year)),
-            ("eligibility.min_consent_rate", f"{std.eligibility.min_consent_rate:g}"),
-            ("eligibility.include_unknown", str(std.eligibility.include_unknown).lower()),
-            ("zoning.households", f"{std.zoning.min_households}–{std.zoning.max_households}")]
+    yes_no = (("是", "否"), ("yes", "no"))[i]
+    zoning = std.zoning
+    values = {
+        "scenario": s.name or ("（未命名）", "(unnamed)")[i],
+        "seed": str(s.seed),
+        "standards": std.source,
+        "crs": f"EPSG:{plan.crs.to_epsg()} {plan.crs.name}",
+        "cost.per_household_wan": f"{std.cost.per_household_wan:g}",
+        "eligibility.built_before_year": (f"{std.eligibility.built_before_year}年",
+                                          str(std.eligibility.built_before_year))[i],
+        "eligibility.min_consent_rate": _percent(std.eligibility.min_consent_rate),
+        "eligibility.include_unknown": yes_no[0 if std.eligibility.include_unknown else 1],
+        "zoning.households": (f"{zoning.min_households}–{zoning.max_households}户",
+                              f"{zoning.min_households:,}–{zoning.max_households:,}")[i],
+    }
+    rows = [(_RUN_ITEMS[k][i], v, k) for k, v in values.items()]
     if uses_openstreetmap(plan):
-        rows.append(("data_source", OSM_ATTRIBUTION))
-    rows += [(f"step.{k}", v) for k, v in plan.steps.items()]
-    rows += [("note", n) for n in plan.notes]
-    return pd.DataFrame(rows, columns=["key", "value"])
+        rows.append((_RUN_ITEMS["data_source"][i], reason_in(OSM_ATTRIBUTION, lang),
+                     "data_source"))
+    for step, value in plan.steps.items():
+        name = _STEP_NAMES.get(step, (step, step))[i]
+        rows.append((("步骤：", "Step: ")[i] + name, step_status(value, lang), f"step.{step}"))
+    rows += [(_RUN_ITEMS["note"][i], reason_in(n, lang), "note") for n in plan.notes]
+    return pd.DataFrame(rows, columns=["item", "value", "key"])
