@@ -37,6 +37,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 import shapely
@@ -443,10 +444,7 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         shp = Path(tmp) / f"{layer}.shp"
-        kwargs: dict[str, Any] = {}
-        if geometry_type is not None and (len(table) == 0 or table.geometry.isna().all()):
-            kwargs["geometry_type"] = geometry_type
-        pyogrio.write_dataframe(table, shp, driver="ESRI Shapefile", encoding=codec, **kwargs)
+        _write_dbf_decimals(table, shp, codec, geometry_type)
         (Path(tmp) / f"{layer}.cpg").write_text(codec, encoding="ascii")
         alias = aliases or {}
         buf = io.StringIO()
@@ -461,6 +459,65 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str,
                 _zip_write(zf, f"{layer}.{ext}", member.read_bytes())
             _zip_write(zf, f"{layer}_fields.csv", ("\ufeff" + buf.getvalue()).encode("utf-8"))
     return out
+
+
+_MAX_DECIMALS = 6
+"""Decimals a Shapefile's real field keeps at most (a millionth of a metre or minute)."""
+
+
+def decimals_needed(values: npt.ArrayLike, *, most: int = _MAX_DECIMALS) -> int:
+    """The fewest decimals (0 … ``most``) that write every finite value as it is.
+
+    >>> decimals_needed([17.2, 3.25, None]), decimals_needed([2.0, 40.0]), decimals_needed([1 / 3])
+    (2, 0, 6)
+    """
+    v = np.asarray(pd.to_numeric(pd.Series(values, dtype=object)), dtype=float)
+    v = v[np.isfinite(v)]
+    for d in range(most + 1):
+        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1.0, np.abs(v))):
+            return d
+    return most
+
+
+def _write_dbf_decimals(table: gpd.GeoDataFrame, shp: Path, codec: str,
+                        geometry_type: str | None) -> None:
+    """Write the Shapefile with each real field as wide and as precise as its values need.
+
+    GDAL declares every float field Real(24.15), so a rounded 17.2 is stored and shown (by
+    ogrinfo, QGIS's attribute table, ArcGIS) as 17.199999999999999. Written through Arrow as
+    a decimal of the decimals the column needs (:func:`decimals_needed`), the field is
+    Real(w.d) and the value reads 17.2.
+    """
+    import decimal
+
+    import pyarrow as pa
+
+    geom = table.geometry.name
+    arrow = pa.table(table.to_arrow(geometry_encoding="WKB", index=False))
+    for i, field in enumerate(arrow.schema):
+        if pa.types.is_null(field.type):  # a column of nothing but None: text, as GDAL's own
+            arrow = arrow.set_column(i, pa.field(field.name, pa.string()),
+                                     pa.nulls(len(arrow), pa.string()))
+    for name in table.columns:
+        if name == geom or not pd.api.types.is_float_dtype(table[name].dtype):
+            continue
+        values = table[name].to_numpy(dtype=float, na_value=np.nan)
+        d = max(decimals_needed(values), 1)  # a real field stays real (Real(w.1), not Integer)
+        finite = values[np.isfinite(values)]
+        digits = len(str(int(np.max(np.abs(finite))))) if finite.size else 1
+        if digits + d > 38:  # beyond a decimal's 38 digits: GDAL's Real(24.15) after all
+            continue
+        kind = pa.decimal128(digits + d, d)
+        column = pa.array([decimal.Decimal(f"{x:.{d}f}") if np.isfinite(x) else None
+                           for x in values], type=kind)
+        i = arrow.schema.get_field_index(name)
+        arrow = arrow.set_column(i, pa.field(name, kind), column)
+    types = sorted(set(table.geometry.dropna().geom_type))
+    # the caller's type, else the data's (Polygon and MultiPolygon together: MultiPolygon)
+    gtype = geometry_type or (types[-1] if len({t.removeprefix("Multi") for t in types}) == 1
+                              else "Unknown")
+    pyogrio.write_arrow(arrow, shp, driver="ESRI Shapefile", encoding=codec,
+                        geometry_name=geom, geometry_type=gtype, crs=table.crs.to_wkt())
 
 
 def _zip_write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:

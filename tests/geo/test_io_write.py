@@ -323,6 +323,38 @@ def test_shapefile_zip_of_an_empty_layer_needs_its_type(tmp_path: Path) -> None:
         "Polygon", "MultiPolygon")
 
 
+def _dbf_fields(dbf: bytes) -> dict[str, tuple[str, int, int]]:
+    """Name -> (type, width, decimals) from a .dbf header (32-byte field descriptors)."""
+    out = {}
+    for at in range(32, len(dbf), 32):
+        if dbf[at] == 0x0D:
+            break
+        name = dbf[at:at + 11].split(b"\0")[0].decode("ascii")
+        out[name] = (chr(dbf[at + 11]), dbf[at + 16], dbf[at + 17])
+    return out
+
+
+def test_shapefile_reals_keep_the_decimals_they_have(tmp_path: Path) -> None:
+    # GDAL declares floats Real(24.15): a rounded 17.2 was stored and shown (ogrinfo, QGIS,
+    # ArcGIS) as 17.199999999999999
+    layer = gpd.GeoDataFrame(
+        {"minutes": [17.2, 3.25, np.nan], "share": [0.5, 0.6667, 1.0], "whole": [2.0, 40.0, 7.0],
+         "name": ["建设路小区", None, "南门"], "nothing": [None, None, None]},
+        geometry=[Point(ORIGIN_X, ORIGIN_Y)] * 3, crs=CRS_GK)
+    path = write_shapefile_zip(layer, tmp_path / "r.zip", layer="r")
+    with zipfile.ZipFile(path) as zf:
+        dbf = zf.read("r.dbf")
+    fields = _dbf_fields(dbf)
+    assert fields["minutes"] == ("N", 6, 2) and fields["share"] == ("N", 7, 4)
+    assert fields["whole"] == ("N", 5, 1)  # still a real field, whatever this data holds
+    assert b" 17.20" in dbf and b"17.19999" not in dbf
+    back = pyogrio.read_dataframe(f"/vsizip/{path}/r.shp")
+    assert back["minutes"].tolist()[:2] == [17.2, 3.25] and pd.isna(back["minutes"][2])
+    assert back["share"].tolist() == [0.5, 0.6667, 1.0]
+    assert back["name"].tolist()[::2] == ["建设路小区", "南门"]  # GBK text as before
+    assert "建设路小区".encode("gbk") in dbf
+
+
 def test_text_the_encoding_cannot_hold_is_reported_by_row_and_column(tmp_path: Path) -> None:
     layer = _awkward_layer().iloc[[0, 1]].copy()
     layer.loc["C2", "name"] = "小区🏠"  # not in GBK
