@@ -14,6 +14,7 @@ communities 小区: 2 rows 行 · CRS EPSG:4547 (file) · ESRI Shapefile · 小�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from geo.schema import LAYERS
@@ -113,8 +114,35 @@ class LayerReport:
     repairs: list[Repair] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 
-    def summary(self) -> str:
-        """A few lines, Chinese with English, that say what was read and what was assumed."""
+    def summary(self, lang: str | None = None) -> str:
+        """A few lines that say what was read and what was assumed.
+
+        Parameters
+        ----------
+        lang
+            ``None`` (the default, what ``pianqu validate`` prints): Chinese with English and
+            the canonical column names. ``"zh"`` or ``"en"``: that language only, the layer
+            and its columns by their labels (the app's data page).
+
+        Examples
+        --------
+        >>> r = LayerReport(source="upload.csv", layer="communities", driver="CSV", rows=2,
+        ...                 columns={"households": "households"}, crs="EPSG:4326",
+        ...                 crs_source="assumed",
+        ...                 notes=[Note("crs", (), "文件无坐标系，按WGS84经纬度读取 / no CRS")])
+        >>> print(r.summary("en"))
+        Compounds: 2 rows · CRS EPSG:4326 (assumed) · CSV · upload.csv
+          columns: households → Households
+          assumed:
+            - CRS: no CRS
+        >>> print(r.summary("zh"))
+        小区：2 行 · 坐标系 EPSG:4326（假定） · CSV · upload.csv
+          字段：households → 户数
+          假设：
+            - 坐标系：文件无坐标系，按WGS84经纬度读取
+        """
+        if lang in ("zh", "en"):
+            return self._summary_in("zh" if lang == "zh" else "en")
         label = LAYERS[self.layer].label_zh if self.layer in LAYERS else ""
         head = [f"{self.layer} {label}: {self.rows} rows 行"]
         if self.rows == 0:
@@ -152,3 +180,136 @@ class LayerReport:
             lines.append("  assumed 假设:")
             lines += [f"    - {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def _summary_in(self, lang: str) -> str:
+        """:meth:`summary` in one language (``"zh"`` or ``"en"``)."""
+        zh = lang == "zh"
+        w = _WORDS_ZH if zh else _WORDS_EN
+        sep = "、" if zh else ", "
+        colon = "：" if zh else ": "
+        spec = LAYERS.get(self.layer)
+        name = (spec.label_zh if zh else _LAYER_EN.get(self.layer, self.layer)) if spec \
+            else self.layer
+        rows = f"{self.rows:,} 行" if zh else f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
+        head = [f"{name}{colon}{rows}" + (w["empty"] if self.rows == 0 else "")]
+        if self.crs:
+            how = _source_in(self.crs_source, zh)
+            head.append(f"{w['crs']} {self.crs}" + (_paren(how, zh) if how else ""))
+        else:
+            head.append(w["no_crs"])
+        head.append(self.driver + (f"{'，' if zh else ', '}{w['file_layer']} {self.file_layer}"
+                                   if self.file_layer else ""))
+        if self.encoding:
+            how = _source_in(self.encoding_source, zh)
+            head.append(f"{w['encoding']} {self.encoding}" + (_paren(how, zh) if how else ""))
+        head.append(self.source)
+        lines = [" · ".join(head)]
+        if self.columns:
+            lines.append(f"  {w['columns']}{colon}" + sep.join(
+                f"{k} → {self._label(v, zh)}" for k, v in self.columns.items()))
+        if self.geometry_from:
+            src = (self.geometry_from.replace(" (lon/lat)", "（经纬度）")
+                   .replace(" (WKT)", "（WKT）") if zh else self.geometry_from)
+            lines.append(f"  {w['geometry']}{colon}{w['from']}{src}")
+        if self.unknown_columns:
+            lines.append(f"  {w['kept']}{colon}{sep.join(self.unknown_columns)}")
+        if self.missing_columns:
+            lines.append(f"  {w['missing']}{colon}"
+                         + sep.join(self._label(c, zh) for c in self.missing_columns))
+        if self.ids_generated:
+            span = f"{self.ids[0]}…{self.ids[-1]}" if self.ids else ""
+            lines.append(f"  {w['ids']}{colon}" + w["ids_generated"].format(span=span))
+        if self.repairs:
+            lines.append(f"  {w['repaired']}{_paren(str(len(self.repairs)), zh)}{colon}"
+                         .rstrip())
+            lines += [f"    - {r}" for r in self.repairs[:_MAX_SHOWN]]
+            if len(self.repairs) > _MAX_SHOWN:
+                lines.append(f"    - {_more(len(self.repairs) - _MAX_SHOWN, zh)}")
+        if self.notes:
+            lines.append(f"  {w['assumed']}{colon}".rstrip())
+            for n in self.notes:
+                text = f"{self._label(n.column, zh)}{colon}{_half(n.message, zh)}"
+                if n.rows:
+                    text += _paren(f"{w['rows']}{colon}{_rows_in(n.rows, zh)}", zh)
+                lines.append(f"    - {text}")
+        return "\n".join(lines)
+
+    def _label(self, column: str, zh: bool) -> str:
+        """A column's label in one language (the layer's schema; else as named)."""
+        spec = LAYERS.get(self.layer)
+        if column in _COLUMN_WORDS:
+            return _COLUMN_WORDS[column][0 if zh else 1]
+        if spec is not None:
+            if column == spec.id_column:
+                return "编号" if zh else "ID"
+            for col in spec.columns:
+                if col.name == column:
+                    return col.label_zh if zh else col.label_en
+        return column
+
+
+#: The layers' names in English (geo.schema names them in Chinese).
+_LAYER_EN = {"communities": "Compounds", "streets": "Streets",
+             "facilities": "Existing facilities", "sites": "Candidate sites",
+             "barriers": "Barriers"}
+#: Notes about no one column: the file, its CRS, its geometries.
+_COLUMN_WORDS = {"file": ("文件", "File"), "crs": ("坐标系", "CRS"),
+                 "geometry": ("几何", "Geometry")}
+_WORDS_ZH = {"empty": "（空图层）", "crs": "坐标系", "no_crs": "无坐标系", "file_layer": "图层",
+             "encoding": "编码", "columns": "字段", "geometry": "几何", "from": "取自 ",
+             "kept": "保留的其他字段", "missing": "文件中没有的可选字段（留空）", "ids": "编号",
+             "ids_generated": "文件无编号列，按行序生成 {span}（同一文件每次得到相同编号）",
+             "repaired": "已修复几何", "assumed": "假设", "rows": "行"}
+_WORDS_EN = {"empty": " (empty layer)", "crs": "CRS", "no_crs": "no CRS",
+             "file_layer": "layer", "encoding": "encoding", "columns": "columns",
+             "geometry": "geometry", "from": "from ", "kept": "kept as they are",
+             "missing": "not in the file (left empty)", "ids": "ids",
+             "ids_generated": "generated from row order {span} (no id column; the same file "
+                              "gives the same ids)",
+             "repaired": "repaired geometries", "assumed": "assumed", "rows": "rows"}
+#: Where a CRS or an encoding came from (LayerReport.crs_source, .encoding_source).
+_SOURCES = {"file": ("文件所注", "from the file"), "declared": ("按指定", "as given"),
+            "assumed": ("假定", "assumed"), "detected": ("自动识别", "detected"),
+            ".cpg": ("据 .cpg", "from the .cpg")}
+
+
+def _source_in(source: str | None, zh: bool) -> str:
+    if not source:
+        return ""
+    if source in _SOURCES:
+        return _SOURCES[source][0 if zh else 1]
+    shifted = re.fullmatch(r"shifted from \S+ (\S+)", source)
+    if shifted:
+        return f"由 {shifted[1]} 转换" if zh else f"shifted from {shifted[1]}"
+    cpg = re.fullmatch(r"detected; the \.cpg says (.+), which does not decode", source)
+    if cpg and zh:
+        return f"自动识别；.cpg 所注 {cpg[1]} 无法解码"
+    return source
+
+
+def _paren(text: str, zh: bool) -> str:
+    return f"（{text}）" if zh else f" ({text})"
+
+
+def _half(message: str, zh: bool) -> str:
+    """One language of a "中文 / English" message (the whole message when it is not one)."""
+    first, sep, rest = message.partition(" / ")
+    if not sep:
+        return message
+    return first.strip() if zh else rest.strip()
+
+
+def _more(n: int, zh: bool) -> str:
+    return f"……另有 {n} 个" if zh else f"… and {n} more"
+
+
+def _rows_in(rows: tuple[str, ...], zh: bool) -> str:
+    """Row labels (``C0001 (line 2)``, ``row 3``) in one language, the first few."""
+    shown = list(rows[:_MAX_SHOWN])
+    if zh:
+        shown = [re.sub(r"\b(?:row|line) (\d+)", r"第\1行", r).replace(" (", "（")
+                 .replace(")", "）") for r in shown]
+    text = ("、" if zh else ", ").join(shown)
+    if len(rows) > _MAX_SHOWN:
+        text += ("、" if zh else ", ") + _more(len(rows) - _MAX_SHOWN, zh)
+    return text
