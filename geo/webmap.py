@@ -38,7 +38,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.digest import layer_digest, remember
-from geo.schema import COMMUNITIES, FACILITY_KINDS
+from geo.schema import COMMUNITIES, FACILITY_KINDS, SITES
 
 __all__ = [
     "ASSET_DIR",
@@ -122,6 +122,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "excluded_reason": {"zh": "未纳入原因", "en": "Why not"},
     "n_communities": {"zh": "小区数", "en": "Compounds"},
     "minutes": {"zh": "分钟", "en": "min"},
+    "service_area": {"zh": "服务范围", "en": "Service area"},
+    "within": {"zh": "步行{minutes}分钟内", "en": "Within {minutes} min"},
+    "id": {"zh": "编号", "en": "ID"},
+    "planned_kind": {"zh": "{kind}（规划）", "en": "{kind} (planned)"},  # as the printed maps
     "legend": {"zh": "图例", "en": "Legend"},
     "kind": {"zh": "设施类型", "en": "Kind"},
     "capacity": {"zh": "容量", "en": "Capacity"},
@@ -208,6 +212,12 @@ def _label(column: str, lang: Lang) -> str:
         col = COMMUNITIES.column(column)
     except KeyError:
         return column
+    return col.label_zh if lang == "zh" else col.label_en
+
+
+def _site_name(lang: Lang) -> str:
+    """What a candidate site's name is called (候选点名称, not the compounds' 小区名称)."""
+    col = SITES.column("name")
     return col.label_zh if lang == "zh" else col.label_en
 
 
@@ -330,6 +340,17 @@ def _display(value: Any, *, minutes: bool = False) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return html.escape(str(value))
+
+
+def _amount(value: Any) -> str:
+    """A count or an amount with its digits grouped (1,056; 1,239.5), '—' when missing."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return _display(value)
+    if not math.isfinite(x):
+        return "—"
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}"
 
 
 def _feature_collection(gdf: gpd.GeoDataFrame, props: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -490,6 +511,73 @@ class _ZoneLabels(MacroElement):
 _LABEL_PX = 80 * 40
 
 
+#: Leaflet.draw's words (``L.drawLocal``) for the tools this map offers (a polygon, a point,
+#: deleting), per language. Both languages set the same words, so that a map drawn after one
+#: in the other language, in the frame streamlit-folium keeps, has none of the other's left.
+_DRAW_WORDS: dict[str, dict[str, Any]] = {
+    "zh": {"draw": {
+        "toolbar": {"actions": {"title": "取消绘制", "text": "取消"},
+                    "finish": {"title": "完成绘制", "text": "完成"},
+                    "undo": {"title": "删除最后一个点", "text": "删除最后一个点"},
+                    "buttons": {"polygon": "画多边形（候选点用地）", "marker": "画点（候选点）"}},
+        "handlers": {"marker": {"tooltip": {"start": "点击地图放置候选点。"}},
+                     "polygon": {"tooltip": {"start": "点击开始画多边形。",
+                                             "cont": "点击继续画多边形。",
+                                             "end": "点击第一个点以闭合多边形。"}},
+                     "polyline": {"error": "<strong>错误：</strong>边不能相交！"}}},
+        "edit": {
+            "toolbar": {"actions": {"save": {"title": "保存修改", "text": "保存"},
+                                    "cancel": {"title": "取消，放弃全部修改", "text": "取消"},
+                                    "clearAll": {"title": "删除全部图形", "text": "全部删除"}},
+                        "buttons": {"remove": "删除图形", "removeDisabled": "没有可删除的图形"}},
+            "handlers": {"remove": {"tooltip": {"text": "点击要删除的图形。"}}}}},
+    "en": {"draw": {
+        "toolbar": {"actions": {"title": "Cancel drawing", "text": "Cancel"},
+                    "finish": {"title": "Finish drawing", "text": "Finish"},
+                    "undo": {"title": "Delete the last point drawn", "text": "Delete last point"},
+                    "buttons": {"polygon": "Draw a polygon (a candidate site's ground)",
+                                "marker": "Draw a point (a candidate site)"}},
+        "handlers": {"marker": {"tooltip": {"start": "Click the map to place the site."}},
+                     "polygon": {"tooltip": {"start": "Click to start drawing the shape.",
+                                             "cont": "Click to continue drawing the shape.",
+                                             "end": "Click the first point to close the shape."}},
+                     "polyline": {"error": "<strong>Error:</strong> edges cannot cross!"}}},
+        "edit": {
+            "toolbar": {"actions": {"save": {"title": "Save changes", "text": "Save"},
+                                    "cancel": {"title": "Cancel, discarding all changes",
+                                               "text": "Cancel"},
+                                    "clearAll": {"title": "Delete every shape",
+                                                 "text": "Delete all"}},
+                        "buttons": {"remove": "Delete shapes",
+                                    "removeDisabled": "No shapes to delete"}},
+            "handlers": {"remove": {"tooltip": {"text": "Click a shape to delete it."}}}}},
+}
+
+
+class _DrawWords(MacroElement):
+    """Leaflet.draw's toolbar and hints in the map's language (merged into ``L.drawLocal``).
+
+    Added before the draw control, whose toolbar reads the words when it is made; the hints
+    are read as each tool starts.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function merge(into, words) {
+            Object.keys(words).forEach(function (k) {
+                if (typeof words[k] === "object") { merge(into[k] = into[k] || {}, words[k]); }
+                else { into[k] = words[k]; }
+            });
+        })(L.drawLocal, {{ this.words|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self._name = "DrawWords"
+        self.words = _DRAW_WORDS[lang]
+
+
 class _MetricScale(MacroElement):
     """Leaflet's scale bar in metres only (planners do not read feet)."""
 
@@ -531,7 +619,8 @@ def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
     group = folium.FeatureGroup(name=name, show=True)
     pts = gdf.copy()
     pts = pts.set_geometry(pts.geometry.representative_point())
-    id_name = "编号" if lang == "zh" else "ID"  # not the column's name (planned_id)
+    id_name = _t("id", lang)  # not the column's name (planned_id)
+    unit = "capacity_unit_zh" if lang == "zh" else "capacity_unit_en"
     icons: dict[str, str] = {}
     rows: list[list[Any]] = []
     for fid, row in pts.iterrows():
@@ -541,12 +630,17 @@ def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
         lines = [f"<b>{html.escape(str(row.get('name') or fid))}</b>",
                  f"{_t('kind', lang)}: {html.escape(_kind_label(kind, lang))}"]
         if "capacity" in row and row["capacity"] == row["capacity"]:
-            lines.append(f"{_t('capacity', lang)}: {_display(row['capacity'])}")
+            spec = FACILITY_KINDS.get(kind)  # in the kind's unit: m² floor area, chargers …
+            lines.append(f"{_t('capacity', lang)}: {_amount(row['capacity'])}"
+                         + (f" {html.escape(getattr(spec, unit))}" if spec else ""))
         if planned and "cost" in row and row["cost"] == row["cost"]:
-            lines.append(f"{_t('cost', lang)}: {_display(row['cost'])}")
+            lines.append(f"{_t('cost', lang)}: {_amount(row['cost'])}")
         if planned and "zone_id" in row:
             lines.append(f"{_t('zone_id', lang)}: {_display(row['zone_id'])}")
-        lines.append(f"<small>{html.escape(id_name)}: {html.escape(str(fid))}</small>")
+        # a planned facility is one kind at a site (id "S036:elderly_care"): the site's id
+        site = row.get("site_id") if planned else None
+        shown = fid if site is None or site != site else site
+        lines.append(f"<small>{html.escape(id_name)}: {html.escape(str(shown))}</small>")
         rows.append([row.geometry.y, row.geometry.x, kind, "<br>".join(lines)])
     _Markers(rows, icons, class_name=f"pianqu-{'planned' if planned else 'facility'}"
              ).add_to(group)
@@ -678,17 +772,17 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         ring = {lv: _RING_COLORS[min(i, len(_RING_COLORS) - 1)] for i, lv in enumerate(levels)}
         fc = _feature_collection(sa, {
             "kind": [_display(_kind_label(str(k), lang)) for k in sa["kind"]],
-            "minutes": [str(int(v)) for v in sa["minutes"]],
+            "minutes": [_t("within", lang).format(minutes=int(v)) for v in sa["minutes"]],
             "_c": [ring[int(v)] for v in sa["minutes"]]})
         _GeoJson(
             fc, bounds=sa.total_bounds, name=_t("service_areas", lang),
             style_function=lambda f: {
                 "color": f["properties"]["_c"], "weight": 1, "fillColor": f["properties"]["_c"],
                 "fillOpacity": 0.35, "className": "pianqu-service-area"},
-            tooltip=folium.GeoJsonTooltip(["kind", "minutes"],
-                                          aliases=[_t("kind", lang), _t("minutes", lang)]),
+            tooltip=folium.GeoJsonTooltip(["kind", "minutes"], aliases=[
+                _t("kind", lang), _t("service_area", lang)]),
         ).add_to(m)
-        legend += [(_swatch(ring[lv]), f"{lv} {_t('minutes', lang)}") for lv in levels]
+        legend += [(_swatch(ring[lv]), _t("within", lang).format(minutes=lv)) for lv in levels]
         bounds.append(tuple(sa.total_bounds))
 
     district: tuple[float, float, float, float] | None = None
@@ -704,8 +798,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         colors = zone_colors(list(z["zone_id"]))
         fc = _feature_collection(z, {
             "zone_id": [_display(v) for v in z["zone_id"]],
-            "households": [_display(v) for v in z.get("households", [None] * len(z))],
-            "n_communities": [_display(v) for v in z.get("n_communities", [None] * len(z))],
+            "households": [_amount(v) for v in z.get("households", [None] * len(z))],
+            "n_communities": [_amount(v) for v in z.get("n_communities", [None] * len(z))],
             "_c": [colors.get(str(v), "#333333") for v in z["zone_id"]]})
         layer = folium.FeatureGroup(name=_t("zones", lang))
         _GeoJson(fc, bounds=z.total_bounds, style_function=lambda f: {
@@ -728,7 +822,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         g = prep(gaps, ["kind", "households"])
         fc = _feature_collection(g, {
             "kind": [_display(_kind_label(str(k), lang)) for k in g.get("kind", [""] * len(g))],
-            "households": [_display(v) for v in g.get("households", [None] * len(g))]})
+            "households": [_amount(v) for v in g.get("households", [None] * len(g))]})
         # Not interactive: gaps lie on their compounds, whose tooltips (and clicks) must win.
         _GeoJson(fc, bounds=g.total_bounds, name=_t("gaps", lang), style_function=lambda f: {
             "color": _UNCOVERED_COLOR, "weight": 1.5, "dashArray": "4 3", "interactive": False,
@@ -745,19 +839,19 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         _GeoJson(fc, bounds=s.total_bounds, name=_t("sites", lang), marker=folium.CircleMarker(
             radius=5, color="#555555", weight=1.5, fill=True, fill_color="#ffffff",
             fill_opacity=0.9), tooltip=folium.GeoJsonTooltip(
-            ["site_id", "name"], aliases=["ID", _label("name", lang)]),
+            ["site_id", "name"], aliases=[_t("id", lang), _site_name(lang)]),
             show=show_sites).add_to(m)
 
     for gdf, planned_flag, key in ((facilities, False, "facilities"), (planned, True, "planned")):
         if gdf is None or not len(gdf):
             continue
-        pts = prep(gdf, ["kind", "name", "capacity", "cost", "zone_id"])
+        pts = prep(gdf, ["kind", "name", "capacity", "cost", "zone_id", "site_id"])
         _points_layer(pts, name=_t(key, lang), planned=planned_flag, lang=lang).add_to(m)
         for kind in sorted(set(pts["kind"].astype(str))):
+            label = _kind_label(kind, lang)
             legend.append((kind_icon_svg(kind, planned=planned_flag, lang=lang, size=16),
-                           f"{_kind_label(kind, lang)}"
-                           + (f"（{_t('planned', lang)}）" if planned_flag and lang == "zh"
-                              else f" ({_t('planned', lang)})" if planned_flag else "")))
+                           _t("planned_kind", lang).format(kind=label) if planned_flag
+                           else label))
         bounds.append(tuple(pts.total_bounds))
 
     fs = folium.plugins.Fullscreen(position="topleft",
@@ -778,6 +872,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "polygon": {"allowIntersection": False}, "marker": True},
             edit_options={"edit": False})
         _local(dr, asset_url, *_PLUGIN_ASSETS[folium.plugins.Draw])
+        _DrawWords(lang).add_to(m)  # before the toolbar is made, which reads them
         dr.add_to(m)
     if legend:
         _Legend(_legend_html(legend, lang)).add_to(m)
@@ -817,7 +912,7 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
     props: dict[str, list[str]] = {
         "community_id": [html.escape(str(i)) for i in c.index],
         "name": [_display(v) for v in c.get("name", [None] * len(c))],
-        "households": [_display(v) for v in c["households"]] if "households" in c
+        "households": [_amount(v) for v in c["households"]] if "households" in c
         else ["—"] * len(c),
         "built_year": [_display(v) for v in c["built_year"]] if "built_year" in c
         else ["—"] * len(c),
@@ -852,7 +947,7 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
                        for z in (c["zone_id"] if by_zone else [None] * len(c))]
     props["_u"] = ["1" if u else "" for u in flag]
     fc = _feature_collection(c, props)
-    aliases = [_label(f, lang) if f != "community_id" else "ID" for f in fields]
+    aliases = [_label(f, lang) if f != "community_id" else _t("id", lang) for f in fields]
     if fill is not None:
         aliases[fields.index("_fill")] = html.escape(fill.label)
     if has_zone:

@@ -235,6 +235,9 @@ def test_every_page_opens_offline_and_draws_its_map(app_url: str, browser: Any) 
     frame = _map_frame(page, selector="path.pianqu-zone")
     _wait_title(page, "设施选址")
     assert frame.locator(".leaflet-draw").count() == 1  # the draw toolbar for new sites
+    # in the map's language (Leaflet.draw writes "Draw a marker", "Delete layers")
+    titles = frame.locator(".leaflet-draw a").evaluate_all("els => els.map(e => e.title)")
+    assert titles == ["画多边形（候选点用地）", "画点（候选点）", "没有可删除的图形"], titles
     assert frame.locator(".pianqu-facility").count() > 0
     # Draw a candidate site (a point) and re-run siting with it.
     frame.locator(".leaflet-draw-draw-marker").click()

@@ -469,3 +469,91 @@ def test_facility_tooltips_name_the_id_in_the_maps_language() -> None:
                                   lang=lang))  # type: ignore[arg-type]
         assert _has_text(page, f"{word}: P0")
         assert not _has_text(page, "planned_id")  # the column's own name is not for people
+
+
+def _aliases(page: str) -> list[list[str]]:
+    """The labels of every GeoJSON tooltip on the page, layer by layer."""
+    return [json.loads(a) for a in re.findall(r"let aliases = (\[.*?\]);", page)]
+
+
+def _t(lang: str, key: str) -> str:
+    return webmap._TEXT[key][lang]
+
+
+def _tooltips(page: str) -> list[str]:
+    """The tooltip HTML of every facility marker on the page (rows of lat, lon, icon, HTML)."""
+    out = [r[3] for match in re.finditer(r"(\[\[.*?\]\])\.forEach\(function \(r\)", page)
+           for r in json.loads(match.group(1))]
+    assert out, "no facility markers on the page"
+    return out
+
+
+def test_planned_facility_tooltips_give_the_site_id_and_capacities_their_unit() -> None:
+    # "ID: S036:elderly_care" (the kind is shown already) and "Capacity: 698" in no unit
+    p = _plan_like()
+    planned = p["planned"].assign(site_id="S036", kind="elderly_care", capacity=1250.0)
+    planned.index = pd.Index(["S036:elderly_care"], name="planned_id")
+    fac = p["facilities"].assign(capacity=698.0)
+    for lang, words in (("zh", ["编号: S036</small>", "容量: 1,250 平方米建筑面积",
+                                "容量: 698 平方米建筑面积"]),
+                        ("en", ["ID: S036</small>", "Capacity: 1,250 m² floor area",
+                                "Capacity: 698 m² floor area"])):
+        page = map_html(build_map(facilities=fac, planned=planned, asset_url=ASSETS,
+                                  lang=lang))  # type: ignore[arg-type]
+        tips = "\n".join(_tooltips(page))
+        for word in words:
+            assert word in tips, (word, tips)
+        assert "S036:elderly_care" not in tips
+
+
+def test_legend_service_areas_and_zone_tooltips_read_as_the_printed_maps() -> None:
+    p = _plan_like()
+    p["zones"]["households"] = [1056, 23400]
+    for lang, planned, within, area in (("zh", "充电桩（规划）", "步行10分钟内", "服务范围"),
+                                        ("en", "EV charger (planned)", "Within 10 min",
+                                         "Service area")):
+        page = _render(lang=lang)
+        assert _has_text(page, planned)
+        assert not _has_text(page, "（规划设施）") and not _has_text(page, "(Planned facilities)")
+        rings = next(fc for fc in _geojson_layers(page)
+                     if fc["features"] and "_c" in fc["features"][0]["properties"]
+                     and "minutes" in fc["features"][0]["properties"])
+        assert within in [f["properties"]["minutes"] for f in rings["features"]]
+        assert [_t(lang, "kind"), area] in _aliases(page)  # the tooltip's label for it
+        m = build_map(p["communities"], zones=p["zones"], asset_url=ASSETS, lang=lang)
+        zones = next(fc for fc in _geojson_layers(map_html(m)) if fc["features"]
+                     and "n_communities" in fc["features"][0]["properties"])
+        assert [f["properties"]["households"] for f in zones["features"]] == ["1,056",
+                                                                              "23,400"]
+
+
+def test_chinese_maps_name_ids_and_site_names_in_chinese() -> None:
+    p = _plan_like()
+    sites = p["facilities"].rename_axis("site_id").assign(kinds="parking", name="空地1号")
+    page = map_html(build_map(p["communities"], sites=sites, asset_url=ASSETS))
+    parsed = _aliases(page)
+    site_tip = next(a for a in parsed if len(a) == 2 and "候选点名称" in a)
+    assert site_tip == ["编号", "候选点名称"]  # not "ID" and the compounds' 小区名称
+    compound_tip = next(a for a in parsed if "户数" in a)
+    assert compound_tip[0] == "编号"
+    page_en = map_html(build_map(p["communities"], sites=sites, asset_url=ASSETS, lang="en"))
+    assert ["ID", "Name"] in _aliases(page_en)
+
+
+def test_the_draw_toolbar_speaks_the_maps_language() -> None:
+    p = _plan_like()
+    for lang, marker, delete in (("zh", "画点（候选点）", "没有可删除的图形"),
+                                 ("en", "Draw a point (a candidate site)", "No shapes to delete")):
+        page = map_html(build_map(p["communities"], draw=True, asset_url=ASSETS,
+                                  lang=lang))  # type: ignore[arg-type]
+        assert _has_text(page, marker) and _has_text(page, delete)
+        # the words reach L.drawLocal before the toolbar, which reads them, is made
+        assert page.index("L.drawLocal") < page.index("new L.Control.Draw")
+    # both languages set the same words, so none of one is left after a map in the other
+    from geo.webmap import _DRAW_WORDS
+
+    def keys(d: dict, at: str = "") -> set[str]:
+        return {k for key, v in d.items()
+                for k in (keys(v, f"{at}.{key}") if isinstance(v, dict) else {f"{at}.{key}"})}
+
+    assert keys(_DRAW_WORDS["zh"]) == keys(_DRAW_WORDS["en"])
