@@ -45,6 +45,14 @@ def _app(layers: dict[str, gpd.GeoDataFrame] | None = None) -> AppTest:
     return at
 
 
+def _site(site_id: str, kinds: str, xy: tuple[float, float], *, capacity: float,
+          cost: float = 10.0) -> gpd.GeoDataFrame:
+    """One candidate site at ``xy`` metres from the grid's origin."""
+    return gpd.GeoDataFrame({"kinds": [kinds], "capacity": [capacity], "cost": [cost]},
+                            geometry=[points([xy]).geometry.iloc[0]], crs=CRS_GK,
+                            index=pd.Index([site_id], name="site_id"))
+
+
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for e in at.error] + [i.value for i in at.info]
@@ -251,16 +259,57 @@ def test_siting_page_lets_the_planner_choose_the_model() -> None:
     assert "“最少设施”不使用预算和数量上限，表单中的每类 4 处未计入。" in _texts(at)
 
 
+def test_the_fewest_sites_say_in_a_sentence_what_they_did_not_use() -> None:
+    at = _app(_grid_layers())
+    at.session_state["data_key"] = "grid4, models"  # the plans of the test above
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    at.switch_page("ui/pages/siting.py").run()
+    at.radio(key="siting_model_en").set_value("min_sites")
+    at.number_input(key="siting_budget").set_value(800.0)
+    at.number_input(key="siting_max_sites").set_value(5)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ("The fewest sites take no budget or count, so the budget of 800 (10k CNY) and the "
+            "limit of 5 sites per kind in the form were not used.") in _texts(at)
+    at.number_input(key="siting_budget").set_value(0.0)
+    at.number_input(key="siting_max_sites").set_value(1)
+    at.button[0].click().run()
+    assert ("The fewest sites take no budget or count, so the limit of 1 site per kind in the "
+            "form was not used.") in _texts(at)
+
+
+def test_planned_facilities_table_gives_units_and_leaves_no_none() -> None:
+    layers = _grid_layers()  # one given site (no rule generated it) beside the generated ones
+    layers["sites"] = _site("S1", "ev_charger", (150, 150), capacity=12.0).assign(name="空地1号")
+    at = _app(layers)
+    at.session_state["data_key"] = "grid4, a given site"
+    at.run()
+    at.switch_page("ui/pages/siting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(d for d in at.dataframe if "生成依据" in d.value.columns)
+    table = shown.value
+    assert "S1" in set(table["候选点编号"]) and table["自动生成"].any()
+    given = table[table["候选点编号"] == "S1"].iloc[0]
+    assert given["生成依据"] == ""  # blank, not None
+    assert table.loc[table["自动生成"], "生成依据"].str.startswith("小区").all()  # Chinese only
+    # each capacity and demand in its kind's unit, which the column beside them says
+    assert list(table.columns[table.columns.get_loc("容量"):][:2]) == ["容量", "单位"]
+    units = dict(zip(table["设施类型"], table["单位"], strict=False))
+    assert units["充电桩"] == "个充电桩" and units["养老服务设施"] == "平方米建筑面积"
+    assert (table["服务需求"] == table["服务需求"].round(1)).all()
+    config = json.loads(shown.proto.columns)
+    served = config["服务需求"]["type_config"]
+    assert (served["format"], served["step"]) == ("localized", 0.1)  # 172.0 beside 262.4
+
+
 def test_life_circle_and_siting_pages_warn_of_what_their_numbers_rest_on() -> None:
     layers = _grid_layers()
     odd = points([(150, 150), (65_000, 0), (40, 300)], prefix="X")
     odd["kind"] = ["library", "elderly_care", "图书馆"]
     layers["facilities"] = pd.concat([layers["facilities"], odd])
     layers["streets"] = layers["streets"].iloc[:0]  # an empty streets file
-    layers["sites"] = gpd.GeoDataFrame(
-        {"kinds": ["parking"], "capacity": [50.0], "cost": [10.0]},
-        geometry=[points([(0, 40_000)]).geometry.iloc[0]], crs=CRS_GK,
-        index=pd.Index(["S9"], name="site_id"))
+    layers["sites"] = _site("S9", "parking", (0, 40_000), capacity=50.0)
     at = _app(layers)
     at.session_state["data_key"] = "grid4, odd inputs"
     at.run()
@@ -356,6 +405,56 @@ def test_tables_group_the_digits_of_counts_but_not_of_years() -> None:
     assert {"覆盖户数", "总户数"} <= grouped and "生活圈（分钟）" not in grouped
 
 
+def test_zoning_shows_consent_in_percent_and_each_measure_at_one_precision() -> None:
+    at = _app(_grid_layers())
+    at.run()
+    at.switch_page("ui/pages/zoning.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    slider = at.slider(key="zoning_min_consent")
+    # a percentage as the reasons give it (居民同意率60.0%低于66.7%), not 0.67
+    assert slider.value == pytest.approx(66.67) and slider.proto.format == "%.1f%%"
+    zones = json.loads(at.dataframe[0].proto.columns)
+    assert {c: (zones[c]["type_config"]["format"], zones[c]["type_config"].get("step"))
+            for c in ("面积（m²）", "紧凑度", "内部差异")} == {
+        "面积（m²）": ("localized", 1), "紧凑度": ("localized", 0.001),
+        "内部差异": ("localized", 0.1)}
+    excluded = json.loads(at.dataframe[1].proto.columns)
+    assert excluded["同意率"]["type_config"]["format"] == "percent"
+    slider.set_value(80.0)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = at.session_state["params"]["standards"]["eligibility"]["min_consent_rate"]
+    assert saved == pytest.approx(0.8)  # kept a fraction
+    assert at.slider(key="zoning_min_consent").value == pytest.approx(80.0)
+
+
+def test_a_clicked_compound_says_what_each_tick_means(monkeypatch) -> None:
+    import streamlit_folium
+
+    g = _grid_layers()["communities"].to_crs(4326)
+    where = g.geometry.loc["C12"].representative_point()
+    real = streamlit_folium.st_folium
+
+    def clicked(m, *, key, **kwargs):
+        out = real(m, key=key, **kwargs)
+        if key == "map_coverage":
+            return {"last_object_clicked": {"lat": where.y, "lng": where.x}}
+        return out
+
+    monkeypatch.setattr(streamlit_folium, "st_folium", clicked)
+    at = _app(_grid_layers())
+    at.run()
+    at.switch_page("ui/pages/coverage.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "设施类型" in d.value.columns
+                 and "步行分钟" in d.value.columns)
+    assert list(table.columns)[:5] == ["设施类型", "步行分钟", "5分钟内", "10分钟内", "15分钟内"]
+    at.radio(key="lang").set_value("en").run()
+    table = next(d.value for d in at.dataframe if "Minutes" in d.value.columns)
+    assert list(table.columns)[:5] == ["Facility kind", "Minutes", "Within 5 min",
+                                       "Within 10 min", "Within 15 min"]
+
+
 def test_coverage_page_maps_life_circle_completeness_today_and_with_the_plan() -> None:
     from planning.scenario import Scenario, run_plan
     from planning.standards import load_standards
@@ -414,7 +513,11 @@ def test_export_page_offers_the_bureau_files() -> None:
     assert not at.exception, [e.value for e in at.exception]
     labels = [b.label for b in at.get("download_button")]
     assert "GeoPackage 项目文件" in labels and "全部成果（.zip）" in labels
-    assert any(lbl.endswith(".zip") and "zones" in lbl for lbl in labels)
+    # a Shapefile per layer, by the layer's name (the files keep the bureau's names)
+    shp = {b.proto.id.rpartition("dl_shapefile/")[2]: b.label for b in at.get("download_button")
+           if "dl_shapefile/" in b.proto.id}
+    assert shp["zones.zip"] == "片区" and shp["compounds.zip"] == "小区"
+    assert set(shp) <= {"zones.zip", "compounds.zip", "planned_facilities.zip", "gaps.zip"}
     # The files are kept for the session by plan, language and Shapefile encoding
     ((plan_key, *choice), gbk), = at.session_state["export_files"].items()
     assert choice == ["zh", "gbk"] and "tables/summary.xlsx" in gbk
@@ -514,22 +617,38 @@ def test_upload_of_a_good_file_replaces_the_sample_and_keeps_names_as_text() -> 
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "小区数") == "4"
+    # the sidebar, drawn before the page loads the file, names it on that same run
+    assert "当前数据：小区.geojson" in [c.value.replace("\\", "") for c in at.sidebar.caption]
+    assert "已载入图层" in [s.value for s in at.success]
     at.switch_page("ui/pages/coverage.py").run()  # every page says which data it is on
     assert "当前数据：小区.geojson" in [c.value.replace("\\", "") for c in at.sidebar.caption]
     layers = at.session_state["layers"]
     assert layers["communities"].loc["C01", "name"] == XSS  # stored as typed, escaped on show
 
 
-def test_what_the_reader_assumed_is_said_and_shown_open() -> None:
+def _approximate_grid() -> gpd.GeoDataFrame:
+    """Four compounds in lon/lat, C01 of them with about 200 households ("约200")."""
     g = block_grid(2).to_crs(4326)
     g["households"] = g["households"].astype(object)
     g.loc["C01", "households"] = "约200"  # read as 200, an assumption to check
+    return g
+
+
+def _uploaded(g: gpd.GeoDataFrame, *, lang: str = "zh", name: str = "小区.geojson") -> AppTest:
+    """The data page once ``g`` is uploaded as the compounds, in ``lang``."""
     at = _app()
     at.run()
-    at.radio(key="data_source_zh").set_value("upload").run()
-    at.file_uploader[0].set_value(("小区.geojson", g.to_json().encode(), "application/geo+json"))
+    if lang == "en":
+        at.radio(key="lang").set_value("en").run()
+    at.radio(key=f"data_source_{lang}").set_value("upload").run()
+    at.file_uploader[0].set_value((name, g.to_json().encode(), "application/geo+json"))
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_what_the_reader_assumed_is_said_and_shown_open() -> None:
+    at = _uploaded(_approximate_grid())
     assert any(w.value.startswith("读取小区时做了假设") for w in at.warning)
     report = next(e for e in at.expander if e.label == "读取说明")
     assert report.proto.expanded
@@ -540,6 +659,41 @@ def test_what_the_reader_assumed_is_said_and_shown_open() -> None:
     at.button[0].click().run()
     assert not any("时做了假设" in w.value for w in at.warning)
     assert not next(e for e in at.expander if e.label == "读取说明").proto.expanded
+
+
+def test_the_read_report_is_in_the_pages_language_and_names_the_file() -> None:
+    # it was the command line's bilingual summary, headed by the layer's internal name and
+    # ending in the server's temporary path
+    at = _uploaded(_approximate_grid(), lang="en", name="compounds.geojson")
+    text = next(e for e in at.expander if e.label == "Read report").text[0].value
+    first, *rest = text.splitlines()
+    assert first.startswith("Compounds: 4 rows · CRS EPSG:4326 (from the file)")
+    assert first.endswith(" · compounds.geojson")  # the file's name, not where it was put
+    assert "  assumed:" in rest
+    assert any(line.startswith("    - Households: approximate values read as the number "
+                               "written: '约200' → 200") for line in rest)
+    assert "[communities]" not in text and "/tmp" not in text and "pianqu_upload" not in text
+    assert not re.search("[\u4e00-\u9fff]", text.replace("约200", ""))  # no Chinese words
+    at.radio(key="lang").set_value("zh").run()  # the same report, now in Chinese
+    text = next(e for e in at.expander if e.label == "读取说明").text[0].value
+    assert text.startswith("小区：4 行 · 坐标系 EPSG:4326（文件所注）")
+    assert "    - 户数：约数按所写数字计，请核对（行：C01（第2行））" in text
+    assert "approximate" not in text
+
+
+def test_unknown_eligibility_counts_read_as_sentences() -> None:
+    # "1 compounds have no built year and 0 no consent rate"
+    g = block_grid(2).to_crs(4326)
+    g.loc["C01", "built_year"] = None
+    at = _uploaded(g)
+    assert at.warning[0].value.startswith(
+        "建成年代未知的小区 1 个：无法判断是否符合改造条件，规划时将列为未纳入。"
+        "请在小区图层中补充“建成年代”列，")
+    at.radio(key="lang").set_value("en").run()
+    assert at.warning[0].value.startswith(
+        "1 compound has no built year: eligibility cannot be decided without these values, so "
+        "the plan leaves such compounds out. Add the column 建成年代 (built_year) to the "
+        "compounds layer")
 
 
 def test_data_outside_china_shows_and_plans_once_given_an_analysis_crs() -> None:

@@ -18,7 +18,7 @@ from typing import Literal
 from geo.schema import FACILITY_KINDS, LAYERS
 
 __all__ = ["LANGS", "TEXT", "Lang", "column_label", "column_labels", "kind_label", "kind_unit",
-           "md", "t"]
+           "md", "t", "unknown_counts"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -120,20 +120,22 @@ TEXT: dict[str, tuple[str, str]] = {
                            "The existing facilities include no {kinds}: these kinds are not "
                            "sited, so without them no compound reaches them and every life "
                            "circle comes out incomplete. Upload them if you have them."),
+    # {unknown}: unknown_counts(years, consent, lang); {columns}: the columns to complete
     "unknown_eligibility": (
-        "建成年代未知的小区 {years} 个，居民同意率未知的 {consent} 个：无法判断是否符合改造条件，"
-        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列，或在“片区划分”页"
-        "勾选“纳入建成年代或同意率未知的小区”。",
-        "{years} compounds have no built year and {consent} no consent rate: eligibility cannot "
-        "be decided for them, so the plan leaves them out. Add the columns 建成年代 (built_year) "
-        "and 居民同意率 (consent_rate) to the compounds layer, or tick \"Include compounds whose "
-        "built year or consent rate is unknown\" on the Zoning page."),
+        "{unknown}：无法判断是否符合改造条件，规划时将列为未纳入。请在小区图层中补充{columns}，"
+        "或在“片区划分”页勾选“纳入建成年代或同意率未知的小区”。",
+        "{unknown}: eligibility cannot be decided without these values, so the plan leaves "
+        "such compounds out. Add {columns} to the compounds layer, or tick \"Include compounds "
+        "whose built year or consent rate is unknown\" on the Zoning page."),
+    "unknown_columns_both": ("“建成年代”和“居民同意率”两列",
+                             "the columns 建成年代 (built_year) and 居民同意率 (consent_rate)"),
+    "unknown_columns_built_year": ("“建成年代”列", "the column 建成年代 (built_year)"),
+    "unknown_columns_consent_rate": ("“居民同意率”列", "the column 居民同意率 (consent_rate)"),
     "unknown_included": (
-        "建成年代未知的小区 {years} 个，居民同意率未知的 {consent} 个：已勾选“纳入建成年代或同意率"
-        "未知的小区”，这些小区按已知条件判断，纳入的注明哪项未知。",
-        "{years} compounds have no built year and {consent} no consent rate: as asked on the "
-        "Zoning page, they are judged on what is known, and each one included says which value "
-        "was unknown."),
+        "{unknown}：已勾选“纳入建成年代或同意率未知的小区”，这些小区按已知条件判断，"
+        "纳入的注明哪项未知。",
+        "{unknown}: as asked on the Zoning page, such compounds are judged on what is known, "
+        "and each one included says which value was unknown."),
     # zoning page
     "eligibility": ("改造条件", "Eligibility"),
     "built_before": ("建成年代早于", "Built before"),
@@ -208,10 +210,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "far_facilities": ("现有设施", "existing facilities"),
     "far_sites": ("候选点", "candidate sites"),
     "min_sites_ignores": ("“最少设施”不使用预算和数量上限，表单中的{what}未计入。",
-                          "The fewest sites take no budget or count: {what} in the form "
-                          "not used."),
-    "ignored_budget": ("预算 {v} 万元", "a budget of {v} (10k CNY)"),
-    "ignored_count": ("每类 {v} 处", "{v} sites per kind"),
+                          "The fewest sites take no budget or count, so {what} in the form "
+                          "were not used."),
+    "min_sites_ignores_one": ("“最少设施”不使用预算和数量上限，表单中的{what}未计入。",
+                              "The fewest sites take no budget or count, so {what} in the form "
+                              "was not used."),
+    "and": ("、", " and "),
+    "ignored_budget": ("预算 {v} 万元", "the budget of {v} (10k CNY)"),
+    "ignored_count": ("每类 {v} 处", "the limit of {v} sites per kind"),
+    "ignored_count_one": ("每类 {v} 处", "the limit of {v} site per kind"),
     "planned_table": ("规划设施", "Planned facilities"),
     "before_after": ("选址前后覆盖户数", "Households covered before and after"),
     "unserved_title": ("未满足的需求及原因", "Demand left unserved, and why"),
@@ -288,6 +295,8 @@ TEXT: dict[str, tuple[str, str]] = {
                            "standard; the minutes and circles include the planned ones."),
     "covered_today": ("现状达标", "Today"),
     "minutes": ("分钟", "minutes"),
+    "walk_minutes_short": ("步行分钟", "Minutes"),
+    "within_minutes": ("{minutes}分钟内", "Within {minutes} min"),
     "minutes_label": ("分钟", "Minutes"),
     "data_in_use_sample": ("当前数据：示例片区", "Data in use: the sample district"),
     "data_in_use_files": ("当前数据：{files}", "Data in use: {files}"),
@@ -311,6 +320,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_bureau": ("规划局 GeoJSON", "Bureau GeoJSON"),
     "export_gpkg": ("GeoPackage 项目文件", "GeoPackage project"),
     "export_shp": ("Shapefile（.zip）", "Shapefile (.zip)"),
+    # one Shapefile zip per bureau layer (shapefile/<layer>.zip), labelled by the layer
+    "shp_compounds": ("小区", "Compounds"),
+    "shp_zones": ("片区", "Zones"),
+    "shp_planned_facilities": ("规划设施", "Planned facilities"),
+    "shp_gaps": ("服务缺口", "Gap areas"),
     "export_table": ("小区表（Excel）", "Compound table (Excel)"),
     "print_title": ("打印区划图", "Printed zone maps"),
     "print_hint": ("总图和片区分页，矢量 PDF，供协调会使用。",
@@ -343,6 +357,24 @@ def t(key: str, lang: Lang, **fmt: object) -> str:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**fmt) if fmt else text
+
+
+def unknown_counts(years: int, consent: int, lang: Lang) -> str:
+    """How many compounds have no built year, and how many no consent rate; a zero left out.
+
+    >>> unknown_counts(1, 0, "en"), unknown_counts(12, 3, "en")
+    ('1 compound has no built year', '12 compounds have no built year and 3 no consent rate')
+    >>> unknown_counts(0, 16, "zh"), unknown_counts(1, 16, "zh")
+    ('居民同意率未知的小区 16 个', '建成年代未知的小区 1 个，居民同意率未知的 16 个')
+    """
+    if lang == "zh":
+        if years and consent:
+            return f"建成年代未知的小区 {years:,} 个，居民同意率未知的 {consent:,} 个"
+        return (f"建成年代未知的小区 {years:,} 个" if years
+                else f"居民同意率未知的小区 {consent:,} 个")
+    first, n = ("built year", years) if years else ("consent rate", consent)
+    text = f"{n:,} compound{'' if n == 1 else 's'} {'has' if n == 1 else 'have'} no {first}"
+    return text + (f" and {consent:,} no consent rate" if years and consent else "")
 
 
 def md(text: object) -> str:

@@ -136,17 +136,18 @@ if clicked and clicked.get("lat") is not None:
             st.caption(t("clicked_today_hint", L))
             today = {t("covered_today", L): [bool(row.get(f"covered_{k}_before", False))
                                              for k in kinds]}
+        # walking minutes, then a tick per circle the nearest facility is within
         table = pd.DataFrame({
             t("kind", L): [kind_label(k, L) for k in kinds],
             **today,
-            t("minutes", L): [row.get(f"walk_minutes_{k}") for k in kinds],
-            **{f"{lv} {t('minutes', L)}": [bool(row.get(f"covered_{k}_{lv}min", False))
-                                           for k in kinds] for lv in levels},
+            t("walk_minutes_short", L): [row.get(f"walk_minutes_{k}") for k in kinds],
+            **{t("within_minutes", L, minutes=lv): [bool(row.get(f"covered_{k}_{lv}min", False))
+                                                    for k in kinds] for lv in levels},
             # why a kind has no minutes (no such facility, not on the network)
             column_label("reason", L): ["" if pd.isna(w) else reason_in(w, L) for w in why],
         })
         st.dataframe(table, hide_index=True, column_config={
-            t("minutes", L): st.column_config.NumberColumn(format="%.1f")})
+            t("walk_minutes_short", L): st.column_config.NumberColumn(format="%.1f")})
 
 if outside is not None and len(outside):
     with st.expander(t("uncovered_list", L, n=f"{len(outside):,}")):

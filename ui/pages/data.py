@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from geo.errors import LayerValidationError, PlanningInputError
 from geo.schema import LAYERS
 from geo.webmap import build_map
 from planning.demand import SITED_KINDS
-from ui.i18n import kind_label, md, t
+from ui.i18n import kind_label, md, t, unknown_counts
 from ui.pipeline import standards_for
 from ui.state import (
     current_layers,
@@ -31,8 +32,6 @@ L = lang()
 st.title(t("page_data", L))
 
 _UPLOADS = ("communities", "streets", "facilities", "sites", "barriers")
-#: The line of a read report (geo.io.report.ReadReport.summary) that lists its assumptions.
-_ASSUMED = "assumed 假设:"
 
 
 def _file_layers(name: str, data: bytes) -> list[str]:
@@ -85,8 +84,9 @@ def _read_upload(name: str, data: bytes, schema: str, tmp: Path, coords: str,
 
     result = read_layer(path, schema, layer=layer, crs=crs if coords == "epsg" else None,
                         datum=coords if coords in ("gcj02", "bd09") else None)
-    if result.report is not None and hasattr(result.report, "summary"):
-        st.session_state.setdefault("read_reports", {})[schema] = result.report.summary()
+    if result.report is not None:  # said in the page's language, under the file's own name
+        st.session_state.setdefault("read_reports", {})[schema] = replace(result.report,
+                                                                          source=name)
     return {schema: result.gdf}
 
 
@@ -162,7 +162,11 @@ else:
                 set_layers(key, layers)
                 st.session_state["data_files"] = [files[s].name for s in _UPLOADS
                                                   if files[s] is not None]
-                st.success(t("layers_loaded", L))
+                # once more, so that the sidebar (drawn before this page) names the new data
+                st.session_state["layers_loaded"] = True
+                st.rerun()
+    if st.session_state.pop("layers_loaded", False):
+        st.success(t("layers_loaded", L))
 
 data_key, layers = current_layers()
 communities = layers["communities"]
@@ -177,8 +181,11 @@ unknown = {col: int(communities[col].isna().sum()) if col in communities else le
            for col in ("built_year", "consent_rate")}
 if any(unknown.values()):  # eligibility cannot be decided for them: say so before the plan
     included = standards_for(get_params()).eligibility.include_unknown
+    columns = ("both" if all(unknown.values()) else
+               "built_year" if unknown["built_year"] else "consent_rate")
     st.warning(t("unknown_included" if included else "unknown_eligibility", L,
-                 years=unknown["built_year"], consent=unknown["consent_rate"]))
+                 unknown=unknown_counts(unknown["built_year"], unknown["consent_rate"], L),
+                 columns=t(f"unknown_columns_{columns}", L)))
 
 # required kinds the facilities have none of and siting does not add: no compound will reach
 # them, so every compound's life circle comes out incomplete; say so before the plan
@@ -201,10 +208,10 @@ reports = st.session_state.get("read_reports")
 if reports:
     # what the reader assumed (approximate numbers, percentages, a kind planning does not use,
     # a CRS) changes the plan: open, and said, rather than folded away
-    assumed = [schema for schema, text in reports.items() if _ASSUMED in text]
+    assumed = [schema for schema, report in reports.items() if report.notes]
     if assumed:
         st.warning(t("read_assumed", L, layers=t("name_sep", L).join(
             t(f"layer_{s}", L) for s in assumed)))
     with st.expander(t("read_report", L), expanded=bool(assumed)):
-        for schema, text in reports.items():
-            st.text(f"[{schema}]\n{text}")
+        for report in reports.values():  # geo.io.report.LayerReport, named by its layer
+            st.text(report.summary(L))

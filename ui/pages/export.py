@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.errors import LayerValidationError
 from planning.export import ZONE_PAGES_MAX
-from ui.i18n import md, t
+from ui.i18n import TEXT, md, t
 from ui.state import (
     export_files,
     export_files_ready,
@@ -75,8 +75,11 @@ if shp:
     st.markdown(f"**{t('export_shp', L)}**")
     cols = st.columns(len(shp))
     for col, name in zip(cols, shp, strict=True):
-        col.download_button(name.removeprefix("shapefile/"), data=files[name],
-                            file_name=name.removeprefix("shapefile/"), mime=_ZIP,
+        file_name = name.removeprefix("shapefile/")
+        # the layer's name in the page's language; the file keeps the bureau's name
+        stem = file_name.removesuffix(".zip")
+        label = t(f"shp_{stem}", L) if f"shp_{stem}" in TEXT else file_name
+        col.download_button(label, data=files[name], file_name=file_name, mime=_ZIP,
                             key=f"dl_{name}")
 
 st.subheader(t("print_title", L))

@@ -98,9 +98,11 @@ ignored = []
 if ran.get("budget_wan"):
     ignored.append(t("ignored_budget", L, v=f"{ran['budget_wan']:,g}"))
 if ran.get("max_sites"):
-    ignored.append(t("ignored_count", L, v=ran["max_sites"]))
+    ignored.append(t("ignored_count_one" if ran["max_sites"] == 1 else "ignored_count", L,
+                     v=f"{ran['max_sites']:,}"))
 if ran.get("model") == "min_sites" and ignored:
-    st.caption(t("min_sites_ignores", L, what=t("name_sep", L).join(ignored)))
+    st.caption(t("min_sites_ignores_one" if len(ignored) == 1 else "min_sites_ignores", L,
+                 what=t("and", L).join(ignored)))
 
 basemap, tkey = basemap_choice()
 _, layers = current_layers()
@@ -146,9 +148,23 @@ st.subheader(t("planned_table", L))
 planned = plan.planned_facilities
 if len(planned):
     table = planned.drop(columns=planned.geometry.name).copy()
+    # capacity and demand served count in the kind's unit (m², chargers, spaces): said beside
+    # them, as in the table of unserved demand; demand to one decimal, as there
+    if "capacity" in table.columns:
+        table.insert(table.columns.get_loc("capacity") + 1, "unit",
+                     [kind_unit(str(k), L) for k in table["kind"]])
+    for col in ("capacity", "demand_served"):
+        if col in table.columns:
+            table[col] = pd.to_numeric(table[col], errors="coerce").round(1)
+    if "generated_from" in table.columns:  # blank for the planner's own sites
+        table["generated_from"] = ["" if pd.isna(v) else reason_in(v, L)
+                                   for v in table["generated_from"]]
     table["kind"] = table["kind"].map(lambda k: kind_label(str(k), L))
-    st.dataframe(labelled(table, layer="sites"), hide_index=True,
-                 column_config=counts_config(table.columns, layer="sites"))
+    steps = {"capacity": None, "demand_served": 0.1, "cost": None}  # 262.4 beside 172.0
+    st.dataframe(labelled(table, layer="sites"), hide_index=True, column_config={
+        **counts_config(table.columns, layer="sites"),
+        **{column_label(c, L, layer="sites"): st.column_config.NumberColumn(
+            format="localized", step=step) for c, step in steps.items() if c in table.columns}})
 
 st.subheader(t("unserved_title", L))
 unserved = plan.unserved

@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.webmap import build_map
 from planning.eligibility import assess_eligibility, exclusion_summary, unknown_counts
-from ui.i18n import md, t
+from ui.i18n import column_label, md, t
 from ui.pipeline import standards_for
 from ui.state import get_params, lang, not_available, plan_or_notice, set_params
 from ui.widgets import basemap_choice, counts_config, labelled, show_map
@@ -23,9 +23,10 @@ with st.form("zoning_params"):
     built_before = c1.number_input(t("built_before", L), min_value=1900, max_value=2100,
                                    value=int(std.eligibility.built_before_year), step=1,
                                    key="zoning_built_before")
-    min_consent = c1.slider(t("min_consent", L), min_value=0.0, max_value=1.0,
-                            value=float(round(std.eligibility.min_consent_rate, 3)), step=0.01,
-                            key="zoning_min_consent")
+    # in percent, as the reasons say it (居民同意率60.0%低于66.7%); kept as a fraction
+    min_consent = c1.slider(t("min_consent", L), min_value=0.0, max_value=100.0,
+                            value=float(round(std.eligibility.min_consent_rate * 100, 2)),
+                            step=1.0, format="%.1f%%", key="zoning_min_consent") / 100
     with_unknown = c1.checkbox(t("include_unknown", L),
                                value=bool(std.eligibility.include_unknown),
                                help=t("include_unknown_help", L), key="zoning_include_unknown")
@@ -48,7 +49,7 @@ with st.form("zoning_params"):
     if st.form_submit_button(t("run_plan", L), type="primary"):
         overrides = dict(params.get("standards", {}))
         overrides["eligibility"] = {"built_before_year": int(built_before),
-                                    "min_consent_rate": float(min_consent),
+                                    "min_consent_rate": round(float(min_consent), 6),
                                     "include_unknown": bool(with_unknown)}
         overrides["zoning"] = {"min_households": int(min_hh), "max_households": int(max_hh),
                                "gap_tolerance_m": float(gap), "max_diameter_m": float(diameter)}
@@ -101,10 +102,12 @@ if len(plan.zones):
     if L == "en" and "bounds_note_en" in zt.columns:
         zt["bounds_note"] = zt["bounds_note_en"]
     zt = zt.drop(columns=[c for c in ("bounds_note_en",) if c in zt.columns])
+    # one precision per column, digits grouped: 34,636 m², compactness 0.221, 245.2
+    steps = {"area_m2": 1, "diameter_m": 1, "compactness": 0.001, "heterogeneity": 0.1}
     st.dataframe(labelled(zt), column_config={
         **counts_config(zt.columns),
-        **{c: st.column_config.NumberColumn(format="%.0f") for c in ("面积（m²）", "Area (m²)",
-                                                                    "直径（米）", "Diameter (m)")}})
+        **{column_label(c, L): st.column_config.NumberColumn(format="localized", step=step)
+           for c, step in steps.items() if c in zt.columns}})
 
 st.subheader(t("excluded_table", L))
 if reasons is not None and len(reasons):
@@ -117,4 +120,7 @@ excluded = com.loc[~in_zone, cols].copy()
 if L == "en" and "excluded_reason_en" in com.columns:
     excluded["excluded_reason"] = com.loc[~in_zone, "excluded_reason_en"].fillna(
         excluded["excluded_reason"])
-st.dataframe(labelled(excluded), column_config=counts_config(excluded.columns))
+st.dataframe(labelled(excluded), column_config={  # consent in percent, as the reasons say it
+    **counts_config(excluded.columns),
+    column_label("consent_rate", L): st.column_config.NumberColumn(format="percent",
+                                                                   step=0.001)})
