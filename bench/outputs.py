@@ -102,7 +102,7 @@ def main(argv: list[str]) -> dict[str, Any]:
           f"{time.perf_counter() - t0:.1f} s", flush=True)
 
     ours = [draw(lambda: life_circle_map(plan, fac)) for _ in range(3)]
-    with mock.patch.object(geo.webmap, "_GeoJson", _folium_geojson):
+    with mock.patch.object(geo.webmap, "CompactGeoJson", _folium_geojson):
         ref = [draw(lambda: life_circle_map(plan, fac)) for _ in range(3)]
     map_s, map_ref_s = min(s for s, _ in ours), min(s for s, _ in ref)
     print(f"map ({KIND}, {MINUTES} min): ours {map_s:.2f} s, folium's GeoJson {map_ref_s:.2f} s "

@@ -34,11 +34,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure, MacroElement
-from jinja2 import Template
 
 from geo.digest import layer_digest, remember
 from geo.schema import COMMUNITIES, FACILITY_KINDS, SITES
+from geo.webmap_elements import (
+    CompactGeoJson,
+    DrawWords,
+    Legend,
+    Markers,
+    MetricScale,
+    ZoneLabels,
+    local_assets,
+)
 
 __all__ = [
     "ASSET_DIR",
@@ -363,232 +370,6 @@ def _feature_collection(gdf: gpd.GeoDataFrame, props: Mapping[str, list[str]]) -
     return {"type": "FeatureCollection", "features": features}
 
 
-def _local(elem: Any, asset_url: str, js: list[tuple[str, str]],
-           css: list[tuple[str, str]]) -> None:
-    """Point one folium element's JS/CSS at the vendored copies."""
-    base = asset_url.rstrip("/")
-    elem.default_js = [(name, f"{base}/{path}") for name, path in js]
-    elem.default_css = [(name, f"{base}/{path}") for name, path in css]
-
-
-#: What a :class:`_GeoJson` hands folium while folium renders it: a script macro that writes
-#: nothing, so that folium's own bookkeeping (style maps, the layer's ``addTo``, tooltips)
-#: runs and the layer's script, with its features, takes its place afterwards.
-_NO_SCRIPT = Template("{% macro script(this, kwargs) %}{% endmacro %}")
-_DATA_MARK = "__pianqu_features__"
-
-
-class _GeoJson(folium.GeoJson):
-    """``folium.GeoJson`` whose features reach the page as compact JSON, without Jinja.
-
-    branca compiles every element's rendered script as a Jinja template before the page is
-    assembled; a layer's script holds its features, so the 7 MB of a 5,000-compound city's
-    map were lexed for a second, twice on every draw in the app, for nothing. Here folium
-    renders the layer with an empty script (so it still makes the style maps and adds the
-    ``addTo`` and the tooltip after it), and :class:`_LayerScript` takes that script's place
-    in the page. The features' bounds are given, not walked coordinate by coordinate (which
-    streamlit-folium asks for on every draw), and the style maps are made once.
-    """
-
-    def __init__(self, data: dict[str, Any], *, bounds: Sequence[float], **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        x0, y0, x1, y1 = (float(v) if math.isfinite(v) else None for v in bounds)
-        self._bounds = [[y0, x0], [y1, x1]]  # None, as folium says, when nothing is drawn
-        self._styled = False
-
-    def _get_self_bounds(self) -> list[list[float | None]]:
-        return [[*self._bounds[0]], [*self._bounds[1]]]
-
-    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as folium's
-        script = self._template
-        self._template = _NO_SCRIPT
-        try:
-            if self._styled:  # the features have not changed: keep folium's style maps
-                super(folium.GeoJson, self).render(**kwargs)
-            else:
-                super().render(**kwargs)
-                self._styled = True
-        finally:
-            self._template = script
-        # the same name, so it takes the empty script's place, before the addTo and tooltip
-        figure = self.get_root()
-        assert isinstance(figure, Figure)
-        figure.script.add_child(_LayerScript(self, kwargs), name=self.get_name())
-
-
-class _LayerScript(Element):
-    """A :class:`_GeoJson`'s script, written when the page is.
-
-    streamlit-folium never asks (it takes each element's script macro itself), so the app
-    skips the features' JSON here. They are dumped once, without spaces, Chinese as UTF-8 and
-    ``<>&'`` escaped as Jinja's ``tojson`` does.
-    """
-
-    def __init__(self, layer: _GeoJson, kwargs: dict[str, Any]) -> None:
-        super().__init__()
-        self.layer = layer
-        self.kwargs = kwargs
-
-    def render(self, **kwargs: Any) -> str:
-        layer = self.layer
-        data = layer.data
-        layer.data = _DATA_MARK  # type: ignore[assignment]  # a stand-in for the template
-        try:
-            text = str(layer._template.module.script(layer, self.kwargs))  # type: ignore[attr-defined]
-        finally:
-            layer.data = data
-        features = (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                    .replace("<", "\\u003c").replace(">", "\\u003e")
-                    .replace("&", "\\u0026").replace("'", "\\u0027"))
-        return text.replace(json.dumps(_DATA_MARK), features, 1)
-
-
-class _Legend(MacroElement):
-    """A Leaflet control in the bottom-right corner holding pre-escaped legend HTML."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "pianqu-legend");
-            div.innerHTML = {{ this.body|tojson }};
-            div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;"
-                + "border-radius:4px;font:12px/1.5 sans-serif;box-shadow:0 1px 4px #0004;";
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, body: str) -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.body = body
-
-
-class _ZoneLabels(MacroElement):
-    """Zone ids at a point inside each zone, shown while the view is not crowded with them.
-
-    Hundreds of zones at district scale would bury the map under their labels; they show
-    when at most one label per ``_LABEL_PX`` square pixels of the map would be in view, so
-    they appear as the planner zooms in. They belong to the zones' layer (the layer control
-    hides both). ``rows``: latitude, longitude and the label's escaped HTML.
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function (map, group) {
-            var rows = {{ this.rows|tojson }};
-            var labels = L.layerGroup(rows.map(function (r) {
-                return L.marker([r[0], r[1]], {interactive: false, keyboard: false,
-                    icon: L.divIcon({className: "pianqu-zone-label", iconSize: [0, 0],
-                                     html: r[2]})});
-            }));
-            function update() {
-                var size = map.getSize(), view = map.getBounds();
-                var room = Math.max(1, Math.floor(size.x * size.y / {{ this.px }})), n = 0;
-                for (var i = 0; i < rows.length && n <= room; i++) {
-                    if (view.contains([rows[i][0], rows[i][1]])) { n++; }
-                }
-                if (n <= room) { group.addLayer(labels); } else { group.removeLayer(labels); }
-            }
-            map.on("zoomend moveend resize", update);
-            update();
-        })({{ this._parent.get_name() }}, {{ this.group }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, group: folium.FeatureGroup, rows: list[list[Any]]) -> None:
-        super().__init__()
-        self._name = "ZoneLabels"
-        self.group = group.get_name()
-        self.rows = rows
-        self.px = _LABEL_PX
-
-
-#: Square pixels of map per zone label: 80 x 40 px each, or the labels are hidden until the
-#: planner zooms in (the sample's 64 zones show at once; 1,590 zones of a large district do not).
-_LABEL_PX = 80 * 40
-
-
-#: Leaflet.draw's words (``L.drawLocal``) for the tools this map offers (a polygon, a point,
-#: deleting), per language. Both languages set the same words, so that a map drawn after one
-#: in the other language, in the frame streamlit-folium keeps, has none of the other's left.
-_DRAW_WORDS: dict[str, dict[str, Any]] = {
-    "zh": {"draw": {
-        "toolbar": {"actions": {"title": "取消绘制", "text": "取消"},
-                    "finish": {"title": "完成绘制", "text": "完成"},
-                    "undo": {"title": "删除最后一个点", "text": "删除最后一个点"},
-                    "buttons": {"polygon": "画多边形（候选点用地）", "marker": "画点（候选点）"}},
-        "handlers": {"marker": {"tooltip": {"start": "点击地图放置候选点。"}},
-                     "polygon": {"tooltip": {"start": "点击开始画多边形。",
-                                             "cont": "点击继续画多边形。",
-                                             "end": "点击第一个点以闭合多边形。"}},
-                     "polyline": {"error": "<strong>错误：</strong>边不能相交！"}}},
-        "edit": {
-            "toolbar": {"actions": {"save": {"title": "保存修改", "text": "保存"},
-                                    "cancel": {"title": "取消，放弃全部修改", "text": "取消"},
-                                    "clearAll": {"title": "删除全部图形", "text": "全部删除"}},
-                        "buttons": {"remove": "删除图形", "removeDisabled": "没有可删除的图形"}},
-            "handlers": {"remove": {"tooltip": {"text": "点击要删除的图形。"}}}}},
-    "en": {"draw": {
-        "toolbar": {"actions": {"title": "Cancel drawing", "text": "Cancel"},
-                    "finish": {"title": "Finish drawing", "text": "Finish"},
-                    "undo": {"title": "Delete the last point drawn", "text": "Delete last point"},
-                    "buttons": {"polygon": "Draw a polygon (a candidate site's ground)",
-                                "marker": "Draw a point (a candidate site)"}},
-        "handlers": {"marker": {"tooltip": {"start": "Click the map to place the site."}},
-                     "polygon": {"tooltip": {"start": "Click to start drawing the shape.",
-                                             "cont": "Click to continue drawing the shape.",
-                                             "end": "Click the first point to close the shape."}},
-                     "polyline": {"error": "<strong>Error:</strong> edges cannot cross!"}}},
-        "edit": {
-            "toolbar": {"actions": {"save": {"title": "Save changes", "text": "Save"},
-                                    "cancel": {"title": "Cancel, discarding all changes",
-                                               "text": "Cancel"},
-                                    "clearAll": {"title": "Delete every shape",
-                                                 "text": "Delete all"}},
-                        "buttons": {"remove": "Delete shapes",
-                                    "removeDisabled": "No shapes to delete"}},
-            "handlers": {"remove": {"tooltip": {"text": "Click a shape to delete it."}}}}},
-}
-
-
-class _DrawWords(MacroElement):
-    """Leaflet.draw's toolbar and hints in the map's language (merged into ``L.drawLocal``).
-
-    Added before the draw control, whose toolbar reads the words when it is made; the hints
-    are read as each tool starts.
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function merge(into, words) {
-            Object.keys(words).forEach(function (k) {
-                if (typeof words[k] === "object") { merge(into[k] = into[k] || {}, words[k]); }
-                else { into[k] = words[k]; }
-            });
-        })(L.drawLocal, {{ this.words|tojson }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, lang: Lang) -> None:
-        super().__init__()
-        self._name = "DrawWords"
-        self.words = _DRAW_WORDS[lang]
-
-
-class _MetricScale(MacroElement):
-    """Leaflet's scale bar in metres only (planners do not read feet)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false, metric: true, position: "bottomleft"})
-            .addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-
 def _legend_html(rows: list[tuple[str, str]], lang: Lang) -> str:
     items = "".join(f'<div style="display:flex;align-items:center;gap:6px">{sym}'
                     f"<span>{html.escape(text)}</span></div>" for sym, text in rows)
@@ -612,7 +393,7 @@ def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
                   lang: Lang) -> folium.FeatureGroup:
     """One marker per facility, an inline-SVG icon per kind, escaped tooltips.
 
-    The markers are made in the browser from one array (:class:`_Markers`): a folium Marker
+    The markers are made in the browser from one array (:class:`Markers`): a folium Marker
     per point compiled its own templates, seconds for the thousand facilities of a large
     district.
     """
@@ -642,38 +423,9 @@ def _points_layer(gdf: gpd.GeoDataFrame, *, name: str, planned: bool,
         shown = fid if site is None or site != site else site
         lines.append(f"<small>{html.escape(id_name)}: {html.escape(str(shown))}</small>")
         rows.append([row.geometry.y, row.geometry.x, kind, "<br>".join(lines)])
-    _Markers(rows, icons, class_name=f"pianqu-{'planned' if planned else 'facility'}"
+    Markers(rows, icons, class_name=f"pianqu-{'planned' if planned else 'facility'}"
              ).add_to(group)
     return group
-
-
-class _Markers(MacroElement):
-    """Markers with inline-SVG icons and HTML tooltips, made in the browser from one array.
-
-    ``rows``: latitude, longitude, icon key, tooltip HTML (escaped by the caller);
-    ``icons``: icon key -> SVG.
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function (group) {
-            var icons = {{ this.icons|tojson }};
-            {{ this.rows|tojson }}.forEach(function (r) {
-                L.marker([r[0], r[1]], {icon: L.divIcon({className: {{ this.cls|tojson }},
-                    html: icons[r[2]], iconSize: [22, 22], iconAnchor: [11, 11]})})
-                    .bindTooltip(r[3]).addTo(group);
-            });
-        })({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, rows: list[list[Any]], icons: dict[str, str], *, class_name: str
-                 ) -> None:
-        super().__init__()
-        self._name = "Markers"
-        self.rows = rows
-        self.icons = icons
-        self.cls = class_name
 
 
 def build_map(communities: gpd.GeoDataFrame | None = None, *,
@@ -759,8 +511,8 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     # down to the next whole zoom level (which can leave it at half the map's width)
     m = folium.Map(location=[34.0, 113.8], zoom_start=14, tiles=None, control_scale=False,
                    prefer_canvas=False, zoom_control=True, zoom_snap=0.25, zoom_delta=0.5)
-    _MetricScale().add_to(m)
-    _local(m, asset_url, _LEAFLET_JS, _LEAFLET_CSS)
+    MetricScale().add_to(m)
+    local_assets(m, asset_url, _LEAFLET_JS, _LEAFLET_CSS)
     _add_basemap(m, basemap, tianditu_key)
 
     legend: list[tuple[str, str]] = []
@@ -774,7 +526,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "kind": [_display(_kind_label(str(k), lang)) for k in sa["kind"]],
             "minutes": [_t("within", lang).format(minutes=int(v)) for v in sa["minutes"]],
             "_c": [ring[int(v)] for v in sa["minutes"]]})
-        _GeoJson(
+        CompactGeoJson(
             fc, bounds=sa.total_bounds, name=_t("service_areas", lang),
             style_function=lambda f: {
                 "color": f["properties"]["_c"], "weight": 1, "fillColor": f["properties"]["_c"],
@@ -802,14 +554,14 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "n_communities": [_amount(v) for v in z.get("n_communities", [None] * len(z))],
             "_c": [colors.get(str(v), "#333333") for v in z["zone_id"]]})
         layer = folium.FeatureGroup(name=_t("zones", lang))
-        _GeoJson(fc, bounds=z.total_bounds, style_function=lambda f: {
+        CompactGeoJson(fc, bounds=z.total_bounds, style_function=lambda f: {
             "color": f["properties"]["_c"], "weight": 3, "fill": False, "opacity": 0.9,
             "className": "pianqu-zone"},
             tooltip=folium.GeoJsonTooltip(zcols, aliases=[_label(c, lang) for c in zcols]),
         ).add_to(layer)
         layer.add_to(m)
         inside = shapely.point_on_surface(z.geometry.values)
-        _ZoneLabels(layer, [
+        ZoneLabels(layer, [
             [round(p.y, 6), round(p.x, 6),
              f'<div style="font:bold 13px sans-serif;color:{f["properties"]["_c"]};'
              f'text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;'
@@ -824,7 +576,7 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
             "kind": [_display(_kind_label(str(k), lang)) for k in g.get("kind", [""] * len(g))],
             "households": [_amount(v) for v in g.get("households", [None] * len(g))]})
         # Not interactive: gaps lie on their compounds, whose tooltips (and clicks) must win.
-        _GeoJson(fc, bounds=g.total_bounds, name=_t("gaps", lang), style_function=lambda f: {
+        CompactGeoJson(fc, bounds=g.total_bounds, name=_t("gaps", lang), style_function=lambda f: {
             "color": _UNCOVERED_COLOR, "weight": 1.5, "dashArray": "4 3", "interactive": False,
             "fillColor": _UNCOVERED_COLOR, "fillOpacity": 0.25, "className": "pianqu-gap"},
         ).add_to(m)
@@ -836,11 +588,12 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
         fc = _feature_collection(s, {
             "site_id": [html.escape(str(i)) for i in s.index],
             "name": [_display(v) for v in s.get("name", [None] * len(s))]})
-        _GeoJson(fc, bounds=s.total_bounds, name=_t("sites", lang), marker=folium.CircleMarker(
-            radius=5, color="#555555", weight=1.5, fill=True, fill_color="#ffffff",
-            fill_opacity=0.9), tooltip=folium.GeoJsonTooltip(
-            ["site_id", "name"], aliases=[_t("id", lang), _site_name(lang)]),
-            show=show_sites).add_to(m)
+        marker = folium.CircleMarker(radius=5, color="#555555", weight=1.5, fill=True,
+                                     fill_color="#ffffff", fill_opacity=0.9)
+        tooltip = folium.GeoJsonTooltip(["site_id", "name"],
+                                        aliases=[_t("id", lang), _site_name(lang)])
+        CompactGeoJson(fc, bounds=s.total_bounds, name=_t("sites", lang), marker=marker,
+                       tooltip=tooltip, show=show_sites).add_to(m)
 
     for gdf, planned_flag, key in ((facilities, False, "facilities"), (planned, True, "planned")):
         if gdf is None or not len(gdf):
@@ -857,25 +610,25 @@ def build_map(communities: gpd.GeoDataFrame | None = None, *,
     fs = folium.plugins.Fullscreen(position="topleft",
                                    title="全屏" if lang == "zh" else "Full screen",
                                    title_cancel="退出全屏" if lang == "zh" else "Exit full screen")
-    _local(fs, asset_url, *_PLUGIN_ASSETS[folium.plugins.Fullscreen])
+    local_assets(fs, asset_url, *_PLUGIN_ASSETS[folium.plugins.Fullscreen])
     fs.add_to(m)
     ms = folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters",
                                        secondary_length_unit="kilometers",
                                        primary_area_unit="sqmeters",
                                        secondary_area_unit="hectares",
                                        localization="cn" if lang == "zh" else "en")
-    _local(ms, asset_url, *_PLUGIN_ASSETS[folium.plugins.MeasureControl])
+    local_assets(ms, asset_url, *_PLUGIN_ASSETS[folium.plugins.MeasureControl])
     ms.add_to(m)
     if draw:
         dr = folium.plugins.Draw(export=False, position="topleft", draw_options={
             "polyline": False, "rectangle": False, "circle": False, "circlemarker": False,
             "polygon": {"allowIntersection": False}, "marker": True},
             edit_options={"edit": False})
-        _local(dr, asset_url, *_PLUGIN_ASSETS[folium.plugins.Draw])
-        _DrawWords(lang).add_to(m)  # before the toolbar is made, which reads them
+        local_assets(dr, asset_url, *_PLUGIN_ASSETS[folium.plugins.Draw])
+        DrawWords(lang).add_to(m)  # before the toolbar is made, which reads them
         dr.add_to(m)
     if legend:
-        _Legend(_legend_html(legend, lang)).add_to(m)
+        Legend(_legend_html(legend, lang)).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     # the map opens on the compounds: a facility or site far outside the district (a typo in
     # its coordinates, 65 km off) is drawn but does not shrink the district to a dot
@@ -953,14 +706,17 @@ def _add_communities(m: folium.Map, communities: gpd.GeoDataFrame, *, prep: Any,
     if has_zone:
         aliases[fields.index("zone_id")] = f"{_t('zone_id', lang)} / " \
                                            f"{_t('excluded_reason', lang)}"
-    _GeoJson(fc, bounds=c.total_bounds, name=_t("communities", lang), style_function=lambda f: {
-        "color": _UNCOVERED_COLOR if f["properties"]["_u"] else "#444444",
-        "weight": 2.5 if f["properties"]["_u"] else 1,
-        "fillColor": f["properties"]["_c"], "fillOpacity": 0.45,
-        "className": "pianqu-community"},
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True),
-    ).add_to(m)
+
+    def style(f: dict[str, Any]) -> dict[str, Any]:
+        uncovered = bool(f["properties"]["_u"])
+        return {"color": _UNCOVERED_COLOR if uncovered else "#444444",
+                "weight": 2.5 if uncovered else 1, "fillColor": f["properties"]["_c"],
+                "fillOpacity": 0.45, "className": "pianqu-community"}
+
+    CompactGeoJson(fc, bounds=c.total_bounds, name=_t("communities", lang), style_function=style,
+                   highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+                   tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, sticky=True),
+                   ).add_to(m)
     if fill is not None:
         legend += [(_swatch(color, "#444444"), text) for color, text in fill.legend]
     elif by_zone:

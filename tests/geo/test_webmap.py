@@ -26,6 +26,7 @@ from geo.webmap import (
     prepare_layer,
     zone_colors,
 )
+from geo.webmap_elements import CompactGeoJson
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, points
 
 ASSETS = "/assets"
@@ -382,7 +383,7 @@ def test_layer_bounds_are_those_of_their_coordinates() -> None:
         want = folium.utilities.get_bounds(layer.data, lonlat=True)
         assert np.allclose(layer.get_bounds(), want, atol=1e-9), layer.layer_name
     nothing = {"type": "FeatureCollection", "features": []}
-    assert webmap._GeoJson(nothing, bounds=[np.nan] * 4).get_bounds() == \
+    assert CompactGeoJson(nothing, bounds=[np.nan] * 4).get_bounds() == \
         folium.utilities.get_bounds(nothing, lonlat=True)
 
 
@@ -550,7 +551,7 @@ def test_the_draw_toolbar_speaks_the_maps_language() -> None:
         # the words reach L.drawLocal before the toolbar, which reads them, is made
         assert page.index("L.drawLocal") < page.index("new L.Control.Draw")
     # both languages set the same words, so none of one is left after a map in the other
-    from geo.webmap import _DRAW_WORDS
+    from geo.webmap_elements import DRAW_WORDS as _DRAW_WORDS
 
     def keys(d: dict, at: str = "") -> set[str]:
         return {k for key, v in d.items()
