@@ -488,8 +488,6 @@ def _write_dbf_decimals(table: gpd.GeoDataFrame, shp: Path, codec: str,
     a decimal of the decimals the column needs (:func:`decimals_needed`), the field is
     Real(w.d) and the value reads 17.2.
     """
-    import decimal
-
     import pyarrow as pa
 
     geom = table.geometry.name
@@ -508,8 +506,9 @@ def _write_dbf_decimals(table: gpd.GeoDataFrame, shp: Path, codec: str,
         if digits + d > 38:  # beyond a decimal's 38 digits: GDAL's Real(24.15) after all
             continue
         kind = pa.decimal128(digits + d, d)
-        column = pa.array([decimal.Decimal(f"{x:.{d}f}") if np.isfinite(x) else None
-                           for x in values], type=kind)
+        # NaN -> null; the cast rounds each value to d decimals (to nearest)
+        finite_only = np.where(np.isfinite(values), values, np.nan)  # ±inf: no decimal, null
+        column = pa.array(finite_only, from_pandas=True).cast(kind, safe=False)
         i = arrow.schema.get_field_index(name)
         arrow = arrow.set_column(i, pa.field(name, kind), column)
     types = sorted(set(table.geometry.dropna().geom_type))
