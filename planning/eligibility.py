@@ -235,9 +235,9 @@ def assess_eligibility(communities: pd.DataFrame, policy: EligibilityPolicy, *,
         codes[i] = ["forced_out", *codes[i]]
     # included for want of a value (not by the planner, whose note says why): say which
     noted = eligible & (override != "force_in") & np.array([bool(u) for u in unknown_zh])
-    note_zh = [f"{'、'.join(u)}未知，暂予纳入（include_unknown）" if ok else None
+    note_zh = [f"{'、'.join(u)}未知，按已知条件纳入" if ok else None
                for u, ok in zip(unknown_zh, noted, strict=True)]
-    note_en = [f"included with {' and '.join(u)} unknown (include_unknown)" if ok else None
+    note_en = [f"included with {' and '.join(u)} unknown, on what is known" if ok else None
                for u, ok in zip(unknown_en, noted, strict=True)]
 
     def text(values: list[str | None] | np.ndarray) -> pd.Series:

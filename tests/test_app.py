@@ -428,6 +428,20 @@ def test_zoning_shows_consent_in_percent_and_each_measure_at_one_precision() -> 
     assert at.slider(key="zoning_min_consent").value == pytest.approx(80.0)
 
 
+def test_ev_share_is_set_in_percent_and_kept_a_fraction() -> None:
+    at = _app(_grid_layers())
+    at.run()
+    at.switch_page("ui/pages/siting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    slider = at.slider(key="siting_ev_share")
+    assert slider.value == pytest.approx(15.0) and slider.proto.format == "%.0f%%"  # not 0.15
+    slider.set_value(30.0)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["params"]["standards"]["demand"]["ev_share"] == pytest.approx(0.3)
+    assert at.slider(key="siting_ev_share").value == pytest.approx(30.0)
+
+
 def test_a_clicked_compound_says_what_each_tick_means(monkeypatch) -> None:
     import streamlit_folium
 

@@ -370,7 +370,7 @@ def test_zoning_says_unknown_values_leave_everything_out_and_names_the_remedy(
     assert "9 compounds included with it unknown, each with a note" in out
     table = pd.read_csv(Path(f["out"]) / "assignments.csv", encoding="utf-8-sig")
     assert table["zone_id"].notna().all()
-    note = "建成年代、居民同意率未知，暂予纳入（include_unknown）"
+    note = "建成年代、居民同意率未知，按已知条件纳入"
     assert table["eligibility_note"].eq(note).all()
 
 

@@ -184,10 +184,10 @@ def test_unknown_values_are_included_with_a_note_when_the_policy_says_so() -> No
     assert t["reason_codes"].tolist() == ["", "", "", "built_after", "consent_low",
                                           "forced_out"]
     assert t["eligibility_note"].tolist() == [
-        "建成年代未知，暂予纳入（include_unknown）", "居民同意率未知，暂予纳入（include_unknown）",
-        "建成年代、居民同意率未知，暂予纳入（include_unknown）", None, None, None]
+        "建成年代未知，按已知条件纳入", "居民同意率未知，按已知条件纳入",
+        "建成年代、居民同意率未知，按已知条件纳入", None, None, None]
     assert t.loc["C2", "eligibility_note_en"] == (
-        "included with built year and consent rate unknown (include_unknown)")
+        "included with built year and consent rate unknown, on what is known")
     assert t["excluded_reason"].iloc[:3].isna().all()
 
 

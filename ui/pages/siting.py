@@ -41,8 +41,10 @@ with st.form("siting_params"):
     elderly = c1.number_input(t("elderly_m2", L), min_value=0.0, max_value=500.0,
                               value=float(std.demand.elderly_care_m2_per_100_households),
                               step=1.0, key="siting_elderly_m2")
-    ev_share = c1.slider(t("ev_share", L), min_value=0.0, max_value=1.0,
-                         value=float(std.demand.ev_share), step=0.01, key="siting_ev_share")
+    # in percent, as the zoning page's consent rate; kept as a fraction
+    ev_share = c1.slider(t("ev_share", L), min_value=0.0, max_value=100.0,
+                         value=float(round(std.demand.ev_share * 100, 2)), step=1.0,
+                         format="%.0f%%", key="siting_ev_share") / 100
     parking = c1.number_input(t("parking_ratio", L), min_value=0.0, max_value=5.0,
                               value=float(std.demand.parking_spaces_per_household), step=0.05,
                               key="siting_parking")
@@ -62,7 +64,7 @@ with st.form("siting_params"):
         overrides = dict(params.get("standards", {}))
         overrides["demand"] = {**dict(overrides.get("demand", {})),
                                "elderly_care_m2_per_100_households": float(elderly),
-                               "ev_share": float(ev_share),
+                               "ev_share": round(float(ev_share), 6),
                                "parking_spaces_per_household": float(parking)}
         set_params(standards=overrides, model=model, budget_wan=float(budget) or None,
                    max_sites=int(max_sites) or None)
