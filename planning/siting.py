@@ -88,8 +88,10 @@ class SitingResult:
     planned
         GeoDataFrame, one row per (site, kind) opened, indexed ``<site_id>:<kind>``:
         ``site_id``, ``kind``, ``name``, ``capacity``, ``zone_id``, ``demand_served``,
-        ``compounds_served``, ``households_served``, ``cost`` (万元), ``over_capacity``,
-        ``generated``, ``generated_from``, geometry (the site).
+        ``compounds_served``, ``households_served`` (a compound whose demand several sites
+        share counts at each for its share, so the layer's sum is the households served),
+        ``cost`` (万元), ``over_capacity``, ``generated``, ``generated_from``, geometry (the
+        site).
     unserved
         One row per compound and kind with demand left: ``community_id``, ``kind``, ``zone_id``,
         ``demand``, ``served``, ``unserved``, ``reason`` (中文 / English).
@@ -420,7 +422,11 @@ def _planned_layer(candidates: gpd.GeoDataFrame, blocks: list[_Block],
         served = np.asarray(alloc.sum(axis=0)).reshape(-1)
         ser_pattern = sp.csr_array(alloc > 0).astype(float)
         n_served = np.asarray(ser_pattern.sum(axis=0)).reshape(-1)
-        hh_served = ser_pattern.T @ households if alloc.shape[0] else np.zeros(alloc.shape[1])
+        # a compound whose demand two sites share counts at each for its share, so that the
+        # planned facilities' households add up to the households served (not twice)
+        d = np.asarray(b.demand, dtype=float)
+        share = sp.diags_array(np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)) @ alloc
+        hh_served = share.T @ households if alloc.shape[0] else np.zeros(alloc.shape[1])
         frame = candidates.loc[b.candidate_ids].copy()
         frame["demand_served"] = served
         frame["compounds_served"] = n_served.astype(int)

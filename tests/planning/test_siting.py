@@ -82,6 +82,25 @@ def test_compounds_outside_every_zone_are_listed_not_planned(std):
     assert result.demand.index.equals(grid.index)
 
 
+def test_households_served_add_up_when_sites_share_a_compound(std):
+    # one compound whose charger demand neither site holds alone: both serve it, and its
+    # households are counted once between them, not once at each
+    grid = block_grid(1, households=400)
+    demand = plan_facilities(grid, None, standards=std, kinds=["ev_charger"], max_sites=0,
+                             generate="never", coverage=False).demand["demand_ev_charger"]
+    cap = float(demand.iloc[0]) * 0.6
+    sites = _sites([("S1", 50, -10, "ev_charger", cap, 10.0),
+                    ("S2", -10, 50, "ev_charger", cap, 10.0)])
+    result = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], max_sites=2,
+                             model="capacitated", generate="never", coverage=False)
+    planned = result.planned
+    assert len(planned) == 2 and (planned["compounds_served"] == 1).all()
+    assert planned["demand_served"].sum() == pytest.approx(float(demand.iloc[0]))
+    assert planned["households_served"].sum() == pytest.approx(400.0)
+    assert planned["households_served"].tolist() == pytest.approx(
+        (400.0 * planned["demand_served"] / float(demand.iloc[0])).tolist())
+
+
 def test_capacity_limits_what_a_site_serves(std):
     grid = block_grid(4)
     sites = _sites([("S1", 225, 50, "ev_charger", 50.0, 10.0)])
