@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from geo.network import WalkNetwork, network_from_osm
+from geo.network import WalkNetwork
 from geo.schema import FACILITY_KINDS
 from planning.commands._layers import (
     EMPTY_STREETS,
@@ -78,10 +78,9 @@ def _run(args: argparse.Namespace) -> int:
     standards = load_standards(args.standards)
     communities, facilities, streets = _inputs(args)
     network: WalkNetwork | None = None
-    fragment_m = standards.walking.min_component_m
-    if args.osm:
-        network = network_from_osm(args.osm, crs=communities.crs, min_component_m=fragment_m)
-    elif streets is not None and not args.no_network:
+    # the extract's streets (read once, with its compounds) or the --streets file: OSM ways
+    # are joined at shared nodes either way (walking_network, as network_from_osm does)
+    if streets is not None and not args.no_network:
         if len(streets):
             network = walking_network(streets, standards)
         else:
