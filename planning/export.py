@@ -267,7 +267,9 @@ def bureau_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     """The layers sent to the bureau, by name (:data:`BUREAU_LAYERS`), in the analysis CRS.
 
     ``zones`` and ``gaps`` are indexed by row (zone ids and compound ids are fields). Computed
-    figures are rounded (:data:`DECIMALS`); the plan itself is left as it is.
+    figures are rounded (:data:`DECIMALS`); polygon layers are all MultiPolygon (a GeoJSON of
+    Polygons and MultiPolygons is "Unknown (any)" to GDAL and two layers to ArcGIS); the plan
+    itself is left as it is.
     """
     zones = plan.zones
     if "zone_id" in zones.columns and zones.index.name != "zone_id":
@@ -275,7 +277,22 @@ def bureau_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     gaps = plan.gaps.reset_index(drop=True)
     layers = {"zones": zones, "compounds": plan.communities,
               "planned_facilities": plan.planned_facilities, "gaps": gaps}
-    return {name: _rounded(layer) for name, layer in layers.items()}
+    return {name: _as_multi(_rounded(layer), name) for name, layer in layers.items()}
+
+
+def _as_multi(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """A polygon layer's Polygons as one-part MultiPolygons (the same shapes)."""
+    if _SHAPE_TYPES[name] != "MultiPolygon":
+        return layer
+    geoms = layer.geometry.to_numpy()
+    single = shapely.get_type_id(geoms) == 3  # Polygon
+    if not single.any():
+        return layer
+    out = layer.copy()
+    multi = geoms.copy()
+    multi[single] = [shapely.multipolygons([g]) for g in geoms[single]]
+    out[out.geometry.name] = gpd.GeoSeries(multi, index=out.index, crs=out.crs)
+    return out
 
 
 def _rounded(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -86,6 +86,7 @@ _HEAD: dict[str, tuple[str, str]] = {
     "consent_rate": ("同意率", "Consent rate"),
     "eligible": ("符合改造条件", "Eligible"),
     "excluded_reason": ("未纳入原因", "Excluded reason"),
+    "eligibility_note": ("纳入说明", "Eligibility note"),
     "completeness_before": ("现状完备度", "Completeness before"),
     "completeness": ("规划后完备度", "Completeness after"),
     "status": ("状态", "Status"),
@@ -330,6 +331,10 @@ def _compounds(plan: Plan, i: int) -> pd.DataFrame:
     for col in cols:
         out[col] = c[col] if col in c.columns else None
     out["excluded_reason"] = c[reason]
+    # a compound let in with its built year or consent unknown says so (--include-unknown)
+    note = "eligibility_note" if i == 0 else "eligibility_note_en"
+    if note in c.columns and c[note].notna().any():
+        out["eligibility_note"] = c[note]
     for col in ("completeness_before", "completeness"):
         out[col] = c[col] if col in c.columns else np.nan
     for col in ("households", "built_year", "completeness_before", "completeness"):

@@ -195,7 +195,7 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
     notes: list[str] = []
     capacitated = model != "mclp"
     if model != "min_sites" and budget_wan is None and max_sites is None:
-        notes.append("未给预算或数量上限：按最少选址覆盖全部需求 / no budget or site limit given: "
+        notes.append("未给预算或数量上限：按最少选址覆盖全部需求 / No budget or site limit given: "
                      "fewest sites serving all the demand that can be served")
         model = "min_sites"
 

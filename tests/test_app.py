@@ -189,7 +189,7 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert "求解状态：最优解" in _texts(at)  # in Chinese, not the step's "done (optimal)"
     # what the run decided for the planner: no budget or count, so the fewest sites
     assert "未给预算或数量上限：按最少选址覆盖全部需求" in _texts(at)
-    assert "no budget" not in _texts(at)
+    assert "No budget" not in _texts(at)
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     # before light, after dark, before first: in both languages (the chart used to swap them)
     chart = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
@@ -218,7 +218,7 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     at.radio(key="lang").set_value("en").run()
     assert "Solver status: optimal" in _texts(at)
     shown = _texts(at).replace("\\", "")  # markdown-escaped punctuation
-    assert "no budget or site limit given: fewest sites serving all the demand" in shown
+    assert "No budget or site limit given: fewest sites serving all the demand" in shown
     assert "Households within each kind's walking standard: Elderly care" in _texts(at)
     chart = json.loads((at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
                        .proto.spec)["encoding"]["color"]["scale"]
@@ -250,6 +250,9 @@ def test_siting_page_lets_the_planner_choose_the_model() -> None:
     table = next(d.value for d in at.dataframe if "超出容量" in d.value.columns)
     assert len(table) and not table["超出容量"].any()
     assert table.groupby("设施类型").size().max() <= 4
+    # households served: whole households, also where sites share a compound by its share
+    served = table["服务户数"].to_numpy(float)
+    assert (served == served.round()).all()
     # the fewest sites: a count left in the form is not theirs, and the run still succeeds
     at.radio(key="siting_model_zh").set_value("min_sites")
     at.button[0].click().run()

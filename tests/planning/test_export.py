@@ -113,6 +113,28 @@ def test_gdal_opens_every_geojson_in_wgs84_with_the_plan_counts(plan: Plan,
         fields = set(re.findall(r"^(\w+): (?:String|Integer|Integer64|Real)", text, re.M))
         keys = {k for f in doc["features"] for k in f["properties"]}
         assert keys <= fields | {"geometry"}
+        # one geometry type per layer: GDAL reads a Polygon + MultiPolygon mix as "Unknown"
+        types = {f["geometry"]["type"] for f in doc["features"]}
+        assert len(types) <= 1, (name, types)
+        if types:  # GDAL spells them "Multi Polygon", "Point"
+            assert "Geometry: " + types.pop().replace("Multi", "Multi ") in text
+
+
+def test_polygon_layers_are_multipolygon_in_the_geojson(plan: Plan) -> None:
+    # the sample's gaps mixed 426 Polygons with 1,416 MultiPolygons: "Unknown (any)" to GDAL
+    import dataclasses
+
+    from shapely.geometry import MultiPolygon, box
+
+    x, y = plan.communities.total_bounds[:2]
+    gaps = gpd.GeoDataFrame(
+        {"kind": ["parking", "parking"], "community_id": ["C00", "C01"]}, crs=plan.crs,
+        geometry=[box(x, y, x + 10, y + 10),
+                  MultiPolygon([box(x + 20, y, x + 30, y + 10), box(x + 40, y, x + 50, y + 10)])])
+    layers = bureau_layers(dataclasses.replace(plan, gaps=gaps))
+    assert layers["gaps"].geom_type.tolist() == ["MultiPolygon", "MultiPolygon"]
+    assert layers["gaps"].geometry.area.tolist() == pytest.approx([100.0, 200.0])
+    assert gaps.geom_type.tolist() == ["Polygon", "MultiPolygon"]  # the plan is left as it is
 
 
 @needs_ogrinfo
@@ -562,7 +584,7 @@ def test_run_sheet_reads_as_words_in_the_export_language(
         else:
             assert not cjk.any().any(), words[cjk.any(axis=1)]
     assert zh.loc["note", "值"] == "未给预算或数量上限：按最少选址覆盖全部需求"
-    assert en.loc["note", "Value"].startswith("no budget or site limit given")
+    assert en.loc["note", "Value"].startswith("No budget or site limit given")
 
 
 def test_step_status_in_words_for_every_outcome() -> None:

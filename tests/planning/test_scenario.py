@@ -237,7 +237,7 @@ def test_saved_plan_reloads_identically(grid_plan: Plan, tmp_path: object) -> No
     assert_plans_equal(grid_plan, loaded)
     # the siting step's notes come with the plan (no budget or count: the fewest sites, and
     # candidates generated for the kinds without a site), and back with it
-    assert any("no budget or site limit given" in n for n in grid_plan.notes)
+    assert any("No budget or site limit given" in n for n in grid_plan.notes)
     assert any("candidates generated" in n for n in grid_plan.notes)
     # in words a planner reads: "Elderly care: 3 candidates generated", not the kind's key
     assert not any(k in n for k in ("elderly_care", "ev_charger", "min_sites")
@@ -317,6 +317,13 @@ def test_compounds_included_with_unknown_values_say_so_in_the_plan(tmp_path: obj
     assert out["zone_id"].notna().all()
     assert out["eligibility_note"].str.contains("建成年代").all()
     assert out["eligibility_note_en"].str.contains("built year").all()
+    from planning.export_tables import summary_tables  # and the compounds sheet says so too
+
+    assert summary_tables(plan)["compounds"]["纳入说明"].str.contains("建成年代").all()
+    assert summary_tables(plan, lang="en")["compounds"]["Eligibility note"].str.contains(
+        "built year").all()
+    assert "纳入说明" not in summary_tables(run_plan(Scenario(
+        layers={"communities": block_grid(3)}, standards=load_standards())))["compounds"]
     assert_plans_equal(plan, load_plan(save_plan(plan, tmp_path / "u.gpkg")))  # type: ignore
 
 

@@ -158,6 +158,8 @@ if len(planned):
     for col in ("capacity", "demand_served"):
         if col in table.columns:
             table[col] = pd.to_numeric(table[col], errors="coerce").round(1)
+    if "households_served" in table.columns:  # a shared compound counts by its share: whole
+        table["households_served"] = pd.to_numeric(table["households_served"]).round(0)
     if "generated_from" in table.columns:  # blank for the planner's own sites
         table["generated_from"] = ["" if pd.isna(v) else reason_in(v, L)
                                    for v in table["generated_from"]]

@@ -26,7 +26,7 @@ with st.form("zoning_params"):
     # in percent, as the reasons say it (居民同意率60.0%低于66.7%); kept as a fraction
     min_consent = c1.slider(t("min_consent", L), min_value=0.0, max_value=100.0,
                             value=float(round(std.eligibility.min_consent_rate * 100, 2)),
-                            step=1.0, format="%.1f%%", key="zoning_min_consent") / 100
+                            step=0.1, format="%.1f%%", key="zoning_min_consent") / 100
     with_unknown = c1.checkbox(t("include_unknown", L),
                                value=bool(std.eligibility.include_unknown),
                                help=t("include_unknown_help", L), key="zoning_include_unknown")
