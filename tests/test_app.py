@@ -413,6 +413,9 @@ def test_zoning_shows_consent_in_percent_and_each_measure_at_one_precision() -> 
     at.run()
     at.switch_page("ui/pages/zoning.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    # metres as whole numbers, not "60.00"
+    assert at.number_input(key="zoning_gap").proto.format == "%.0f"
+    assert at.number_input(key="zoning_max_diameter").proto.format == "%.0f"
     slider = at.slider(key="zoning_min_consent")
     # a percentage as the reasons give it (居民同意率60.0%低于66.7%), not 0.67
     assert slider.value == pytest.approx(66.67) and slider.proto.format == "%.1f%%"

@@ -211,6 +211,11 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kind_words(kind: str) -> str:
+    """充电桩 ev_charger: the kind as the planner reads it, and as --kinds takes it."""
+    return f"{FACILITY_KINDS[kind].label_zh} {kind}" if kind in FACILITY_KINDS else kind
+
+
 def _summary(result: SitingResult) -> str:
     lines = ["类型 kind | 选址 sites | 造价 cost (万元) | 需求 demand | 已满足 served | "
              "未满足 unserved | 单位 unit"]
@@ -221,8 +226,8 @@ def _summary(result: SitingResult) -> str:
         demand = float(result.demand[f"demand_{kind}"].sum())
         served = float(result.demand[f"served_{kind}"].sum())
         unit = FACILITY_KINDS[kind].capacity_unit_zh if kind in FACILITY_KINDS else ""
-        lines.append(f"{kind} | {len(planned)} | {planned['cost'].sum():,.0f} | {demand:,.0f} | "
-                     f"{served:,.0f} | {demand - served:,.0f} | {unit}")
+        lines.append(f"{_kind_words(kind)} | {len(planned)} | {planned['cost'].sum():,.0f} | "
+                     f"{demand:,.0f} | {served:,.0f} | {demand - served:,.0f} | {unit}")
         if "over_capacity" in planned.columns:
             over += planned.index[planned["over_capacity"].fillna(False).astype(bool)].astype(
                 str).tolist()
@@ -239,6 +244,7 @@ def _summary(result: SitingResult) -> str:
             # no population and elderly share anywhere (OSM): the elderly are not counted
             elderly = ("" if pd.isna(r["elderly_before"]) else
                        f"; elderly {r['elderly_before']:,} -> {r['elderly_after']:,}")
-            lines.append(f"  {r['kind']} {r['minutes']} min: households {r['households_before']:,}"
-                         f" -> {r['households_after']:,} of {r['households_total']:,}{elderly}")
+            lines.append(f"  {_kind_words(r['kind'])} {r['minutes']} min: households "
+                         f"{r['households_before']:,} -> {r['households_after']:,} of "
+                         f"{r['households_total']:,}{elderly}")
     return "\n".join(lines)

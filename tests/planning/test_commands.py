@@ -381,12 +381,12 @@ def test_siting_and_plan_take_include_unknown(unknown_years, capsys) -> None:
     code, out, err = _run(capsys, *site, "--out", f["out"])
     assert code == 0, err
     assert "eligibility: 0/9 compounds qualify" in out and "or give --include-unknown" in out
-    assert re.search(r"^parking \| 0 \| 0 \| 0 \|", out, re.M)  # no demand at all
+    assert re.search(r"^停车场 parking \| 0 \| 0 \| 0 \|", out, re.M)  # no demand at all
     code, out, err = _run(capsys, *site, "--include-unknown", "--out", f["out"])
     assert code == 0, err
     assert "eligibility: 9/9 compounds qualify" in out
     # 0.5 spaces × 1,800 households, less the 9 × 40 spaces the compounds have
-    assert re.search(r"^parking \| [1-9]\d* \| [\d,]+ \| 540 \|", out, re.M)
+    assert re.search(r"^停车场 parking \| [1-9]\d* \| [\d,]+ \| 540 \|", out, re.M)
     code, out, err = _run(capsys, "plan", *files, "--no-maps", "--out", f["out"] + "p")
     assert code == 0, err
     assert "zoned: 0" in out and "or give --include-unknown" in out
@@ -475,7 +475,7 @@ def test_an_osm_extract_plans_from_the_command_line(helsinki_pbf, tmp_path, caps
                              "--kinds", "parking", "--out", str(tmp_path / "s"))
     assert code == 0, err
     assert "eligibility: 19/19" in siting and "network: 3506 nodes" in siting
-    assert not re.search(r"^parking \| \d+ \| [\d,]+ \| 0 \|", siting, re.M)  # demand
+    assert not re.search(r"^停车场 parking \| \d+ \| [\d,]+ \| 0 \|", siting, re.M)  # demand
     # the planner's facilities replace the extract's 61, and the console says so
     mine = _write(gpd.GeoDataFrame(
         {"kind": ["elderly_care", "parking"]}, index=pd.Index(["F1", "F2"], name="facility_id"),

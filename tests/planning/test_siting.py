@@ -350,7 +350,7 @@ def test_command_line_takes_chinese_kinds_and_warns_of_sites_over_capacity(tmp_p
     assert over > 0
     assert f"注意 note: {over} 处设施的服务需求超过其容量" in out
     assert "--model capacitated" in out
-    assert "ev_charger | " in out and "| 个充电桩" in out and "| 个车位" in out
+    assert "充电桩 ev_charger | " in out and "| 个充电桩" in out and "| 个车位" in out
     assert "Running HiGHS" not in out
     assert main(["siting", "--out", str(tmp_path), "--kinds", "充电桩,游泳池"]) == 2
     assert "--kinds: 无法识别 / not a kind: 游泳池;" in capsys.readouterr().err

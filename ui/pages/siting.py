@@ -56,7 +56,7 @@ with st.form("siting_params"):
                      help=t("model_hint", L))
     budget = c2.number_input(t("budget", L), min_value=0.0, max_value=1e7,
                              value=float(params.get("budget_wan") or 0.0), step=100.0,
-                             key="siting_budget")
+                             format="%.1f", key="siting_budget")
     max_sites = c2.number_input(t("max_sites", L), min_value=0, max_value=10_000,
                                 value=int(params.get("max_sites") or 0), step=1,
                                 key="siting_max_sites")

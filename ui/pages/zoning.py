@@ -39,11 +39,11 @@ with st.form("zoning_params"):
                              key="zoning_max_households")
     c3.subheader("\u00a0")
     gap = c3.number_input(t("gap_tolerance", L), min_value=0.0, max_value=1000.0,
-                          value=float(std.zoning.gap_tolerance_m), step=5.0,
+                          value=float(std.zoning.gap_tolerance_m), step=5.0, format="%.0f",
                           key="zoning_gap")
     diameter = c3.number_input(t("max_diameter", L), min_value=100.0, max_value=50_000.0,
                                value=float(std.zoning.max_diameter_m), step=50.0,
-                               key="zoning_max_diameter")
+                               format="%.0f", key="zoning_max_diameter")
     seed = c3.number_input(t("seed", L), min_value=0, max_value=2**31 - 1,
                            value=int(params.get("seed", 0)), step=1, key="zoning_seed")
     if st.form_submit_button(t("run_plan", L), type="primary"):
