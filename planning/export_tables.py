@@ -37,8 +37,9 @@ from geo.schema import FACILITY_KINDS
 from planning.scenario import Plan
 from planning.siting import reason_in
 
-__all__ = ["OSM_ATTRIBUTION", "SHEETS", "SHEET_TITLES", "sheet_title", "step_status",
-           "summary_tables", "unserved_sheet", "uses_openstreetmap", "write_tables"]
+__all__ = ["OSM_ATTRIBUTION", "SHEETS", "SHEET_TITLES", "sheet_title", "solver_words",
+           "step_status", "summary_tables", "unserved_sheet", "uses_openstreetmap",
+           "write_tables"]
 
 Lang = Literal["zh", "en"]
 
@@ -540,6 +541,19 @@ _NOT_RUN: dict[str, tuple[str, str]] = {
 }
 
 
+def solver_words(status: str, gap: str | None, lang: Lang) -> str:
+    """A siting solve's status (and its gap, as written: ``1.50%``) in words of ``lang``.
+
+    >>> solver_words("heuristic", "0.33%", "en")
+    'heuristic solution, at most 0.33% from the optimum'
+    """
+    i = 0 if lang == "zh" else 1
+    words = _SOLVER_STATUS.get(status, (status, status))[i]
+    if gap:
+        words += ("，与最优相差不超过 {}", ", at most {} from the optimum")[i].format(gap)
+    return words
+
+
 def step_status(value: str, lang: Lang) -> str:
     """A step's status (:attr:`planning.scenario.Plan.steps`) in words of ``lang``.
 
@@ -555,11 +569,8 @@ def step_status(value: str, lang: Lang) -> str:
         return ("完成", "done")[i]
     solved = re.fullmatch(r"done \((\w+)(?:, gap (.+))?\)", value)
     if solved is not None:
-        status, gap = solved.groups()
-        words = _SOLVER_STATUS.get(status, (status, status))[i]
-        if gap:
-            words += ("，与最优相差不超过 {}", ", at most {} from the optimum")[i].format(gap)
-        return ("完成（{}）", "done ({})")[i].format(words)
+        status, gap = solved.group(1), solved.group(2)
+        return ("完成（{}）", "done ({})")[i].format(solver_words(status, gap, lang))
     if value.startswith("not run: "):
         why = value.removeprefix("not run: ")
         told = _NOT_RUN[why][i] if why in _NOT_RUN else reason_in(why, lang)

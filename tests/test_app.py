@@ -216,7 +216,7 @@ def test_siting_page_shows_status_planned_table_and_before_after() -> None:
     assert {k for k, v in grouped.items() if v.get("type_config", {}).get("format")
             == "localized"} == {"小区数", "未满足"}  # 15,096 spaces, not 15096
     at.radio(key="lang").set_value("en").run()
-    assert "Solver status: optimal" in _texts(at)
+    assert "Solver status: optimal solution" in _texts(at)
     shown = _texts(at).replace("\\", "")  # markdown-escaped punctuation
     assert "No budget or site limit given: fewest sites serving all the demand" in shown
     assert "Households within each kind's walking standard: Elderly care" in _texts(at)

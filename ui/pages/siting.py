@@ -14,7 +14,7 @@ from shapely.geometry import mapping, shape
 from geo.crs import shift_datum
 from geo.schema import FACILITY_KINDS
 from geo.webmap import build_map
-from planning.export_tables import unserved_sheet
+from planning.export_tables import solver_words, unserved_sheet
 from planning.siting import reason_in, unserved_summary
 from ui.i18n import column_label, kind_label, kind_unit, md, t
 from ui.pipeline import standards_for
@@ -88,8 +88,8 @@ if not status.startswith("done"):
     not_available("planning.siting")
 else:  # "done (heuristic, gap 0.33%)": the solver's status in the page's language, the gap
     solver, _, gap = status.removeprefix("done").strip(" ()").partition(", gap ")
-    st.caption(t("status_line", L, status=t("solver_" + solver, L) if solver else "",
-                 gap=t("solver_gap", L, gap=gap) if gap else ""))
+    st.caption(t("status_line", L, status=solver_words(solver, gap or None, L) if solver
+                 else ""))
 # what the run decided that the map does not show: generated candidates, the standards'
 # capacity or cost for a site that gave none, the fewest sites for want of a budget or count
 for note in plan.notes:
