@@ -50,6 +50,7 @@ from matplotlib.typing import RcKeyType
 from geo.crs import local_metric_crs
 from geo.printmap_content import (
     LABELS,
+    column_decimals,
     column_label,
     coverage_by_zone,
     coverage_rows,
@@ -444,11 +445,14 @@ def _side_tables(layers: _Layers, *, focus: str | None, lang: str,
     tables: list[Table] = []
     if focus is None:
         header = [text["zone_col"], *(column_label(c, text, labels) for c in scalars)]
-        rows = [[str(z), *(fmt(stats.at[z, c]) for c in scalars)] for z in stats.index]
+        places = {c: column_decimals(stats[c]) for c in scalars}  # one precision per column
+        rows = [[str(z), *(fmt(stats.at[z, c], decimals=places[c]) for c in scalars)]
+                for z in stats.index]
         total = [text["total"]]
         for c in scalars:
             v = pd.to_numeric(stats[c], errors="coerce")
-            total.append(fmt(v.sum()) if v.notna().any() and not is_share(stats[c]) else "")
+            total.append(fmt(v.sum(), decimals=places[c])
+                         if v.notna().any() and not is_share(stats[c]) else "")
         cov = coverage_rows(stats, None, lang)
         if cov:
             tables.append(Table(text["coverage_all"], [text["kind"], text["before"],

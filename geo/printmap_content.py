@@ -36,6 +36,7 @@ from geo.schema import FACILITY_KINDS
 
 __all__ = [
     "LABELS",
+    "column_decimals",
     "column_label",
     "count_in_zones",
     "coverage_by_zone",
@@ -349,18 +350,37 @@ def has_osm_ids(*layers: pd.DataFrame | None) -> bool:
 # --------------------------------------------------------------------------------------------
 # Tables
 # --------------------------------------------------------------------------------------------
-def fmt(value: Any, *, share: bool = False) -> str:
-    """A cell as printed: thousands separators, one decimal, shares as %, missing as —."""
+def fmt(value: Any, *, share: bool = False, decimals: int | None = None) -> str:
+    """A cell as printed: thousands separators, one decimal, shares as %, missing as —.
+
+    ``decimals``: the column's (see :func:`column_decimals`), so that a whole number in a
+    column of tenths prints as 3,045.0 beside 2,522.7, not 3,045.
+
+    >>> fmt(3045.0), fmt(3045.0, decimals=1), fmt(2522.72), fmt(0.5, share=True)
+    ('3,045', '3,045.0', '2,522.7', '50%')
+    """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—"
     if share:
         return f"{float(value):.0%}"
+    if decimals is not None and isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):,.{decimals}f}"
     if isinstance(value, (int, np.integer)) or (
             isinstance(value, (float, np.floating)) and float(value).is_integer()):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):,.1f}"
     return str(value)
+
+
+def column_decimals(values: pd.Series) -> int | None:
+    """1 when some number of a column has a fraction (every cell then prints one), else None.
+
+    >>> column_decimals(pd.Series([3045.0, 2522.72])), column_decimals(pd.Series([3, 40]))
+    (1, None)
+    """
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return 1 if len(v) and not (v == v.round()).all() else None
 
 
 def column_label(col: str, text: Mapping[str, str], labels: Mapping[str, str]) -> str:

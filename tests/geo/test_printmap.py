@@ -185,6 +185,8 @@ def test_tables_show_zone_figures_and_coverage(synthetic_print):
     expected = (0.25 * hz["Z001"] + 0.5 * hz["Z002"]) / (hz["Z001"] + hz["Z002"])
     assert f"{expected:.0%}" in overview
     assert "合计" in overview and f"{int(hz.sum()):,}" in overview
+    # one precision per column: 80.0 and 64.0 beside 120.5 (they printed as 80 and 64)
+    assert all(f" {v} " in f" {overview} ".replace("\n", " ") for v in ("80.0", "64.0", "264.5"))
     for heading in ("片区一览", "片区", "户数", "小区数", "现有设施", "规划设施"):
         assert heading in overview, f"table heading {heading!r} missing"
 
