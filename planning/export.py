@@ -54,6 +54,7 @@ from planning.export_tables import (
     write_tables,
 )
 from planning.scenario import Plan, save_plan
+from planning.siting import reason_in
 
 __all__ = [
     "BUREAU_LAYERS",
@@ -114,7 +115,8 @@ _RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "cost": ("造价（万元）", "Cost (10k CNY)", "cost_wan"),
     "over_capacity": ("超出容量", "Over capacity", "over_cap"),
     "generated": ("自动生成候选点", "Generated site", "generated"),
-    "generated_from": ("生成来源", "Generated from", "gen_from"),
+    "generated_from": ("生成来源", "Generated from (Chinese)", "gen_from"),
+    "generated_from_en": ("生成来源（英文）", "Generated from", "gen_from_e"),
     "share": ("占小区面积比例", "Share of the compound's area", "share"),
     "community_ids": ("所含小区编号", "Compound IDs", "comm_ids"),
     "heterogeneity": ("组内差异度", "Heterogeneity", "heterog"),
@@ -276,8 +278,21 @@ def bureau_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
         zones = zones.reset_index(drop=True)
     gaps = plan.gaps.reset_index(drop=True)
     layers = {"zones": zones, "compounds": plan.communities,
-              "planned_facilities": plan.planned_facilities, "gaps": gaps}
+              "planned_facilities": _generated_from_in_two(plan.planned_facilities),
+              "gaps": gaps}
     return {name: _as_multi(_rounded(layer), name) for name, layer in layers.items()}
+
+
+def _generated_from_in_two(planned: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``generated_from`` ("中文 / English") as two fields, as the zone notes are given."""
+    if "generated_from" not in planned.columns:
+        return planned
+    out = planned.copy()
+    text = out["generated_from"]
+    out["generated_from"] = [None if pd.isna(v) else reason_in(v, "zh") for v in text]
+    out.insert(out.columns.get_loc("generated_from") + 1, "generated_from_en",
+               [None if pd.isna(v) else reason_in(v, "en") for v in text])
+    return out
 
 
 def _as_multi(layer: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:

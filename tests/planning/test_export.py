@@ -330,7 +330,10 @@ def test_a_plan_on_generated_sites_exports_to_gbk_shapefiles(tmp_path: Path) -> 
     with zipfile.ZipFile(result.shapefiles["planned_facilities"]) as zf:
         dbf = zf.read("planned_facilities.dbf")
     for note in plan.planned_facilities.loc[generated, "generated_from"].unique():
-        assert note.encode("gbk") in dbf
+        # in two fields, Chinese and English, as the other notes (gen_from, gen_from_e)
+        zh, en = (half.strip() for half in note.split("/ ", 1))
+        assert zh.encode("gbk") in dbf and en.encode("gbk") in dbf
+        assert note.encode("gbk") not in dbf
 
 
 def test_text_gbk_cannot_hold_stops_the_export_before_any_file(plan: Plan,
