@@ -206,12 +206,16 @@ def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple
         fixed = dt.datetime(2026, 1, 1)
         book.set_properties({"created": fixed, "author": "Pianqu"})
         bold = book.add_format({"bold": True})
+        percent = book.add_format({"num_format": "0.0%"})
+        # shares and consent rates stay numbers, shown as Excel shows a percentage (66.7%)
+        in_percent = {_HEAD[k][0 if lang == "zh" else 1] for k in _PERCENT}
         for name, table in tables.items():
             sheet = book.add_worksheet(sheet_title(name, lang))
             sheet.freeze_panes(1, 0)
             for j, col in enumerate(table.columns):
                 width = max([_width(col), *(_width(v) for v in table[col].head(200))])
-                sheet.set_column(j, j, min(60, width + 2))
+                sheet.set_column(j, j, min(60, width + 2),
+                                 percent if str(col) in in_percent else None)
             sheet.write_row(0, 0, [str(c) for c in table.columns], bold)
             # Python values (numpy's scalars are not numbers to XlsxWriter), None when missing
             values = table.astype(object).where(table.notna(), None)
@@ -226,6 +230,10 @@ def write_tables(plan: Plan, out_dir: str | Path, *, lang: Lang = "zh") -> tuple
         table.to_csv(path, index=False, encoding="utf-8-sig", float_format=_plain)
         paths.append(path)
     return tuple(paths)
+
+
+_PERCENT = ("consent_rate", "share_before", "share_after", "share_change")
+"""Columns of fractions (0–1) the workbook shows as percentages."""
 
 
 def _plain(x: float) -> str:

@@ -498,6 +498,14 @@ def test_workbook_holds_the_csv_values_typed_and_is_the_same_each_time(
     header = [c.value for c in book["小区"][1]]
     households = book["小区"].cell(2, header.index("户数") + 1).value
     assert isinstance(households, int)  # numbers stay numbers, not text
+    # fractions shown as percentages (66.7%, as the reasons write them), still numbers
+    consent = book["小区"].cell(2, header.index("同意率") + 1)
+    assert consent.number_format == "0.0%" and 0 <= consent.value <= 1
+    assert book["小区"].cell(2, header.index("户数") + 1).number_format == "General"
+    cov = [c.value for c in book["生活圈覆盖"][1]]
+    for col in ("现状覆盖率", "规划后覆盖率", "覆盖率变化"):
+        cell = book["生活圈覆盖"].cell(2, cov.index(col) + 1)
+        assert cell.number_format == "0.0%" and isinstance(cell.value, int | float), col
     again = write_tables(plan, tmp_path, lang="zh")[0]
     assert again.read_bytes() == exported.tables[0].read_bytes()
 
