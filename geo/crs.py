@@ -576,12 +576,14 @@ def to_metric(gdf: G, *, crs: Any = None) -> G:
         error = scale_error(target, lon, lat)
         if not abs(error) <= MAX_SCALE_ERROR:
             label = f"EPSG:{target.to_epsg()}" if target.to_epsg() else target.name
-            off = "无法投影 / undefined" if not np.isfinite(error) else f"{error:+.1%}"
+            finite = bool(np.isfinite(error))
+            off_zh = f"变形 {error:+.1%}" if finite else "无法投影"
+            off_en = f"are off by {error:+.1%}" if finite else "cannot be projected"
             msg = (f"分析坐标系 {label} 不适用于数据所在位置（东经 {lon:.2f}°，北纬 {lat:.2f}°），"
-                   f"距离在此处变形 {off}：请选用为该地区设计的米制坐标系 / the analysis CRS "
+                   f"距离在此处{off_zh}：请选用为该地区设计的米制坐标系 / the analysis CRS "
                    f"{label} ({target.name}) is not made for where the data lies ({lon:.2f}°E, "
-                   f"{lat:.2f}°N): distances there are off by {off}; choose a metric CRS for "
-                   f"that area (e.g. the UTM zone {_utm_epsg(lon, lat)})")
+                   f"{lat:.2f}°N): distances there {off_en}; choose a metric CRS for that area "
+                   f"(e.g. the UTM zone {_utm_epsg(lon, lat)})")
             raise CRSError(msg)
     return gdf.to_crs(target)
 
