@@ -368,7 +368,8 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *,
         Road classes nobody walks on (compared lower-cased and stripped).
     structure_column
         Column saying a line is a bridge or tunnel (:data:`STRUCTURE_WORDS`): walked along,
-        never snapped to. Lines that cross are still noded when ``node_crossings`` is on.
+        never snapped to; with ``node_crossings``, joined to a street it passes over or under
+        only where one of the two ends (see :func:`_level_of_vertices`).
     precision_m
         Line ends and vertices closer than this become one node.
     min_component_m
@@ -410,7 +411,8 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *,
         parts = noded
     return _network_from_parts(parts, crs=streets.crs, precision_m=precision_m,
                                min_component_m=min_component_m, planar=node_crossings,
-                               apart=part_apart if part_apart.any() else None)
+                               apart=part_apart if part_apart.any() else None,
+                               levels=node_crossings)
 
 
 def _words_in(frame: gpd.GeoDataFrame, column: str, words: frozenset[str] | set[str]
@@ -435,17 +437,23 @@ def _on_lines(pieces: npt.NDArray[np.object_], lines: npt.NDArray[np.object_],
 
 def _network_from_parts(parts: npt.NDArray[np.object_], *, crs: Any, precision_m: float,
                         min_component_m: float, planar: bool,
-                        apart: npt.NDArray[np.bool_] | None = None) -> WalkNetwork:
+                        apart: npt.NDArray[np.bool_] | None = None,
+                        levels: bool = False) -> WalkNetwork:
     """Split lines at vertices shared between lines (and at their ends); one edge per piece.
 
-    ``apart``: per part, a bridge or tunnel (its pieces are).
+    ``apart``: per part, a bridge or tunnel (its pieces are). With ``levels`` (centre lines
+    noded at every crossing), where a bridge or tunnel passes over or under a street that also
+    goes on (see :func:`_level_of_vertices`) the two meet at no node. OSM ways are joined
+    wherever they share a node, as OSM means it.
     """
     coords, line_of = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / precision_m).astype(np.int64)
-    vid = _row_ids(keys[:, 0], keys[:, 1])
     n_vert = coords.shape[0]
     starts = np.flatnonzero(np.r_[True, line_of[1:] != line_of[:-1]])
     ends = np.r_[starts[1:] - 1, n_vert - 1]
+    vid = _row_ids(keys[:, 0], keys[:, 1])
+    if levels and apart is not None:
+        vid = _row_ids(vid, _level_of_vertices(vid, line_of, starts, ends, apart))
     # a vertex is a node when it ends a line or appears in more than one line
     line_vertex = _row_ids(vid, line_of)  # each (vertex, line) pair once
     first = np.unique(line_vertex, return_index=True)[1]
@@ -476,6 +484,32 @@ def _network_from_parts(parts: npt.NDArray[np.object_], *, crs: Any, precision_m
     return network_from_arrays(node_xy, node_index[cur], node_index[nxt], lines=lines,
                                crs=crs, min_component_m=min_component_m, planar=planar,
                                apart=None if apart is None else apart[line_of[cur]])
+
+
+def _level_of_vertices(vid: IntArray, line_of: IntArray, starts: IntArray, ends: IntArray,
+                       apart: npt.NDArray[np.bool_]) -> IntArray:
+    """1 for the vertices of a bridge or tunnel where it crosses a street on another level.
+
+    A place is such a crossing when bridges or tunnels go on through it (a line passing it,
+    or two ending there) and so do other streets: the road under a viaduct, whether the data
+    crossed the two lines, gave them a shared vertex, or cut both there (bureau centre lines
+    noded at every crossing). A single line ending at the place joins: a bridge's end on the
+    ground, a staircase or a road ending on a footbridge. Everything else is 0.
+
+    >>> # a bridge (line 0) over a road (line 1), both passing the place of vertex id 1
+    >>> _level_of_vertices(np.array([0, 1, 2, 3, 1, 4]), np.array([0, 0, 0, 1, 1, 1]),
+    ...                    np.array([0, 3]), np.array([2, 5]), np.array([True, False])).tolist()
+    [0, 1, 0, 0, 0, 0]
+    """
+    # each line passing a place counts twice, each line ending there once
+    weight = np.full(vid.size, 2, dtype=np.int64)
+    weight[starts] = 1
+    weight[ends] = 1
+    on_apart = apart[line_of]
+    n_places = int(vid.max()) + 1
+    through_apart = np.bincount(vid, weights=weight * on_apart, minlength=n_places) >= 2
+    through_other = np.bincount(vid, weights=weight * ~on_apart, minlength=n_places) >= 2
+    return (on_apart & through_apart[vid] & through_other[vid]).astype(np.int64)
 
 
 def _row_ids(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> IntArray:

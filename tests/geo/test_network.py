@@ -144,6 +144,58 @@ def test_nothing_snaps_onto_a_bridge_or_tunnel(structure, node_crossings):
         pytest.approx(2)
 
 
+def _over_a_road(viaduct: list[list[tuple[float, float]]], road: list[list[tuple[float, float]]],
+                 structure: str | None) -> gpd.GeoDataFrame:
+    # a road along y = 0 from (0, 0) and a viaduct along x = 500 over it, which comes down at
+    # (500, 500); on the ground the way between them is round by (1000, 500)
+    ground = road + [[(1000, 0), (1000, 500)], [(1000, 500), (500, 500)]]
+    return gpd.GeoDataFrame(
+        {"road_class": ["主干路"] * (len(viaduct) + len(ground)),
+         "structure": [structure] * len(viaduct) + [None] * len(ground)},
+        geometry=[LineString(line) for line in viaduct + ground], crs=CRS_GK)
+
+
+def _metres(net, a: tuple[float, float], b: tuple[float, float]) -> float:
+    def node(xy: tuple[float, float]) -> int:
+        return int(np.flatnonzero((net.xy == xy).all(axis=1))[0])
+    return float(_dist(net, node(a))[node(b)])
+
+
+@pytest.mark.parametrize(("viaduct", "road"), [
+    # bureau centre lines that cross, the same lines cut where they cross, and lines drawn
+    # with a vertex of each at the crossing
+    ([[(500, -500), (500, 500)]], [[(0, 0), (1000, 0)]]),
+    ([[(500, -500), (500, 0)], [(500, 0), (500, 500)]],
+     [[(0, 0), (500, 0)], [(500, 0), (1000, 0)]]),
+    ([[(500, -500), (500, 0), (500, 500)]], [[(0, 0), (500, 0), (1000, 0)]]),
+])
+def test_a_viaduct_does_not_meet_the_road_it_passes_over(viaduct, road):
+    round_by_the_ground = 1000 + 500 + 500
+    net = network_from_lines(_over_a_road(viaduct, road, "高架桥"), node_crossings=True)
+    assert _metres(net, (0, 0), (500, 500)) == pytest.approx(round_by_the_ground)
+    # the viaduct and the road each still go on through the place where they cross
+    assert _metres(net, (500, -500), (500, 500)) == pytest.approx(1000)
+    assert _metres(net, (0, 0), (1000, 0)) == pytest.approx(1000)
+    # without the structure column they meet there, as crossing streets do
+    plain = network_from_lines(_over_a_road(viaduct, road, None), node_crossings=True)
+    assert _metres(plain, (0, 0), (500, 500)) == pytest.approx(1000)
+    # OSM ways (not noded) that share a node are joined there, bridge or not: OSM means it
+    if len(viaduct[0]) == 3:
+        osm = network_from_lines(_over_a_road(viaduct, road, "bridge"), node_crossings=False)
+        assert _metres(osm, (0, 0), (500, 500)) == pytest.approx(1000)
+
+
+def test_a_staircase_or_a_ramp_ending_on_a_viaduct_joins_it():
+    # a staircase from the road at (600, 0) up to the deck at (500, 100), and the viaduct's
+    # foot at (500, -500) on a street from (0, -500)
+    streets = _over_a_road([[(500, -500), (500, 500)]],
+                           [[(0, 0), (1000, 0)], [(600, 0), (500, 100)],
+                            [(0, -500), (1000, -500)]], "bridge")
+    net = network_from_lines(streets, node_crossings=True)
+    assert _metres(net, (0, 0), (500, 500)) == pytest.approx(600 + 100 * 2 ** 0.5 + 400)
+    assert _metres(net, (0, -500), (500, 500)) == pytest.approx(500 + 1000)
+
+
 # ----------------------------------------------------------------------------- snapping
 
 
