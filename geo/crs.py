@@ -565,9 +565,12 @@ def to_metric(gdf: G, *, crs: Any = None) -> G:
         If the layer has no CRS, or ``crs`` is not a projected CRS in metres.
     """
     own = _crs_of(gdf)
+    if own is None and crs is not None and not _has_geometry(gdf):
+        return gdf.set_crs(_crs_of(crs))  # an empty layer (a CSV of headers) is anywhere
     if own is None:
-        msg = ("the layer has no coordinate reference system, so it cannot be projected to "
-               "metres; declare it when reading (e.g. crs='EPSG:4326' for longitude-latitude)")
+        msg = ("图层没有坐标系，无法投影到米制坐标 / the layer has no coordinate reference "
+               "system, so it cannot be projected to metres; declare it when reading (e.g. "
+               "crs='EPSG:4326' for longitude-latitude)")
         raise CRSError(msg)
     target = local_metric_crs(gdf) if crs is None else _crs_of(crs)
     require_metric(target, "the target CRS of to_metric")

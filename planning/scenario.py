@@ -324,9 +324,10 @@ def _validate(scenario: Scenario) -> None:
             problems.append(Problem(LAYERS[name].id_column,
                                     tuple(str(i) for i in dup.unique()),
                                     f"{name}: ids must be unique"))
-        if gdf.crs is None:
-            problems.append(Problem("crs", (), f"{name}: the layer has no CRS; declare it when "
-                                               "reading"))
+        if gdf.crs is None and len(gdf):
+            problems.append(Problem("crs", (), f"{name}: 图层没有坐标系，请在读取时声明（如 "
+                                               f"--crs EPSG:4547） / the layer has no CRS; "
+                                               "declare it when reading (e.g. --crs EPSG:4547)"))
         missing = [c.name for c in LAYERS[name].columns
                    if c.required and c.name not in gdf.columns]
         if missing:

@@ -216,7 +216,7 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
     assert communities is not None
     metric = to_metric(communities, crs=analysis_crs(args, communities))
     return {name: metric if name == "communities" else
-            None if gdf is None else gdf.to_crs(metric.crs)
+            None if gdf is None else to_metric(gdf, crs=metric.crs)
             for name, gdf in layers.items()}
 
 

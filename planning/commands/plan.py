@@ -2,7 +2,8 @@
 
 Inputs, in order of precedence: the layer files given (``--communities`` ...), else an OSM
 extract (``--osm``), else a saved plan (``--scenario``), else the bundled sample district.
-Layer files given together with ``--osm`` or ``--scenario`` replace those layers; ``--standards``
+Layer files given together with ``--osm``, ``--scenario`` or (without ``--communities``) the
+sample replace those layers; ``--standards``
 and ``--seed`` replace a saved scenario's. The run is eligibility → zoning → siting → coverage
 (planning.scenario.run_plan); the outputs are planning.export's (project GeoPackage, GeoJSON,
 Shapefile zips, summary tables) and the printed zone maps.
@@ -135,13 +136,13 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
                       read_layers(args.layers, **read_options(args)).items()})
     for name, path in files.items():
         given[name] = (str(path), read_layer(path, name, **read_options(args)).gdf)
-    layers.update({name: gdf for name, (_, gdf) in given.items()})
-    for line in osm_replaced_lines(extract, given):
-        print(line)
-    if not layers:
+    if not layers and "communities" not in given:  # the sample, its layers replaced by files
         from planning.sample import load_sample
 
         layers = load_sample()
+    layers.update({name: gdf for name, (_, gdf) in given.items()})
+    for line in osm_replaced_lines(extract, given):
+        print(line)
     if "communities" not in layers:
         msg = "no communities layer: give --communities FILE (or --layers, --osm, --scenario)"
         raise PlanningInputError(msg)

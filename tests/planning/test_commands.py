@@ -41,6 +41,25 @@ def test_a_layer_file_replaces_the_samples_layer_and_is_put_in_its_crs(tmp_path:
     assert layers["streets"].crs.axis_info[0].unit_name == "metre"
 
 
+def test_plan_without_communities_replaces_the_samples_layers_by_the_files(
+        tmp_path: Path, sample_layers) -> None:
+    from planning.cli import build_parser
+    from planning.commands.plan import build_scenario
+
+    # a facilities CSV with its header only (nothing to place, so no CRS to infer)
+    (tmp_path / "设施.csv").write_text("设施编号,设施类型,经度,纬度\n", encoding="utf-8")
+    args = build_parser().parse_args(["plan", "--facilities", str(tmp_path / "设施.csv"),
+                                      "--out", str(tmp_path / "out")])
+    scenario = build_scenario(args)
+    assert len(scenario.layers["communities"]) == len(sample_layers["communities"])
+    assert len(scenario.layers["streets"]) == len(sample_layers["streets"])
+    assert len(scenario.layers["facilities"]) == 0  # the file's, not the sample's
+    from planning.scenario import run_plan
+
+    plan = run_plan(scenario)  # the empty layer takes the analysis CRS: nothing to move
+    assert plan.communities.index.equals(sample_layers["communities"].index)
+
+
 def test_with_communities_given_only_the_files_given_are_used(tmp_path: Path) -> None:
     path = tmp_path / "小区.gpkg"
     block_grid(2).reset_index().to_file(path)
