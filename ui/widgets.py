@@ -113,12 +113,23 @@ def walking_standards(kinds: Iterable[str], standards: Any) -> str:
         for k in kinds if k in standards.kinds)
 
 
-def problems_table(problems: Iterable[Any]) -> None:
-    """Validation problems as a table naming column, rows and what is wrong (escaped text)."""
-    rows = [{"column": p.column, "rows": ", ".join(str(r) for r in p.rows), "message": p.message}
-            for p in problems]
-    st.dataframe(labelled(pd.DataFrame(rows, columns=["column", "rows", "message"])),
-                 hide_index=True)
+def problems_table(problems: Iterable[Any], *, max_rows: int = 30) -> None:
+    """Validation problems as a table naming column, rows and what is wrong (escaped text).
+
+    A static table, whose cells wrap: the end of a long message is what to do (the CRS to
+    declare, the encoding to give), which a scrolling grid cuts off. At most ``max_rows`` row
+    ids per problem, then how many more.
+    """
+    L = lang()
+    rows = []
+    for p in problems:
+        ids = [str(r) for r in p.rows]
+        shown = t("name_sep", L).join(ids[:max_rows])
+        if len(ids) > max_rows:
+            shown += t("and_more", L, n=len(ids) - max_rows)
+        rows.append({"column": p.column, "rows": shown, "message": p.message})
+    frame = labelled(pd.DataFrame(rows, columns=["column", "rows", "message"]))
+    st.table(frame.set_index(frame.columns[0]))
 
 
 #: Counts and amounts shown with thousands separators (1,224,547 户 rather than 1224547; the

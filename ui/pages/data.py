@@ -155,7 +155,12 @@ else:
                     except (PlanningInputError, OSError, ValueError) as exc:
                         failed = True
                         st.error(t("upload_error", L, file=md(up.name), error=md(exc)))
-            if not failed and "communities" in layers:
+            if failed:  # the metrics and map below are the data in use, not the upload
+                in_use = st.session_state.get("data_files")
+                st.warning(t("upload_not_used", L, current=t("current_sample", L)
+                             if current_layers()[0] == "sample" or not in_use
+                             else md(t("name_sep", L).join(in_use))))
+            elif "communities" in layers:
                 key = digest(*(files[s].getvalue()
                                + f"{coords[s]} {crs_given[s]} {layer_of[s]}".encode()
                                for s in _UPLOADS if files[s] is not None))
