@@ -23,6 +23,7 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "Finding",
     "coerce_column",
     "kind_key",
+    "parse_coordinate",
     "parse_number",
     "parse_year",
 ]
@@ -44,11 +46,38 @@ MISSING_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "暂无"
                             "n/a", "nan", "null", "none", "nil", "#n/a"})
 """Cell texts read as an empty value in number and year columns (compared lower-cased)."""
 
-_NUMBER = re.compile(
-    r"^(?:约|大约|~|≈)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)(万)?(%|‰)?(\D*)$")
-_UNITS = ("平方米", "平米", "m2", "m^2")
+_NUMBER = re.compile(r"^(约|大约|~|≈)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)"
+                     r"(万)?(%|‰)?(.*)$")
+_COORDINATE = re.compile(r"^[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:°|度)?$")
 #: Words of an approximate number (约200户, 200余户, 200多, 200左右), read as the number written.
-_APPROXIMATE = re.compile(r"^(?:约|大约|~|≈)|\d\s*(?:余|多|左右|上下)")
+_ABOUT_BEFORE = re.compile(r"^(?:余|多)")
+_ABOUT_AFTER = re.compile(r"(?:左右|上下|以上|以下)$")
+_AREA_UNITS = ("平方米", "平米", "m2", "m^2", "sqm")  # ㎡ and m² read m2 after NFKC
+#: Capacity units -> (the quantity they count, the facility kinds whose capacity counts it).
+_CAPACITY_UNITS: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{u: ("m²", ("elderly_care",)) for u in _AREA_UNITS},
+    "个": ("a count", ("ev_charger", "parking")),
+    **{u: ("chargers", ("ev_charger",)) for u in ("台", "桩", "根", "个充电桩", "台充电桩")},
+    **{u: ("parking spaces", ("parking",)) for u in ("位", "车位", "个车位", "泊位", "个泊位")},
+    **{u: ("people", tuple(k for k, v in FACILITY_KINDS.items() if v.capacity_unit_zh == "人"))
+       for u in ("人", "人次")},
+}
+#: The units a canonical number column accepts after its numbers; others accept none.
+_COLUMN_UNITS: dict[str, tuple[str, ...]] = {
+    "households": ("户",),
+    "population": ("人", "口", "人口"),
+    "buildings": ("栋", "幢", "座", "个", "栋楼", "幢楼"),
+    "floor_area_m2": _AREA_UNITS,
+    "parking_spaces": ("个", "位", "车位", "个车位", "泊位", "个泊位", "辆"),
+    "ev_chargers": ("个", "台", "桩", "根", "个充电桩", "台充电桩"),
+    "capacity": tuple(_CAPACITY_UNITS),
+    "cost": ("元",),
+}
+#: What :func:`parse_number` takes by default: any column's unit, and degrees (coordinates).
+_ANY_UNIT = frozenset(u for units in _COLUMN_UNITS.values() for u in units) | {"°", "度"}
+#: Units a cell may carry that no number column takes (told apart from stray text).
+_KNOWN_UNITS = _ANY_UNIT | {"床", "张", "床位", "张床", "年", "米", "m", "公里", "km", "亩",
+                            "公顷", "ha", "万元"}
 _FRACTION_TEXT = re.compile(r"^(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)$")
 _YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年.*|[-/.]\d{1,2}(?:\D.*|[-/.].*)?|\s.*)?$")
 _SHORT_YEAR = re.compile(r"^(\d{1,2})(?:\.0+)?年?$")
@@ -104,13 +133,57 @@ def _numeric_value(value: Any) -> float | None:
     return None
 
 
-def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False) -> float | None:
+@dataclass(frozen=True)
+class _Read:
+    """A cell read as a number: the value, the unit written, and what was odd about it."""
+
+    value: float | None
+    unit: str = ""
+    approximate: bool = False
+    #: "text" (not a number), "unit" (a unit, but not one the column takes), None
+    problem: str | None = None
+
+
+def _read_number(value: Any, *, units: frozenset[str], percent: bool = False,
+                 in_wan: bool = False) -> _Read:
+    direct = _numeric_value(value)
+    if direct is not None:
+        return _Read(direct if math.isfinite(direct) else None)
+    if _is_missing(value):
+        return _Read(None)
+    m = _NUMBER.match(_text(value))
+    if m is None:
+        return _Read(None, problem="text")
+    about, number, wan, pct, tail = m.groups()
+    if pct and not percent:
+        return _Read(None, problem="text")
+    unit = _ABOUT_AFTER.sub("", _ABOUT_BEFORE.sub("", tail))
+    approximate = bool(about) or unit != tail
+    if unit and unit.lower() not in units:
+        known = unit.lower() in _KNOWN_UNITS
+        return _Read(None, unit=unit, problem="unit" if known else "text")
+    x = float(number.replace(",", ""))
+    if in_wan:
+        if not wan and unit == "元":
+            x /= 10_000
+    elif wan:
+        x *= 10_000
+    if pct == "%":
+        x /= 100
+    elif pct == "‰":
+        x /= 1000
+    return _Read(x, unit=unit, approximate=approximate)
+
+
+def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False,
+                 units: Collection[str] | None = None) -> float | None:
     """Read a number as planners write it; None when the text is not one number.
 
     Thousands separators, full-width digits, a leading 约, a trailing unit (户, 栋, ㎡, 平方米)
     and the multiplier 万 are understood. ``85%`` is 0.85 only when ``percent`` is true.
     In a column counted in 万 (``in_wan``, e.g. 造价（万元）) a trailing 万/万元 is the unit
-    and a sum in 元 is converted to 万元.
+    and a sum in 元 is converted to 万元. Anything else after the number (``34.03abc``) makes
+    the cell not a number.
 
     Parameters
     ----------
@@ -118,6 +191,11 @@ def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False) -> 
         A cell: number or text.
     percent
         Accept a trailing ``%`` or ``‰`` and divide accordingly.
+    in_wan
+        The column counts 万 (ten thousands).
+    units
+        The units allowed after the number; by default any unit a column of
+        :mod:`geo.schema` takes, and degrees.
 
     Returns
     -------
@@ -130,6 +208,23 @@ def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False) -> 
     (1200.0, 0.85, None)
     >>> parse_number("85.5万元", in_wan=True), parse_number("855,000元", in_wan=True)
     (85.5, 85.5)
+    >>> parse_number("34.03abc"), parse_number("300平方米", units=("户",))
+    (None, None)
+    """
+    allowed = _ANY_UNIT if units is None else frozenset(u.lower() for u in units)
+    return _read_number(value, units=allowed, percent=percent, in_wan=in_wan).value
+
+
+def parse_coordinate(value: Any) -> float | None:
+    """Read a longitude, latitude, X or Y: a plain number, at most with ° or 度 after it.
+
+    Full-width digits are understood; anything else (a letter, a unit, 约, a thousands
+    separator, degrees-minutes-seconds) makes the cell not a coordinate.
+
+    Examples
+    --------
+    >>> parse_coordinate("１１３.８２°"), parse_coordinate("34.03abc"), parse_coordinate(34.03)
+    (113.82, None, 34.03)
     """
     direct = _numeric_value(value)
     if direct is not None:
@@ -137,27 +232,9 @@ def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False) -> 
     if _is_missing(value):
         return None
     text = _text(value)
-    for unit in _UNITS:
-        if text.lower().endswith(unit):
-            text = text[: -len(unit)]
-            break
-    m = _NUMBER.match(text)
-    if m is None:
+    if not _COORDINATE.match(text):
         return None
-    number, wan, pct, rest = m.groups()
-    if any(ch.isdigit() for ch in rest) or (pct and not percent):
-        return None
-    x = float(number.replace(",", ""))
-    if in_wan:
-        if not wan and rest.startswith("元"):
-            x /= 10_000
-    elif wan:
-        x *= 10_000
-    if pct == "%":
-        x /= 100
-    elif pct == "‰":
-        x /= 1000
-    return x
+    return float(text.rstrip("°度"))
 
 
 def parse_year(value: Any) -> tuple[int | None, str | None]:
@@ -241,6 +318,12 @@ def _examples(values: pd.Series, positions: list[int]) -> str:
     return ", ".join(seen) + (" …" if len(set(map(str, values.iloc[positions]))) > 3 else "")
 
 
+def _shown(value: Any) -> str:
+    """A cell as the planner wrote it (numbers without a trailing .0)."""
+    x = _numeric_value(value)
+    return f"{x:g}" if x is not None else str(value)
+
+
 def _limits(col: Column) -> str:
     if col.minimum is not None and col.maximum is not None:
         return f"{col.minimum:g}–{col.maximum:g}"
@@ -270,8 +353,12 @@ def _numeric_column(values: pd.Series) -> np.ndarray | None:
 def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:
     n = len(values)
     bad: list[int] = []
+    wrong_unit: list[int] = []
     fractional: list[int] = []
     approximate: list[int] = []
+    with_unit: list[tuple[int, str]] = []
+    units = _COLUMN_UNITS.get(col.name, ())
+    allowed = frozenset(u.lower() for u in units)
     fast = _numeric_column(values)
     if fast is not None:
         out = np.where(np.isfinite(fast), fast, np.nan)
@@ -282,26 +369,37 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
     else:
         out = np.full(n, np.nan)
         for i, v in enumerate(values.tolist()):
-            if _is_missing(v):
-                continue
-            x = parse_number(v, in_wan="万" in col.label_zh)
+            read = _read_number(v, units=allowed, in_wan="万" in col.label_zh)
+            x = read.value
             if x is None:
-                bad.append(i)
+                if read.problem == "unit":
+                    wrong_unit.append(i)
+                elif read.problem == "text":
+                    bad.append(i)
             elif col.dtype == "int" and x != round(x):
                 fractional.append(i)
             else:
                 out[i] = x
-                if isinstance(v, str) and _APPROXIMATE.search(_text(v)):
+                if read.approximate:
                     approximate.append(i)
+                if read.unit:
+                    with_unit.append((i, read.unit))
     findings: list[Finding] = []
     if approximate:
         shown = ", ".join(f"{values.iloc[i]!r} → {out[i]:g}" for i in approximate[:3])
         findings.append(Finding(col.name, tuple(approximate), (
             f"约数按所写数字计，请核对 / approximate values read as the number written: "
             f"{shown}{' …' if len(approximate) > 3 else ''}"), fatal=False))
+    if with_unit and col.name == "capacity":
+        findings.append(_capacity_units(values, with_unit))
     if bad:
         findings.append(Finding(col.name, tuple(bad),
                                 f"不是数字 / not a number: {_examples(values, bad)}"))
+    if wrong_unit:
+        findings.append(Finding(col.name, tuple(wrong_unit), (
+            f"单位不符 / unit not one of {col.name} ({col.label_zh}): "
+            f"{_examples(values, wrong_unit)}; "
+            + (f"allowed units: {', '.join(units)}" if units else "write the number alone"))))
     if fractional:
         findings.append(Finding(col.name, tuple(fractional),
                                 f"不是整数 / not a whole number: {_examples(values, fractional)}"))
@@ -309,6 +407,24 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
     if col.dtype == "int":
         return pd.Series(_int_array(out), index=values.index, name=col.name), findings
     return pd.Series(out, index=values.index, name=col.name), findings
+
+
+def _capacity_units(values: pd.Series, with_unit: list[tuple[int, str]]) -> Finding:
+    """A note naming the capacities written with a unit, and the kinds each unit fits.
+
+    One column holds the capacity of every kind, each counted in its own unit: the kind of the
+    row is not known here, so the planner checks the two agree.
+    """
+    shown: dict[str, str] = {}
+    for i, unit in with_unit:
+        quantity, kinds = _CAPACITY_UNITS[unit.lower()]
+        shown.setdefault(quantity, f"{values.iloc[i]!r} ({quantity}: {', '.join(kinds)})")
+    counts = ", ".join(f"{k} {v.capacity_unit_zh} ({v.capacity_unit_en})"
+                       for k, v in FACILITY_KINDS.items())
+    msg = (f"容量带单位，请核对与设施类型相符 / capacity written with a unit: "
+           f"{', '.join(shown.values())}; read as the number written. Capacity counts, by "
+           f"kind: {counts}; check these rows count what their kind counts")
+    return Finding("capacity", tuple(i for i, _ in with_unit), msg, fatal=False)
 
 
 def _int_array(x: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -321,6 +437,8 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
     n = len(values)
     bad: list[int] = []
     scaled: list[int] = []
+    explicit: list[int] = []  # written with % or ‰
+    written: list[int] = []  # unambiguous: with % or ‰, or as 2/3
     fast = _numeric_column(values)
     if fast is not None:
         out = np.where(np.isfinite(fast), fast, np.nan)
@@ -332,15 +450,19 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
         for i, v in enumerate(values.tolist()):
             if _is_missing(v):
                 continue
-            x = parse_number(v, percent=True)
+            x = _read_number(v, units=frozenset(), percent=True).value
             if x is None and isinstance(v, str):
                 m = _FRACTION_TEXT.match(_text(v))
                 if m and float(m.group(2)) > 0:
                     x = float(m.group(1)) / float(m.group(2))
+                    written.append(i)
             if x is None:
                 bad.append(i)
                 continue
-            if 1 < x <= 100:
+            if isinstance(v, str) and any(c in v for c in "%％‰"):
+                explicit.append(i)
+                written.append(i)
+            elif 1 < x <= 100:
                 scaled.append(i)
                 x /= 100
             out[i] = x
@@ -349,21 +471,43 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
         findings.append(Finding(col.name, tuple(bad),
                                 f"不是比例 / not a share: {_examples(values, bad)}; "
                                 "write 0.85 or 85%"))
-    if scaled:
-        first = values.iloc[scaled[0]]
-        msg = (f"大于1的值按百分数读取 / values above 1 read as percentages "
-               f"({first} → {out[scaled[0]]:g}); values up to 1 were kept as shares")
-        findings.append(Finding(col.name, tuple(scaled), msg, fatal=False))
-        explicit = {i for i, v in enumerate(values.tolist())
-                    if isinstance(v, str) and ("%" in v or "％" in v or "/" in v)}
-        mixed = [i for i in np.flatnonzero((out > 0) & (out <= 1)).tolist()
-                 if i not in scaled and i not in explicit]
-        if mixed:
-            msg = (f"同一列混用百分数和小数，请核对 / percentages and shares mixed in one column: "
-                   f"{_examples(values, mixed)} kept as shares; check them")
-            findings.append(Finding(col.name, tuple(mixed), msg, fatal=False))
+    findings += _percent_findings(values, col, out, scaled, explicit, written)
     findings += _range_findings(col, out, ~np.isnan(out), values)
     return pd.Series(out, index=values.index, name=col.name), findings
+
+
+def _percent_findings(values: pd.Series, col: Column, out: np.ndarray, scaled: list[int],
+                      explicit: list[int], written: list[int]) -> list[Finding]:
+    """Notes on bare numbers above 1 read as percentages, naming the rows out of line.
+
+    In a column of shares a few percentages are the odd ones (named, and the shares not); in a
+    column of percentages a few shares are (both named); when neither is fewer, both are.
+    """
+    if not scaled:
+        return []
+    taken = set(scaled) | set(written)
+    shares = [i for i in np.flatnonzero((out > 0) & (out <= 1)).tolist() if i not in taken]
+    first = _shown(values.iloc[scaled[0]])
+    if shares and len(scaled) + len(explicit) < len(shares):
+        msg = (f"小数中夹有百分数，按百分数读取，请核对 / percentages among shares, mixed in one "
+               f"column: {_examples(values, scaled)} read as percentages ({first} → "
+               f"{out[scaled[0]]:g}); the other {len(shares)} values are shares (0–1); check "
+               "these rows")
+        return [Finding(col.name, tuple(scaled), msg, fatal=False)]
+    msg = (f"大于1的值按百分数读取 / values above 1 read as percentages "
+           f"({first} → {out[scaled[0]]:g}); values up to 1 were kept as shares")
+    findings = [Finding(col.name, tuple(scaled), msg, fatal=False)]
+    if shares:
+        one = _shown(values.iloc[shares[0]])
+        msg = (f"同一列混用百分数和小数，请核对 / percentages and shares mixed in one column: "
+               f"{_examples(values, shares)} kept as shares; check them")
+        if len(shares) < len(scaled) + len(explicit):
+            msg = (f"百分数中夹有小数，按小数读取，请核对 / shares among percentages, mixed in one "
+                   f"column: {_examples(values, shares)} kept as shares ({one} = "
+                   f"{out[shares[0]]:.0%}) while the other {len(scaled) + len(explicit)} values "
+                   f"are percentages; if {one}% was meant, write {one}%")
+        findings.append(Finding(col.name, tuple(shares), msg, fatal=False))
+    return findings
 
 
 def _coerce_year(values: pd.Series, col: Column) -> tuple[pd.Series, list[Finding]]:

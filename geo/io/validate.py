@@ -1,7 +1,10 @@
 """Geometry and CRS checks of a layer as read: repair what can be repaired, flag the rest.
 
 Works on plain arrays of shapely geometries in file order and reports by position, like
-:mod:`geo.io.coerce`; :mod:`geo.io.read` turns positions into row ids.
+:mod:`geo.io.coerce`; :mod:`geo.io.read` turns positions into row ids. Besides errors it warns
+(non-fatal findings, the report's notes) of what is usually a digitising or typing slip:
+compounds whose outlines overlap or repeat (:func:`check_geometries`), and rows far from the
+rest of their layer (:func:`check_crs`).
 
 Examples
 --------
@@ -26,7 +29,8 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geo.io.coerce import Finding
 from geo.schema import GeomKind
 
-__all__ = ["DATUMS", "NO_GEOMETRY", "check_crs", "check_geometries", "parse_crs", "suggest_crs"]
+__all__ = ["DATUMS", "FAR_KM", "NO_GEOMETRY", "OVERLAP_SHARE", "check_crs", "check_geometries",
+           "parse_crs", "suggest_crs"]
 
 NO_GEOMETRY = "缺少几何 / no geometry"
 """The message of rows without a geometry (:mod:`geo.io.read` merges it with unreadable ones)."""
@@ -85,8 +89,10 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
     Returns
     -------
     tuple
-        Repaired geometries (2-D), findings (missing, empty, wrong type, unrepairable), and
-        repairs as ``(position, what was wrong, what it became)``.
+        Repaired geometries (2-D), findings (missing, empty, wrong type, unrepairable; and for
+        polygons, warnings on pairs overlapping by more than :data:`OVERLAP_SHARE` of the
+        smaller one, or identical), and repairs as ``(position, what was wrong, what it
+        became)``.
     """
     geoms = np.asarray(geoms, dtype=object).copy()
     n = len(geoms)
@@ -168,7 +174,67 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
                     "or a GIS layer), a location point is not enough to tell which compounds "
                     "are neighbours")
         findings.append(Finding("geometry", tuple(rows), msg))
+    if kind == "polygon":
+        polygonal = ok.copy()
+        polygonal[ok] = np.isin(shapely.get_type_id(geoms[ok]), [_TYPE_IDS["Polygon"],
+                                                                  _TYPE_IDS["MultiPolygon"]])
+        findings += _overlaps(geoms, np.flatnonzero(polygonal))
     return geoms, findings, repairs
+
+
+OVERLAP_SHARE = 0.05
+"""Overlaps up to this share of the smaller outline are digitising slivers, and not reported."""
+
+_DUPLICATE_SHARE = 0.99
+_MAX_PAIRS_SHOWN = 10
+
+
+def _overlaps(geoms: np.ndarray, rows: np.ndarray) -> list[Finding]:
+    """Warnings on compounds whose outlines overlap (or repeat): usually digitising errors.
+
+    Pairs are found with an STRtree (``intersects``); those that only touch, or overlap by no
+    more than :data:`OVERLAP_SHARE` of the smaller outline, are fine. Each pair is named, the
+    first :data:`_MAX_PAIRS_SHOWN` one by one and the rest in one line.
+    """
+    if len(rows) < 2:
+        return []
+    polys = geoms[rows]
+    left, right = shapely.STRtree(polys).query(polys, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return []
+    a, b = polys[left], polys[right]
+    inside = ~shapely.touches(a, b)
+    left, right, a, b = left[inside], right[inside], a[inside], b[inside]
+    area_a, area_b = shapely.area(a), shapely.area(b)
+    shared = shapely.area(shapely.intersection(a, b))
+    smaller = np.minimum(area_a, area_b)
+    share = np.divide(shared, smaller, out=np.zeros(len(shared)), where=smaller > 0)
+    big = share > OVERLAP_SHARE
+    if not big.any():
+        return []
+    same = shared >= _DUPLICATE_SHARE * np.maximum(area_a, area_b)
+    order = np.lexsort((rows[right[big]], rows[left[big]]))
+    pairs = list(zip(rows[left[big]][order].tolist(), rows[right[big]][order].tolist(),
+                     share[big][order].tolist(), same[big][order].tolist(), strict=True))
+    findings: list[Finding] = []
+    for i, j, frac, dup in pairs[:_MAX_PAIRS_SHOWN]:
+        if dup:
+            msg = ("小区边界相同，可能重复录入 / identical outlines: the same compound entered "
+                   "twice? Its area and households would count twice; keep one")
+        else:
+            msg = (f"小区边界重叠 / outlines overlap by {frac:.0%} of the smaller one's area, "
+                   "usually a digitising error (the overlap counts twice); fix the outlines")
+        findings.append(Finding("geometry", (i, j), msg, fatal=False))
+    rest = pairs[_MAX_PAIRS_SHOWN:]
+    if rest:
+        named = sorted({p for i, j, _, _ in rest for p in (i, j)})
+        msg = (f"小区边界重叠 / and {len(rest)} more overlapping pairs, by more than "
+               f"{OVERLAP_SHARE:.0%} of the smaller outline, among these compounds; fix the "
+               "outlines")
+        findings.append(Finding("geometry", tuple(named), msg, fatal=False))
+    return findings
 
 
 def parse_crs(value: Any) -> CRS | None:
@@ -259,7 +325,7 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
         The CRS (None only when there is a fatal finding), where it came from (``"file"``,
         ``"declared"`` (by ``declared`` or ``default``), ``"assumed"``), and findings (swapped or
         projected-looking coordinates, coordinates outside the CRS's area, a datum on projected
-        coordinates).
+        coordinates; a warning on rows far from the rest of the layer).
 
     Examples
     --------
@@ -304,7 +370,52 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
         msg = (f"偏移坐标只适用于经纬度 / datum {datum} applies to longitude/latitude but the "
                f"coordinates are in {_name(crs)} (metres)")
         findings.append(Finding("crs", (), msg))
+    if crs is not None and not any(f.fatal for f in findings):
+        findings += _far_rows(geoms, crs)
     return crs, source, findings
+
+
+FAR_KM = 5.0
+"""Rows nearer than this to the middle of their layer are never reported as far away."""
+
+_FAR_SPREADS = 10.0  # ... nor those within this many times the layer's median distance
+_FAR_MAX_SHARE = 0.05  # more rows than this far away: a layer of several areas, not typos
+_FAR_MIN_ROWS = 5
+
+
+def _far_rows(geoms: np.ndarray, crs: CRS) -> list[Finding]:
+    """A warning naming the rows far from the rest of their layer (a typo, or a wrong CRS).
+
+    Distances are from the layer's median point to each feature's bounding-box centre, in km
+    (degrees by the local length of a degree). A row is far when it lies more than
+    :data:`FAR_KM` and more than ten times the median distance from that point, and only when
+    few rows are (at most 5%).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    present = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    if len(present) < _FAR_MIN_ROWS:
+        return []
+    b = shapely.bounds(geoms[present])
+    usable = np.isfinite(b).all(axis=1)
+    rows, b = present[usable], b[usable]
+    if len(rows) < _FAR_MIN_ROWS:
+        return []
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    mx, my = float(np.median(cx)), float(np.median(cy))
+    if crs.is_geographic:
+        kx, ky = 111.32 * np.cos(np.radians(np.clip(my, -89.0, 89.0))), 110.57
+    else:
+        kx = ky = crs.axis_info[0].unit_conversion_factor / 1000 if crs.axis_info else 1e-3
+    km = np.hypot((cx - mx) * kx, (cy - my) * ky)
+    typical = float(np.median(km))
+    far = km > max(FAR_KM, _FAR_SPREADS * typical)
+    if not far.any() or far.sum() > max(1, _FAR_MAX_SHARE * len(km)):
+        return []
+    shown = ", ".join(f"{x:,.0f} km" for x in km[far][:5]) + (" …" if far.sum() > 5 else "")
+    msg = (f"远离图层其余要素，可能是坐标输错或坐标系不对 / {shown} from the rest of the layer "
+           f"(half of it lies within {typical:,.1f} km of its middle): likely a typo in the "
+           "coordinates or a wrong CRS; check these rows")
+    return [Finding("geometry", tuple(rows[far].tolist()), msg, fatal=False)]
 
 
 def _coordinates(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

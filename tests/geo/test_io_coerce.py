@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from geo.io.coerce import coerce_column, kind_key, parse_number, parse_year
+from geo.errors import LayerValidationError
+from geo.io import read_layer
+from geo.io.coerce import (
+    coerce_column,
+    kind_key,
+    parse_coordinate,
+    parse_number,
+    parse_year,
+)
 from geo.schema import COMMUNITIES, FACILITIES, SITES
 
 
@@ -28,6 +37,12 @@ from geo.schema import COMMUNITIES, FACILITIES, SITES
     (np.int64(7), 7.0),
     (12.5, 12.5),
     ("1200-1300", None),            # a range is not one number
+    ("34.03abc", None),             # stray letters are not a unit
+    ("800abc", None),
+    ("12个abc", None),
+    ("113°", 113.0),                # degrees, as coordinates are sometimes written
+    ("113.8度", 113.8),
+    ("200户左右", 200.0),
     ("很多", None),
     ("1,2", None),                  # not a thousands separator
     ("85%", None),                  # percent only where a share is expected
@@ -201,3 +216,109 @@ def test_numeric_columns_take_the_same_decisions_as_text() -> None:
         pd.testing.assert_series_equal(as_numbers, as_text, check_exact=False)
         assert [(f.positions, f.fatal) for f in f_num] == [(f.positions, f.fatal)
                                                           for f in f_txt], name
+
+
+# --- units: a coordinate is a number; other columns take their own units only ---------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("34.03", 34.03), ("３４.０３", 34.03), ("34.03°", 34.03), ("34.03度", 34.03),
+    ("34.03abc", None), ("34.03N", None), ("34.03户", None), ("34.03平方米", None),
+    ("34.03万", None), ("34.03%", None), ("约34.03", None), ("34,030", None), ("", None),
+    (34.03, 34.03), (None, None),
+])
+def test_coordinates_take_a_number_and_a_degree_sign_only(text: str,
+                                                         expected: float | None) -> None:
+    assert parse_coordinate(text) == expected
+
+
+def test_stray_letters_in_a_coordinate_reject_the_row(tmp_path: Path) -> None:
+    # QA s10: 纬度 "34.03abc" was read as 34.03 and the facility moved 603 m
+    path = tmp_path / "f.csv"
+    path.write_text("设施类型,经度,纬度\n充电桩,113.8305,34.0353\n充电桩,113.8305,34.03abc\n"
+                    "充电桩,113.82°,34.02度\n", encoding="utf-8")
+    with pytest.raises(LayerValidationError) as exc:
+        read_layer(path, "facilities")
+    [problem] = exc.value.problems
+    assert problem.rows == ("F0002 (line 3)",)
+    assert "经度/纬度" in str(problem) and "34.03abc" in str(problem)
+
+
+def _one(findings: list, fatal: bool) -> object:
+    [found] = [f for f in findings if f.fatal is fatal]
+    return found
+
+
+def test_a_unit_of_another_quantity_is_an_error_naming_the_rows() -> None:
+    out, findings = coerce_column(pd.Series(["300户", "300平方米", "120", "300元"]),
+                                  COMMUNITIES.column("households"))
+    assert out.tolist()[0] == 300 and out.iloc[1:2].isna().all() and out.iloc[2] == 120
+    [wrong] = findings
+    assert wrong.fatal and wrong.positions == (1, 3)
+    assert wrong.message.startswith("单位不符 / unit not one of households (户数)")
+    assert "'300平方米', '300元'" in wrong.message and "allowed units: 户" in wrong.message
+
+
+def test_stray_letters_in_a_number_are_not_a_number() -> None:
+    out, findings = coerce_column(pd.Series(["800abc", "12", "12栋楼"]),
+                                  COMMUNITIES.column("buildings"))
+    assert np.isnan(out.astype(float).iloc[0]) and out.iloc[1] == 12 and out.iloc[2] == 12
+    [bad] = findings
+    assert bad.fatal and bad.positions == (0,) and "not a number: '800abc'" in bad.message
+
+
+def test_chargers_counted_in_square_metres_are_an_error() -> None:
+    out, findings = coerce_column(pd.Series(["约800平方米", "8个", "6台", "4"]),
+                                  COMMUNITIES.column("ev_chargers"))
+    assert out.iloc[1:].tolist() == [8, 6, 4]
+    wrong = _one(findings, fatal=True)
+    assert wrong.positions == (0,) and "'约800平方米'" in wrong.message
+    assert "ev_chargers (充电桩)" in wrong.message
+
+
+def test_capacity_with_a_unit_names_the_rows_and_the_kinds_the_unit_fits() -> None:
+    # QA s10: 约800平方米 in a charger's capacity was read as 800 chargers with only an
+    # "approximate" note; the capacity column serves every kind, so say which kinds fit
+    values = pd.Series(["约800平方米", "50个", "9", "120人", "30车位"])
+    out, findings = coerce_column(values, FACILITIES.column("capacity"))
+    assert out.tolist() == [800.0, 50.0, 9.0, 120.0, 30.0]
+    notes = [f for f in findings if not f.fatal]
+    units = next(f for f in notes if "unit" in f.message)
+    assert units.positions == (0, 1, 3, 4)
+    assert units.message.startswith("容量带单位，请核对与设施类型相符 / capacity written with")
+    assert "'约800平方米' (m²: elderly_care)" in units.message
+    assert "'50个' (a count: ev_charger, parking)" in units.message
+    assert "'30车位' (parking spaces: parking)" in units.message
+    assert "ev_charger 个充电桩 (chargers)" in units.message  # what each kind counts
+
+
+def test_capacity_in_beds_is_an_error() -> None:
+    _, findings = coerce_column(pd.Series(["50床", "800"]), FACILITIES.column("capacity"))
+    wrong = _one(findings, fatal=True)
+    assert wrong.positions == (0,) and wrong.message.startswith("单位不符 /")
+
+
+# --- a share among percentages, a percentage among shares ----------------------------------
+
+
+@pytest.mark.parametrize("as_numbers", [False, True])
+def test_one_percentage_among_shares_is_named_alone(as_numbers: bool) -> None:
+    # QA s10: a single 85 among 467 fractions; the note listed the 467 others
+    numbers = [0.5 + i / 100 for i in range(40)]
+    numbers[17] = 85
+    values = (pd.Series(numbers, dtype=float) if as_numbers
+              else pd.Series([f"{x:g}" for x in numbers], dtype=object))
+    out, findings = coerce_column(values, COMMUNITIES.column("consent_rate"))
+    assert out.iloc[17] == pytest.approx(0.85) and out.iloc[16] == pytest.approx(0.66)
+    [note] = findings
+    assert not note.fatal and note.positions == (17,)
+    assert "85 → 0.85" in note.message and "the other 39 values are shares" in note.message
+
+
+def test_one_share_among_percentages_is_named_alone() -> None:
+    values = pd.Series(["85", "90", "0.9", "70", "66", "80%"])
+    out, findings = coerce_column(values, COMMUNITIES.column("consent_rate"))
+    assert out.tolist() == pytest.approx([0.85, 0.9, 0.9, 0.7, 0.66, 0.8])
+    mixed = next(f for f in findings if "mixed" in f.message)
+    assert mixed.positions == (2,) and not mixed.fatal
+    assert "'0.9' kept as shares (0.9 = 90%)" in mixed.message and "write 0.9%" in mixed.message
