@@ -21,16 +21,55 @@ import codecs
 import struct
 from pathlib import Path
 
-__all__ = ["dbf_text_bytes", "decode_text", "detect_encoding", "read_cpg"]
+__all__ = ["dbf_text_bytes", "decode_cut", "decode_text", "detect_encoding", "python_codec",
+           "read_cpg"]
 
 _GBK = "GBK"
 _UTF8 = "UTF-8"
+#: Names of GBK (and GB2312, its subset); read as GB18030, which contains both
+_GBK_NAMES = {"GBK", "GB2312", "CP936", "936", "GB18030"}
+
+
+def python_codec(name: str) -> str:
+    """The Python codec for an encoding named as a ``.cpg``, GDAL or a planner names it.
+
+    Raises
+    ------
+    LookupError
+        When Python knows no such encoding.
+
+    Examples
+    --------
+    >>> [python_codec(n) for n in ("936", "ANSI 936", "utf8", "65001", "1252", "88591")]
+    ['gb18030', 'gb18030', 'utf-8', 'utf-8', 'cp1252', 'iso8859-1']
+    """
+    key = name.strip().upper().removeprefix("ANSI").strip()
+    if key in _GBK_NAMES:
+        return "gb18030"
+    if key == "65001":
+        return "utf-8"
+    if key.startswith("8859"):  # ISO 8859 as ESRI writes it: 88591, 8859_1
+        key = "iso8859-" + key[4:].lstrip("_-")
+    elif key.isdigit():  # Windows code pages: 1252, 950 …
+        key = f"cp{key}"
+    return codecs.lookup(key).name
+
+
+def decode_cut(data: bytes, codec: str) -> str:
+    """Decode, dropping a multi-byte character cut off at the end (a DBF field's byte width).
+
+    Examples
+    --------
+    >>> decode_cut("建成年代".encode("utf-8")[:10], "utf-8")
+    '建成年'
+    """
+    return codecs.getincrementaldecoder(codec)().decode(data, final=False)
 
 
 def _utf8_ok(chunk: bytes) -> bool:
     """Valid UTF-8, allowing one multi-byte character cut off at the end (DBF field widths)."""
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(chunk, final=False)
+        decode_cut(chunk, "utf-8")
     except UnicodeDecodeError:
         return False
     return True
@@ -92,8 +131,7 @@ def decode_text(data: bytes, *, encoding: str | None = None) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8) and encoding is None:
         return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 (BOM)"
     enc = encoding or detect_encoding(data) or _UTF8
-    codec = "gb18030" if enc.upper() in ("GBK", "GB2312", "CP936", "936") else enc
-    text = data.decode(codec)
+    text = data.decode(python_codec(enc))
     return (text[1:] if text.startswith("\ufeff") else text), enc
 
 

@@ -39,7 +39,14 @@ from pyproj import CRS
 
 from geo.errors import LayerValidationError, Problem
 from geo.io.coerce import parse_number
-from geo.io.encoding import dbf_text_bytes, decode_text, detect_encoding, read_cpg
+from geo.io.encoding import (
+    dbf_text_bytes,
+    decode_cut,
+    decode_text,
+    detect_encoding,
+    python_codec,
+    read_cpg,
+)
 from geo.schema import normalise_header
 
 __all__ = ["RawLayer", "list_file_layers", "named_like", "open_layer"]
@@ -51,6 +58,9 @@ _MAX_UNZIPPED = 2 * 1024**3
 _WKT_HEADERS = ("geometry", "wkt", "几何", "geom", "the_geom", "shape", "空间信息", "坐标串")
 _XY_HEADERS = (("经度", "纬度"), ("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"),
                ("x", "y"), ("x坐标", "y坐标"), ("东坐标", "北坐标"), ("point_x", "point_y"))
+#: Shapefile text is read in this encoding, one character per byte, so its bytes come back
+#: unchanged and are decoded here
+_BYTES = "ISO-8859-1"
 
 
 @dataclass
@@ -299,30 +309,18 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str,
 
 def _open_vector(p: Path, *, layer: str | None, prefer: tuple[str, ...],
                  encoding: str | None) -> RawLayer:
-    enc, enc_source = (encoding, "declared") if encoding else (None, None)
-    dbf = next((d for d in (p.with_suffix(".dbf"), p.with_suffix(".DBF")) if d.exists()), None)
-    is_shp = p.suffix.lower() == ".shp"
-    read_enc = enc
-    if is_shp and encoding is None:
-        cpg = read_cpg(p)
-        if cpg is not None:  # GDAL applies the .cpg itself
-            enc, enc_source = cpg, ".cpg"
-        elif dbf is not None:
-            read_enc = enc = detect_encoding(dbf_text_bytes(dbf))
-            enc_source = "detected" if enc else None
+    # a shapefile's text is decoded here, not by GDAL: GDAL fails on a header it cut in the
+    # middle of a character at the DBF's 10 bytes, and follows a wrong .cpg into mojibake
+    dbf = next((d for d in (p.with_suffix(".dbf"), p.with_suffix(".DBF")) if d.exists()),
+               None) if p.suffix.lower() == ".shp" else None
+    if dbf is not None:
+        enc, enc_source, notes = _dbf_encoding(p, dbf, encoding)
+    else:
+        enc, enc_source, notes = encoding, ("declared" if encoding else None), []
     try:
         names = [str(r[0]) for r in pyogrio.list_layers(p)]
         chosen = _choose(names, layer, prefer, p)
-        try:
-            gdf, info = _read_vector(p, chosen, read_enc)
-        except UnicodeDecodeError as exc:
-            detected = detect_encoding(dbf_text_bytes(dbf)) if dbf is not None else None
-            if enc_source != ".cpg" or detected is None or detected.upper() == str(enc).upper():
-                msg = (f"无法解码文字 / cannot decode the text as {enc or 'UTF-8'}: {exc}; "
-                       "name the encoding, e.g. --encoding gbk")
-                raise _fail(p, msg) from exc
-            gdf, info = _read_vector(p, chosen, detected)
-            enc, enc_source = detected, f"detected; the .cpg says {enc}, which does not decode"
+        gdf, info = _read_vector(p, chosen, _BYTES if dbf is not None else enc)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise _fail(p, f"无法读取文件 / cannot read the file: {exc}") from exc
     geom_name = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
@@ -334,9 +332,69 @@ def _open_vector(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         frame["geometry"] = np.asarray(gdf.geometry.values, dtype=object)
         crs = gdf.crs
     frame.index = pd.RangeIndex(len(frame))
+    if dbf is not None:
+        try:
+            frame = _decoded(frame, python_codec(enc or "UTF-8"))
+        except (UnicodeDecodeError, LookupError) as exc:
+            msg = (f"无法按 {enc or 'UTF-8'} 解码文字，请用 --encoding 指明编码（如 gbk、utf-8） / "
+                   f"cannot decode the text as {enc or 'UTF-8'}: {exc}; name the encoding "
+                   "with --encoding (e.g. gbk, utf-8)")
+            raise _fail(p, msg) from exc
     return RawLayer(frame=frame, crs=crs, driver=str(info.get("driver") or p.suffix[1:].upper()),
                     file_layer=chosen if len(names) > 1 else None, encoding=enc,
-                    encoding_source=enc_source)
+                    encoding_source=enc_source, notes=notes)
+
+
+def _dbf_encoding(p: Path, dbf: Path,
+                  declared: str | None) -> tuple[str | None, str | None, list[str]]:
+    """A shapefile's text encoding, where it came from, and notes for the planner.
+
+    The declared encoding wins, then the ``.cpg``, unless the text contradicts it: text that
+    is valid UTF-8 is UTF-8 whatever the ``.cpg`` says (GBK text almost never is), and a
+    ``.cpg`` whose encoding cannot decode the text gives way to detection.
+    """
+    if declared:
+        return declared, "declared", []
+    cpg = read_cpg(p)
+    chunks = dbf_text_bytes(dbf)
+    detected = detect_encoding(chunks)
+    notes: list[str] = []
+    try:
+        codec = python_codec(cpg) if cpg else None
+    except LookupError:
+        codec = None
+        notes.append(f".cpg 所注编码 {cpg} 无法识别，已忽略 / the .cpg names {cpg}, an encoding "
+                     "Pianqu does not know; it was ignored")
+    if codec is None:
+        return detected, ("detected" if detected else None), notes
+    if detected == "UTF-8" and codec != "utf-8":
+        notes.append(f".cpg 注明编码为 {cpg}，但文字是 UTF-8（按 {cpg} 读会成乱码），已按 UTF-8 "
+                     f"读取；请改正或删除 .cpg，或用 --encoding 指定 / the .cpg says {cpg} but "
+                     f"the text is UTF-8 ({cpg} would give mojibake); read as UTF-8. Correct or "
+                     "delete the .cpg, or give --encoding")
+        return detected, "detected", notes
+    try:
+        for chunk in chunks:
+            decode_cut(chunk, codec)
+    except UnicodeDecodeError:
+        return detected, f"detected; the .cpg says {cpg}, which does not decode", notes
+    return cpg, ".cpg", notes
+
+
+def _decoded(frame: pd.DataFrame, codec: str) -> pd.DataFrame:
+    """Headers and text read as :data:`_BYTES`, decoded with the file's ``codec``.
+
+    A header GDAL cut at the DBF's 10 bytes loses the character cut in half (``建成年代`` is
+    stored as ``建成年`` and one byte of ``代``), as does a text value cut at its field's width.
+    """
+    def text(v: Any) -> Any:
+        return decode_cut(v.encode(_BYTES), codec) if isinstance(v, str) else v
+
+    out = frame.rename(columns={c: text(c) for c in frame.columns if c != "geometry"})
+    for c in out.columns:
+        if c != "geometry" and out[c].dtype.kind == "O":
+            out[c] = out[c].map(text)
+    return out
 
 
 def _read_vector(p: Path, layer: str, encoding: str | None) -> tuple[pd.DataFrame,
