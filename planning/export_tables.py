@@ -35,7 +35,7 @@ import pandas as pd
 from geo.printmap_content import has_osm_ids
 from geo.schema import FACILITY_KINDS
 from planning.scenario import Plan
-from planning.siting import reason_in
+from planning.siting import DEFAULT_TIME_LIMIT_S, reason_in
 
 __all__ = ["OSM_ATTRIBUTION", "SHEETS", "SHEET_TITLES", "sheet_title", "solver_words",
            "step_status", "summary_tables", "unserved_sheet", "uses_openstreetmap",
@@ -513,8 +513,19 @@ _RUN_ITEMS: dict[str, tuple[str, str]] = {
     "eligibility.include_unknown": ("纳入建成年代或同意率未知的小区",
                                     "Include compounds whose built year or consent is unknown"),
     "zoning.households": ("片区户数范围", "Households per zone"),
+    "siting.model": ("选址模型", "Siting model"),
+    "siting.budget_wan": ("设施预算（万元）", "Facility budget (10k CNY)"),
+    "siting.max_sites": ("每类设施选址数上限", "Sites per kind at most"),
+    "siting.time_limit_s": ("每次求解时限（秒）", "Time limit per solve (s)"),
     "data_source": ("数据来源", "Data source"),
     "note": ("说明", "Note"),
+}
+
+# planning.siting's models (coverage without a budget or count runs the fewest sites)
+_MODELS: dict[str, tuple[str, str]] = {
+    "mclp": ("最大覆盖", "maximal coverage"),
+    "capacitated": ("有容量的最大覆盖", "capacitated coverage"),
+    "min_sites": ("最少选址", "fewest sites"),
 }
 
 _STEP_NAMES: dict[str, tuple[str, str]] = {
@@ -609,6 +620,18 @@ def _run(plan: Plan, i: int) -> pd.DataFrame:
         "eligibility.include_unknown": yes_no[0 if std.eligibility.include_unknown else 1],
         "zoning.households": (f"{zoning.min_households}–{zoning.max_households}户",
                               f"{zoning.min_households:,}–{zoning.max_households:,}")[i],
+    }
+    siting = plan.scenario.siting
+    unset = ("未设", "none")[i]
+    model = siting.model or "mclp"
+    ran = _MODELS.get(model, (model, model))[i]
+    if model != "min_sites" and siting.budget_wan is None and siting.max_sites is None:
+        ran = ("最少选址（未给预算或数量上限）", "fewest sites (no budget or site limit given)")[i]
+    values |= {
+        "siting.model": ran,
+        "siting.budget_wan": unset if siting.budget_wan is None else f"{siting.budget_wan:,g}",
+        "siting.max_sites": unset if siting.max_sites is None else str(siting.max_sites),
+        "siting.time_limit_s": f"{siting.time_limit_s or DEFAULT_TIME_LIMIT_S:g}",
     }
     rows = [(_RUN_ITEMS[k][i], v, k) for k, v in values.items()]
     if uses_openstreetmap(plan):

@@ -61,6 +61,7 @@ import scipy.sparse as sp
 
 from geo.crs import require_metric
 from geo.errors import PlanningInputError, ScenarioError
+from geo.schema import FACILITY_KINDS
 from planning.demand import SITED_KINDS, compute_demand, demand_column
 from planning.siting_candidates import (
     build_candidates,
@@ -71,7 +72,11 @@ from planning.siting_coverage import coverage_before_after
 from planning.siting_models import MaximalCoverage, Method, MinimumSites, reach_from_distances
 from planning.standards import Standards
 
-__all__ = ["MODELS", "SitingResult", "plan_facilities", "reason_in", "unserved_summary"]
+__all__ = ["DEFAULT_TIME_LIMIT_S", "MODELS", "SitingResult", "plan_facilities", "reason_in",
+           "unserved_summary"]
+
+#: Seconds per solve when no time limit is given (the command line's ``--time-limit``).
+DEFAULT_TIME_LIMIT_S = 30.0
 
 Model = Literal["mclp", "capacitated", "min_sites"]
 MODELS: tuple[str, ...] = ("mclp", "capacitated", "min_sites")
@@ -134,7 +139,7 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
                     facilities: gpd.GeoDataFrame | None = None, network: Any = None,
                     distances: DistanceFunction | None = None, model: str = "mclp",
                     kinds: Sequence[str] = SITED_KINDS, budget_wan: float | None = None,
-                    max_sites: int | None = None, time_limit_s: float = 30.0,
+                    max_sites: int | None = None, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
                     method: Method = "auto", mip_rel_gap: float = 1e-4,
                     per_zone: bool = False, generate: str = "missing", seed: int = 0,
                     coverage: bool = True) -> SitingResult:
@@ -269,9 +274,31 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
         before_after = pd.DataFrame()
     status = _worst_status(solves["status"].tolist())
     gap = float(solves["gap"].max()) if len(solves) else 0.0
+    notes += _time_limit_notes(solves, time_limit_s)
     return SitingResult(planned=planned, unserved=unserved, before_after=before_after,
                         demand=demand, candidates=candidates, solves=solves, status=status,
                         gap=gap, distance_method=distance_method, notes=notes)
+
+
+def _time_limit_notes(solves: pd.DataFrame, time_limit_s: float) -> list[str]:
+    """What a solve stopped by its time limit means: the one thing a rerun may change.
+
+    Everything else in a plan follows from the inputs and the seed; where the solver is cut
+    off depends on how fast the machine was at the time.
+    """
+    stopped = list(dict.fromkeys(
+        k for kinds in solves.loc[solves["status"] == "time_limit", "kinds"]
+        for k in str(kinds).split(",")))
+    if not stopped:
+        return []
+    zh = "、".join(FACILITY_KINDS[k].label_zh if k in FACILITY_KINDS else k for k in stopped)
+    en = ", ".join(FACILITY_KINDS[k].label_en if k in FACILITY_KINDS else k for k in stopped)
+    return [f"{zh}的求解在时限 {time_limit_s:g} 秒内未证明最优，方案为届时最好的方案；机器快慢"
+            "不同时重新运行可能略有不同。要可重复的方案，请放宽时限（--time-limit）或给出预算、"
+            f"数量上限 / {en}: the solver stopped at its {time_limit_s:g} s time limit "
+            "before proving the plan optimal, so the plan is the best found by then and a "
+            "rerun on a faster or busier machine may differ slightly; for a reproducible plan "
+            "give a longer time limit (--time-limit) or a budget or site limit"]
 
 
 @dataclass

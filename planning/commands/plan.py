@@ -96,6 +96,9 @@ def register(subparsers: Any) -> None:
                      help="siting model (default: the siting module's, mclp)")
     par.add_argument("--budget", type=float, metavar="WAN", help="facility budget in 万元")
     par.add_argument("--max-sites", type=int, metavar="N", help="sites per kind at most")
+    par.add_argument("--time-limit", type=float, metavar="S",
+                     help="siting: time limit per solve, seconds (default 30, or the saved "
+                          "one); a solve it stops may come out differently on a rerun")
     out = p.add_argument_group("outputs")
     out.add_argument("--lang", choices=["zh", "en"], default="zh",
                      help="language of tables and maps (default zh)")
@@ -151,7 +154,8 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
                                 args)
     siting = base.siting if base is not None else SitingParameters()
     changes = {k: v for k, v in (("model", args.model), ("budget_wan", args.budget),
-                                 ("max_sites", args.max_sites)) if v is not None}
+                                 ("max_sites", args.max_sites),
+                                 ("time_limit_s", args.time_limit)) if v is not None}
     siting = dataclasses.replace(siting, **changes)
     overrides = base.overrides if base is not None else None
     if args.overrides:
@@ -185,7 +189,7 @@ def zone_pages(asked: str | None, zone_ids: list[str]) -> list[str] | None:
     >>> zone_pages("Z009", ["Z001", "Z002"])
     Traceback (most recent call last):
     ...
-    geo.errors.PlanningInputError: --zones: Z009 is not a zone of this plan (its zones: Z001, Z002)
+    geo.errors.PlanningInputError: --zones: 本方案没有片区 Z009（片区为 Z001, Z002） / ...
     """
     if asked is None:
         return None if len(zone_ids) <= ZONE_PAGES_MAX else []
@@ -199,7 +203,8 @@ def zone_pages(asked: str | None, zone_ids: list[str]) -> list[str] | None:
     unknown = [i for i in ids if i not in known]
     if unknown:
         some = ", ".join(zone_ids[:5]) + (f" … {zone_ids[-1]}" if len(zone_ids) > 5 else "")
-        msg = (f"--zones: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+        msg = (f"--zones: 本方案没有片区 {', '.join(unknown)}（片区为 {some or '无'}） / "
+               f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
                f"a zone of this plan (its zones: {some or 'none'})")
         raise PlanningInputError(msg)
     return ids
@@ -220,7 +225,14 @@ def _run(args: argparse.Namespace) -> int:
             bar.update(max(0, round(fraction * plan_share) - bar.n))
 
         plan = run_plan(scenario, progress=progress)
-        pages = zone_pages(args.zones, [str(z) for z in plan.zones["zone_id"]])
+        zone_ids = [str(z) for z in plan.zones["zone_id"]]
+        try:
+            pages: list[str] | None = zone_pages(args.zones, zone_ids)
+        except PlanningInputError as exc:  # the plan is exported all the same, not thrown away
+            wrong_zones: PlanningInputError | None = exc
+            pages = []
+        else:
+            wrong_zones = None
         progress("export", 1.0)
         encoding = args.shapefile_encoding or "gbk"
         try:
@@ -235,7 +247,7 @@ def _run(args: argparse.Namespace) -> int:
             result = export_plan(plan, out, lang=args.lang, shapefile_encoding=encoding)
         bar.update(100 - maps_share - bar.n)
         maps = None
-        if maps_share and len(plan.zones):
+        if maps_share and len(plan.zones) and wrong_zones is None:
             bar.set_description_str("maps")
             start = bar.n
 
@@ -251,11 +263,18 @@ def _run(args: argparse.Namespace) -> int:
     print(f"项目文件 project: {result.project}")
     print(f"GeoJSON: {out / 'geojson'}  Shapefile ({encoding.upper()}): {out / 'shapefile'}  "
           f"表格 tables: {out / 'tables'}")
+    if wrong_zones is not None:
+        print(f"错误 / error: {wrong_zones}\n图纸未打印；成果已写出，可用 --scenario "
+              f"{result.project} --zones … 重新打印 / maps not printed; everything else is "
+              f"written, and --scenario {result.project} --zones … prints them",
+              file=sys.stderr)
+        return 2
     if maps is not None:
         print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages)")
         if args.zones is None and pages == []:
+            example = ",".join(zone_ids[:2])
             print(f"  {len(plan.zones)} 个片区，只印总图 / {len(plan.zones)} zones: the overview "
-                  "only; --zones Z001,Z002 (or --zones all) prints zone pages")
+                  f"only; --zones {example} (or --zones all) prints zone pages")
     elif not args.no_maps:
         print("图纸 maps: not printed (no zones)")
     return 0

@@ -41,7 +41,7 @@ from planning.commands._layers import EMPTY_STREETS, add_crs_options, command_la
 from planning.commands._report import add_include_unknown, include_unknown, unknown_lines
 from planning.demand import SITED_KINDS
 from planning.scenario import EMPTY_GEOMETRY_TYPES
-from planning.siting import MODELS, SitingResult, plan_facilities
+from planning.siting import DEFAULT_TIME_LIMIT_S, MODELS, SitingResult, plan_facilities
 from planning.siting_candidates import parse_kinds
 from planning.standards import Standards, load_standards
 
@@ -79,8 +79,9 @@ def register(subparsers: Any) -> None:
                    help=f"kinds to site, comma-separated (default {','.join(SITED_KINDS)})")
     p.add_argument("--budget", type=float, metavar="WAN", help="total budget, 万元")
     p.add_argument("--max-sites", type=int, metavar="N", help="sites per kind at most")
-    p.add_argument("--time-limit", type=float, default=30.0, metavar="S",
-                   help="time limit per solve, seconds (default 30)")
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S",
+                   help=f"time limit per solve, seconds (default {DEFAULT_TIME_LIMIT_S:g}); "
+                        "a solve it stops may come out differently on a rerun")
     p.add_argument("--method", choices=["auto", "milp", "heuristic"], default="auto",
                    help="mclp and capacitated (min_sites is always the MILP): auto "
                         "(default) is greedy + swap (capacitated: greedy + allocation LP), "
@@ -110,7 +111,8 @@ def load_inputs(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame | None]:
 def run_siting(layers: dict[str, gpd.GeoDataFrame | None], *, standards: Standards,
                model: str = "mclp", kinds: list[str] | None = None,
                budget_wan: float | None = None, max_sites: int | None = None,
-               time_limit_s: float = 30.0, method: str = "auto", zoning: bool = True,
+               time_limit_s: float = DEFAULT_TIME_LIMIT_S, method: str = "auto",
+               zoning: bool = True,
                per_zone: bool = False, generate: str = "missing", seed: int = 0
                ) -> tuple[SitingResult, list[str]]:
     """Eligibility, zoning, network, then siting; returns the result and what was done."""

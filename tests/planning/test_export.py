@@ -38,7 +38,7 @@ from planning.export_tables import (
     summary_tables,
     write_tables,
 )
-from planning.scenario import Plan, Scenario, load_plan, run_plan, save_plan
+from planning.scenario import Plan, Scenario, SitingParameters, load_plan, run_plan, save_plan
 from planning.siting import reason_in
 from planning.standards import load_standards
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
@@ -266,6 +266,24 @@ def test_run_sheet_keeps_the_siting_notes(plan: Plan) -> None:
                                                                for n in plan.notes]
 
 
+def test_run_sheet_gives_the_siting_parameters_asked(plan: Plan) -> None:
+    import dataclasses
+
+    asked = dataclasses.replace(plan, scenario=dataclasses.replace(
+        plan.scenario, siting=SitingParameters(model="capacitated", budget_wan=2500.0,
+                                               max_sites=4, time_limit_s=90.0)))
+    for lang, key, value, plain, given in (
+            ("zh", "代码", "值", ["最少选址（未给预算或数量上限）", "未设", "未设", "30"],
+             ["有容量的最大覆盖", "2,500", "4", "90"]),
+            ("en", "Key", "Value",
+             ["fewest sites (no budget or site limit given)", "none", "none", "30"],
+             ["capacitated coverage", "2,500", "4", "90"])):
+        for p, expected in ((plan, plain), (asked, given)):
+            run = summary_tables(p, lang=lang)["run"].set_index(key)
+            assert run.loc[["siting.model", "siting.budget_wan", "siting.max_sites",
+                            "siting.time_limit_s"], value].tolist() == expected
+
+
 def test_compounds_sheet_says_why_a_kind_has_no_minutes(plan: Plan) -> None:
     c = plan.communities
     missing = [k for k in FACILITY_KINDS if c[f"walk_minutes_{k}"].isna().any()]
@@ -421,9 +439,13 @@ def test_pianqu_plan_prints_only_the_zone_pages_asked_for(
     base = ["plan", "--seed", "2", "--dpi", "20"]
     for name, path in _write_inputs(tmp_path).items():
         base += [f"--{name}", str(path)]
+    # a zone id mistyped: no map, and the plan is not thrown away (on a city it took minutes)
     assert main([*base, "--out", str(tmp_path / "bad"), "--zones", "Z001,Z999"]) == 2
-    assert "--zones: Z999 is not a zone of this plan (its zones: Z001" in capsys.readouterr().err
-    assert not (tmp_path / "bad" / "plan.gpkg").exists()  # said before anything is written
+    err = capsys.readouterr().err
+    assert "--zones: 本方案没有片区 Z999" in err
+    assert "Z999 is not a zone of this plan (its zones: Z001" in err
+    assert (tmp_path / "bad" / "plan.gpkg").exists() and (tmp_path / "bad" / "geojson").is_dir()
+    assert not (tmp_path / "bad" / "maps").exists()
     assert main([*base, "--out", str(tmp_path / "one"), "--zones", "Z001"]) == 0
     assert "zone_maps.pdf (2 pages)" in capsys.readouterr().out
     pngs = sorted(p.name for p in (tmp_path / "one" / "maps").glob("*.png"))

@@ -193,6 +193,31 @@ def test_no_limit_falls_back_to_min_sites_and_says_so(std):
     assert result.solves["model"].tolist() == ["min_sites"]
 
 
+def test_a_solve_stopped_by_its_time_limit_says_a_rerun_may_differ(std, monkeypatch):
+    import planning.siting_models as models
+
+    grid = block_grid(2)
+    sites = _sites([("S1", 110, 110, "ev_charger", 1000.0, 10.0),
+                    ("S2", 105, 110, "ev_charger", 1000.0, 12.0)])
+    plain = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], coverage=False,
+                            time_limit_s=45)
+    assert not any("time limit" in n for n in plain.notes)  # solved to optimality: no word
+
+    def stopped(*args, **kwargs):  # as if HiGHS had been cut off with this plan in hand
+        x, _, bound = run_milp(*args, **kwargs)
+        return x, "time_limit", bound
+
+    run_milp = models._run_milp
+    monkeypatch.setattr(models, "_run_milp", stopped)
+    result = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], coverage=False,
+                             time_limit_s=45)
+    assert result.solves["status"].tolist() == ["time_limit"]
+    note = next(n for n in result.notes if "time limit" in n)
+    assert note.startswith("充电桩的求解在时限 45 秒内未证明最优")
+    assert "EV charger: the solver stopped at its 45 s time limit" in note
+    assert "--time-limit" in reason_in(note, "en") and "--time-limit" in reason_in(note, "zh")
+
+
 def test_generated_candidates_are_marked(std):
     grid = block_grid(2)
     lots = points([(110, 230), (-50, -50)], kind="parking").assign(name=["南门停车场", None])
