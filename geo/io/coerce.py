@@ -48,7 +48,8 @@ MISSING_TOKENS = frozenset({"", "-", "--", "—", "——", "/", "无", "暂无"
 
 _NUMBER = re.compile(r"^(约|大约|~|≈)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)"
                      r"(万)?(%|‰)?(.*)$")
-_COORDINATE = re.compile(r"^[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:°|度)?$")
+_COORDINATE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|\d{1,3}(?:,\d{3})+\.\d+"
+                         r"|\d+(?:\.\d+)?|\.\d+)(?:°|度)?$")
 #: Words of an approximate number (约200户, 200余户, 200多, 200左右), read as the number written.
 _ABOUT_BEFORE = re.compile(r"^(?:余|多)")
 _ABOUT_AFTER = re.compile(r"(?:左右|上下|以上|以下)$")
@@ -218,13 +219,16 @@ def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False,
 def parse_coordinate(value: Any) -> float | None:
     """Read a longitude, latitude, X or Y: a plain number, at most with ° or 度 after it.
 
-    Full-width digits are understood; anything else (a letter, a unit, 约, a thousands
-    separator, degrees-minutes-seconds) makes the cell not a coordinate.
+    Full-width digits and thousands separators in their places (Excel's "3,760,123.45";
+    not "34,030", which may be a decimal comma) are understood; anything else (a letter, a
+    unit, 约, degrees-minutes-seconds) makes the cell not a coordinate.
 
     Examples
     --------
     >>> parse_coordinate("１１３.８２°"), parse_coordinate("34.03abc"), parse_coordinate(34.03)
     (113.82, None, 34.03)
+    >>> parse_coordinate("3,760,123.45"), parse_coordinate("34,030"), parse_coordinate("34.03户")
+    (3760123.45, None, None)
     """
     direct = _numeric_value(value)
     if direct is not None:
@@ -234,7 +238,7 @@ def parse_coordinate(value: Any) -> float | None:
     text = _text(value)
     if not _COORDINATE.match(text):
         return None
-    return float(text.rstrip("°度"))
+    return float(text.rstrip("°度").replace(",", ""))
 
 
 def parse_year(value: Any) -> tuple[int | None, str | None]:

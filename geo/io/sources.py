@@ -38,7 +38,7 @@ import shapely
 from pyproj import CRS
 
 from geo.errors import LayerValidationError, Problem
-from geo.io.coerce import parse_number
+from geo.io.coerce import parse_coordinate
 from geo.io.encoding import (
     dbf_text_bytes,
     decode_cut,
@@ -519,8 +519,9 @@ def _parse_wkt(col: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
 
 
 def _parse_xy(xs: pd.Series, ys: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
-    x = np.array([parse_number(v) for v in xs.tolist()], dtype=float)
-    y = np.array([parse_number(v) for v in ys.tolist()], dtype=float)
+    # a coordinate is a number only: 34.03户 or 约34.03 is a slip, not a unit to drop
+    x = np.array([parse_coordinate(v) for v in xs.tolist()], dtype=float)
+    y = np.array([parse_coordinate(v) for v in ys.tolist()], dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
     geoms = np.full(len(x), None, dtype=object)
     geoms[ok] = shapely.points(x[ok], y[ok])

@@ -232,16 +232,25 @@ def test_coordinates_take_a_number_and_a_degree_sign_only(text: str,
     assert parse_coordinate(text) == expected
 
 
-def test_stray_letters_in_a_coordinate_reject_the_row(tmp_path: Path) -> None:
-    # QA s10: 纬度 "34.03abc" was read as 34.03 and the facility moved 603 m
+@pytest.mark.parametrize("slip", ["34.03abc", "34.03户", "约34.03"])
+def test_stray_letters_in_a_coordinate_reject_the_row(tmp_path: Path, slip: str) -> None:
+    # QA s10: 纬度 "34.03abc" was read as 34.03 and the facility moved 603 m; a unit or 约
+    # in a coordinate is as much a slip
     path = tmp_path / "f.csv"
-    path.write_text("设施类型,经度,纬度\n充电桩,113.8305,34.0353\n充电桩,113.8305,34.03abc\n"
+    path.write_text(f"设施类型,经度,纬度\n充电桩,113.8305,34.0353\n充电桩,113.8305,{slip}\n"
                     "充电桩,113.82°,34.02度\n", encoding="utf-8")
     with pytest.raises(LayerValidationError) as exc:
         read_layer(path, "facilities")
     [problem] = exc.value.problems
     assert problem.rows == ("F0002 (line 3)",)
-    assert "经度/纬度" in str(problem) and "34.03abc" in str(problem)
+    assert "经度/纬度" in str(problem) and slip in str(problem)
+
+
+def test_projected_coordinates_with_thousands_separators_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"  # Excel's number format, quoted by its CSV export
+    path.write_text('设施类型,X,Y\n充电桩,"483,512.5","3,760,123.25"\n', encoding="utf-8")
+    point = read_layer(path, "facilities", default_crs="EPSG:4547").gdf.geometry.iloc[0]
+    assert (point.x, point.y) == (483512.5, 3760123.25)
 
 
 def _one(findings: list, fatal: bool) -> object:
