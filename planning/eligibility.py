@@ -296,13 +296,15 @@ _UNKNOWN_CODES = ("built_year_missing", "consent_missing")
 _REASONS: dict[str, tuple[str, str, str, str]] = {
     "built_year_missing": (
         "建成年代未知", "built year unknown",
-        "在小区图层中补充“建成年代”列（built_year）后重新载入",
-        "add a built year column (建成年代 / built_year) to the compounds layer and load it again"),
+        "在小区图层中补填这些小区的“建成年代”（built_year；无此列则添加）后重新载入",
+        "fill in these compounds' built year (建成年代 / built_year; add the column if the "
+        "layer has none) and load the layer again"),
     "consent_missing": (
         "居民同意率未知", "consent rate unknown",
-        "在小区图层中补充“居民同意率”列（consent_rate，0.8 或 80%）后重新载入",
-        "add a consent rate column (居民同意率 / consent_rate, 0.8 or 80%) to the compounds "
-        "layer and load it again"),
+        "在小区图层中补填这些小区的“居民同意率”（consent_rate，0.8 或 80%；无此列则添加）"
+        "后重新载入",
+        "fill in these compounds' consent rate (居民同意率 / consent_rate, 0.8 or 80%; add the "
+        "column if the layer has none) and load the layer again"),
     "built_after": ("建成于{year}年或以后", "built in {year} or later", "", ""),
     "consent_low": ("居民同意率低于{rate:.1%}", "consent below {rate:.1%}", "", ""),
     "forced_out": ("规划人员排除", "excluded by the planner", "", ""),
@@ -355,8 +357,8 @@ def exclusion_lines(summary: pd.DataFrame) -> list[str]:
 
     >>> codes = pd.Series(["consent_missing", "consent_missing", "forced_out"])
     >>> lines = exclusion_lines(exclusion_summary(codes, EligibilityPolicy()))
-    >>> print(lines[0][:52])
-      居民同意率未知 consent rate unknown: 2 — 在小区图层中补充“居民同意率”列
+    >>> print(lines[0][:56])
+      居民同意率未知 consent rate unknown: 2 — 在小区图层中补填这些小区的“居民同意率”
     >>> print(lines[1])
       规划人员排除 excluded by the planner: 1
     """

@@ -147,19 +147,19 @@ def test_compounds_without_eligibility_data_are_flagged_on_upload_and_in_zoning(
     eligibility, facilities = (w.value for w in at.warning)  # no facilities were uploaded
     assert eligibility == (
         "建成年代未知的小区 1 个，居民同意率未知的 16 个：无法判断是否符合改造条件，"
-        "规划时将列为未纳入。请在小区图层中补充“建成年代”和“居民同意率”两列，或在“片区划分”页"
-        "勾选“纳入建成年代或同意率未知的小区”。")
+        "规划时将列为未纳入。请在小区图层中补填“建成年代”和“居民同意率”（无此列则添加），"
+        "或在“片区划分”页勾选“纳入建成年代或同意率未知的小区”。")
     assert facilities.startswith("现有设施中没有")
     at.switch_page("ui/pages/zoning.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "片区数") == "0"
     (warning,) = at.warning
     assert warning.value.startswith("有小区缺少改造条件所需的数据")
-    assert "- 建成年代未知 1 个：在小区图层中补充“建成年代”列" in warning.value
+    assert "- 建成年代未知 1 个：在小区图层中补填这些小区的“建成年代”" in warning.value
     assert "- 居民同意率未知 16 个：" in warning.value
     at.radio(key="lang").set_value("en").run()
     (warning,) = at.warning
-    assert "- consent rate unknown: 16; add a consent rate column" in warning.value
+    assert "- consent rate unknown: 16; fill in these compounds" in warning.value
     at.switch_page("ui/pages/siting.py").run()  # nothing to site, and it says why
     assert not at.exception, [e.value for e in at.exception]
     assert [i.value for i in at.info] == [
@@ -577,7 +577,7 @@ def test_export_page_falls_back_to_utf8_shapefiles_and_says_which_rows() -> None
     assert not at.exception, [e.value for e in at.exception]
     warning = " ".join(w.value for w in at.warning)
     assert "无法用 GBK 编码" in warning
-    assert "C12" in at.dataframe[0].value.to_string()  # the problems table names the row
+    assert "C12" in at.table[0].value.to_string()  # the problems table names the row
     ((_, *choice), files), = at.session_state["export_files"].items()
     assert choice == ["zh", "utf-8"] and _cpg(files) == "UTF-8"
     assert "GeoPackage 项目文件" in [b.label for b in at.get("download_button")]
@@ -709,12 +709,12 @@ def test_unknown_eligibility_counts_read_as_sentences() -> None:
     at = _uploaded(g)
     assert at.warning[0].value.startswith(
         "建成年代未知的小区 1 个：无法判断是否符合改造条件，规划时将列为未纳入。"
-        "请在小区图层中补充“建成年代”列，")
+        "请在小区图层中补填“建成年代”（无此列则添加），")
     at.radio(key="lang").set_value("en").run()
     assert at.warning[0].value.startswith(
         "1 compound has no built year: eligibility cannot be decided without these values, so "
-        "the plan leaves such compounds out. Add the column 建成年代 (built_year) to the "
-        "compounds layer")
+        "the plan leaves such compounds out. Fill in their 建成年代 (built_year; add the "
+        "column if missing) in the compounds layer")
 
 
 def test_data_outside_china_shows_and_plans_once_given_an_analysis_crs() -> None:
@@ -778,7 +778,7 @@ def test_lon_lat_from_a_chinese_web_map_are_shifted_back_to_wgs84(tmp_path: Path
     at.selectbox(key="coords_communities_zh").set_value("gcj02")
     at.button[0].click().run()
     assert any("小区投影" in e.value for e in at.error)
-    assert "偏移坐标只适用于经纬度" in at.dataframe[0].value.to_string()
+    assert "偏移坐标只适用于经纬度" in at.table[0].value.to_string()
     assert len(at.session_state["layers"]["communities"]) == 4  # the good upload stays
 
 
@@ -798,7 +798,7 @@ def test_a_shapefile_without_prj_loads_once_its_crs_is_given(tmp_path: Path) -> 
     at.file_uploader[0].set_value(("小区.zip", buf.getvalue(), "application/zip"))
     at.button[0].click().run()
     assert any("小区" in e.value for e in at.error)
-    said = at.dataframe[0].value.to_string()
+    said = at.table[0].value.to_string()
     assert "其他（EPSG）" in said and "EPSG:4534–4554" in said  # where, and which codes
     at.selectbox(key="coords_communities_zh").set_value("epsg").run()
     at.text_input(key="crs_communities").input("EPSG:4547")

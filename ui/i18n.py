@@ -126,15 +126,19 @@ TEXT: dict[str, tuple[str, str]] = {
                            "circle comes out incomplete. Upload them if you have them."),
     # {unknown}: unknown_counts(years, consent, lang); {columns}: the columns to complete
     "unknown_eligibility": (
-        "{unknown}：无法判断是否符合改造条件，规划时将列为未纳入。请在小区图层中补充{columns}，"
+        "{unknown}：无法判断是否符合改造条件，规划时将列为未纳入。请在小区图层中补填{columns}，"
         "或在“片区划分”页勾选“纳入建成年代或同意率未知的小区”。",
         "{unknown}: eligibility cannot be decided without these values, so the plan leaves "
-        "such compounds out. Add {columns} to the compounds layer, or tick \"Include compounds "
+        "such compounds out. Fill in {columns} in the compounds layer, or tick \"Include compounds "
         "whose built year or consent rate is unknown\" on the Zoning page."),
-    "unknown_columns_both": ("“建成年代”和“居民同意率”两列",
-                             "the columns 建成年代 (built_year) and 居民同意率 (consent_rate)"),
-    "unknown_columns_built_year": ("“建成年代”列", "the column 建成年代 (built_year)"),
-    "unknown_columns_consent_rate": ("“居民同意率”列", "the column 居民同意率 (consent_rate)"),
+    "unknown_columns_both": ("“建成年代”和“居民同意率”（无此列则添加）",
+                             "their 建成年代 (built_year) and 居民同意率 (consent_rate; add "
+                             "the columns if missing)"),
+    "unknown_columns_built_year": ("“建成年代”（无此列则添加）",
+                                   "their 建成年代 (built_year; add the column if missing)"),
+    "unknown_columns_consent_rate": ("“居民同意率”（无此列则添加）",
+                                     "their 居民同意率 (consent_rate; add the column if "
+                                     "missing)"),
     "unknown_included": (
         "{unknown}：已勾选“纳入建成年代或同意率未知的小区”，这些小区按已知条件判断，"
         "纳入的注明哪项未知。",

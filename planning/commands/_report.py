@@ -135,10 +135,11 @@ def unknown_lines(eligibility: pd.DataFrame) -> list[str]:
     if left_out and 2 * left_out >= total:
         lines.append(
             f"注意 note: {total} 个小区中 {left_out} 个因建成年代或居民同意率未知未纳入：请在小区"
-            "图层中补充“建成年代”和“同意率”两列，或用 --include-unknown 按已知条件纳入 / "
-            f"{left_out} of {total} compounds are left out because their built year or consent "
-            "rate is unknown: add the 建成年代 (built_year) and 同意率 (consent_rate) columns "
-            "to the compounds layer, or give --include-unknown to judge them on what is known")
+            "图层中补填“建成年代”和“同意率”（无此列则添加），或用 --include-unknown 按已知条件"
+            f"纳入 / {left_out} of {total} compounds are left out because their built year or "
+            "consent rate is unknown: fill in their 建成年代 (built_year) and 同意率 "
+            "(consent_rate) in the compounds layer, adding the columns it lacks, or give "
+            "--include-unknown to judge them on what is known")
     if included:
         lines.append(
             f"注意 note: {included} 个小区建成年代或居民同意率未知，按 include_unknown 暂予纳入，"

@@ -381,8 +381,8 @@ def test_zoning_says_unknown_values_leave_everything_out_and_names_the_remedy(
     assert code == 0, err
     assert "0 zones (0 within bounds, 0 not)" in out
     assert ("9 of 9 compounds are left out because their built year or consent rate is "
-            "unknown: add the 建成年代 (built_year) and 同意率 (consent_rate) columns to the "
-            "compounds layer, or give --include-unknown") in out
+            "unknown: fill in their 建成年代 (built_year) and 同意率 (consent_rate) in the "
+            "compounds layer, adding the columns it lacks, or give --include-unknown") in out
     code, out, err = _run(capsys, "zoning", *files, "--include-unknown", "--out", f["out"])
     assert code == 0, err
     assert "compounds zoned 9, excluded 0" in out and "left out because" not in out
