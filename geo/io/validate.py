@@ -29,8 +29,8 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geo.io.coerce import Finding
 from geo.schema import GeomKind
 
-__all__ = ["DATUMS", "FAR_KM", "NO_GEOMETRY", "OVERLAP_SHARE", "check_crs", "check_geometries",
-           "parse_crs", "suggest_crs"]
+__all__ = ["APPROXIMATE_DATUMS", "DATUMS", "FAR_KM", "NO_GEOMETRY", "OVERLAP_SHARE", "check_crs",
+           "check_geometries", "parse_crs", "suggest_crs"]
 
 NO_GEOMETRY = "缺少几何 / no geometry"
 """The message of rows without a geometry (:mod:`geo.io.read` merges it with unreadable ones)."""
@@ -372,7 +372,35 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
         findings.append(Finding("crs", (), msg))
     if crs is not None and not any(f.fatal for f in findings):
         findings += _far_rows(geoms, crs)
+        findings += _approximate_datum(crs)
     return crs, source, findings
+
+
+#: Geodetic datums (pyproj's names) that PROJ can take to WGS84 / CGCS2000 only by a "ballpark"
+#: offset: China's old datums have no published parameters, so positions come out tens of
+#: metres off (67 m measured on the sample in Beijing 1954).
+APPROXIMATE_DATUMS: dict[str, str] = {"Beijing 1954": "北京54", "New Beijing": "新北京54",
+                                      "Xian 1980": "西安80"}
+
+
+def _approximate_datum(crs: CRS) -> list[Finding]:
+    """A note when the layer's datum converts to WGS84 only approximately.
+
+    >>> [f.fatal for f in _approximate_datum(CRS.from_epsg(2383))]
+    [False]
+    >>> _approximate_datum(CRS.from_epsg(4547))
+    []
+    """
+    datum = crs.datum.name if crs.datum is not None else ""
+    if datum not in APPROXIMATE_DATUMS:
+        return []
+    msg = (f"{_name(crs)} 属{APPROXIMATE_DATUMS[datum]}坐标系，与 CGCS2000/WGS84 之间没有公开的"
+           "转换参数，只能近似转换，位置可能偏差数十米；如有本地转换参数，请先在 GIS 中转为 "
+           "CGCS2000 / "
+           f"{_name(crs)} is on the {datum} datum, which converts to CGCS2000/WGS84 only "
+           "approximately (no published parameters): positions may be tens of metres off; "
+           "with the city's local parameters, convert the file to CGCS2000 in a GIS first")
+    return [Finding("crs", (), msg, fatal=False)]
 
 
 FAR_KM = 5.0

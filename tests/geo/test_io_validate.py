@@ -156,3 +156,18 @@ def test_the_sample_read_has_no_layout_notes() -> None:
     for name, res in read_layers(SAMPLE_PATH).items():
         assert not [n for n in res.report.notes if "overlap" in n.message
                     or "from the rest" in n.message or "identical" in n.message], name
+
+
+@pytest.mark.parametrize(("epsg", "words"), [(2435, "北京54"), (2383, "西安80")])
+def test_an_old_chinese_datum_is_read_with_a_note_that_positions_are_approximate(
+        sample_layers, epsg: int, words: str) -> None:
+    # PROJ takes Beijing 1954 and Xian 1980 to WGS84 by a ballpark offset (67 m on the sample)
+    old = sample_layers["communities"].to_crs(epsg)
+    crs, _, findings = check_crs(old.geometry.to_numpy(), old.crs)
+    assert crs.to_epsg() == epsg and not any(f.fatal for f in findings)
+    [note] = [f for f in findings if "approximately" in f.message]
+    assert words in note.message and "tens of metres" in note.message
+    # CGCS2000 itself (the sample's own CRS) says nothing of the kind
+    _, _, quiet = check_crs(sample_layers["communities"].geometry.to_numpy(),
+                            sample_layers["communities"].crs)
+    assert not [f for f in quiet if "approximately" in f.message]
