@@ -126,11 +126,10 @@ _RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "minutes": ("步行时间（分钟）", "Walking minutes", "minutes"),
 }
 
-# Shorter Shapefile names for input columns whose generic short name reads badly
-_INPUT_SHORT = {"subdistrict": "subdist", "floor_area_m2": "floor_area",
-                "consent_rate": "consent", "elderly_share": "elderly_sh",
-                "parking_spaces": "parking_sp", "ev_chargers": "ev_charger",
-                "road_class": "road_class", "barrier_kind": "barr_kind"}
+# Shorter Shapefile names for input columns (ids included) whose generic short name reads
+# badly: geo.schema holds them, so that geo.io reads Pianqu's own Shapefiles back
+_INPUT_SHORT = {col: short for schema in LAYERS.values()
+                for col, short in schema.short_names().items()}
 
 # Bureau layer -> the input schema whose labels its columns take first
 _LAYER_SCHEMA = {"compounds": "communities", "planned_facilities": "sites",
@@ -168,11 +167,15 @@ def field_label(column: str, *, layer: str | None = None) -> tuple[str, str]:
 
 
 def shapefile_name(column: str) -> str | None:
-    """The chosen Shapefile field name of a known column (None: the generic rule applies)."""
-    if column in _RESULT_FIELDS:
-        return _RESULT_FIELDS[column][2]
+    """The chosen Shapefile field name of a known column (None: the generic rule applies).
+
+    An input column's is the one of ``geo.schema`` (read back as that column), before the
+    result table's.
+    """
     if column in _INPUT_SHORT:
         return _INPUT_SHORT[column]
+    if column in _RESULT_FIELDS:
+        return _RESULT_FIELDS[column][2]
     per_kind = _per_kind(column)
     return per_kind[2] if per_kind is not None else None
 

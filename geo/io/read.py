@@ -25,6 +25,8 @@ True
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ from geo.io.coerce import Finding, coerce_column
 from geo.io.report import LayerReport, Note, Repair
 from geo.io.sources import RawLayer, list_file_layers, open_layer
 from geo.io.validate import DATUMS, NO_GEOMETRY, check_crs, check_geometries
-from geo.schema import LAYERS, Column, LayerSchema, normalise_header
+from geo.schema import LAYERS, Column, HeaderMatch, LayerSchema, normalise_header
 
 __all__ = [
     "ReadResult",
@@ -261,6 +263,10 @@ def _attributes(raw: RawLayer, sch: LayerSchema, mapping: dict[str, str],
         out, found = coerce_column(values, col,
                                    facility_kind=(sch.name == "facilities" and col.name == "kind"))
         findings += found
+        match = sch.match_header(mapping[col.name])
+        if match is not None and match.unit is not None:
+            out, found = _in_column_unit(values, out, col, mapping[col.name], match)
+            findings += found
         if col.required:
             already = {p for f in found if f.fatal for p in f.positions}
             empty = [p for p in np.flatnonzero(out.isna().to_numpy()).tolist()
@@ -272,6 +278,49 @@ def _attributes(raw: RawLayer, sch: LayerSchema, mapping: dict[str, str],
         out.index = index
         data[col.name] = out
     return data, findings
+
+
+#: A cell that carries a unit of its own (85万元, 3,000平方米): read by it, not by the header's.
+_OWN_UNIT = re.compile(r"[^\d\s,.+\-~≈约余多左右上下以]")
+
+
+def _has_own_unit(value: Any) -> bool:
+    return isinstance(value, str) and bool(_OWN_UNIT.search(unicodedata.normalize("NFKC",
+                                                                                   value)))
+
+
+def _in_column_unit(values: pd.Series, out: pd.Series, col: Column, header: str,
+                    match: HeaderMatch) -> tuple[pd.Series, list[Finding]]:
+    """Values in the column's unit when the header states another one, with a note.
+
+    造价(元) is divided by 10,000 into 万元 (cells that give their own unit, 85万元, are read
+    by it); a unit the column is not counted in, or one cut off, is only noted.
+    """
+    own_zh, own_en = col.unit_names
+    if match.factor is None:
+        allowed = ", ".join(u for u, _ in col.units)
+        if match.unit_cut:
+            text = (f"表头“{header}”的单位被截断，数值按{own_zh}读取，请核对 / the unit in the "
+                    f"header {header!r} is cut off; values read in {own_en}, please check")
+        else:
+            text = (f"表头“{header}”所注单位“{match.unit}”不是{col.label_zh}的单位（{allowed}），"
+                    f"数值按原样读取，请核对 / the header {header!r} gives the unit "
+                    f"{match.unit!r}, which {col.name} is not counted in ({allowed}); values "
+                    "read as they are, please check")
+        return out, [Finding(col.name, (), text, fatal=False)]
+    if match.factor == 1:
+        return out, []
+    scale = np.array([1.0 if _has_own_unit(v) else match.factor for v in values.tolist()])
+    scaled = pd.Series(out.to_numpy(dtype=float) * scale, index=out.index, name=out.name)
+    by = match.factor if match.factor > 1 else 1 / match.factor
+    zh_how, en_how = ("乘以", "multiplied") if match.factor > 1 else ("除以", "divided")
+    text = (f"表头“{header}”注明单位为{match.unit}，数值已{zh_how}{by:,.0f}换算为{own_zh} / "
+            f"the header {header!r} gives the unit {match.unit}; values {en_how} by {by:,.0f} "
+            f"into {own_zh} ({own_en})")
+    if (scale == 1).any():
+        text = text.replace(" / ", "；自带单位的数值按其单位读取 / ") + (
+            "; values that give their own unit are read by it")
+    return scaled, [Finding(col.name, (), text, fatal=False)]
 
 
 def _geometries(raw: RawLayer, sch: LayerSchema) -> tuple[

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.schema import FACILITY_KINDS
+from geo.io import read_layer
+from geo.schema import COMMUNITIES, FACILITY_KINDS, LAYERS
 from planning.cli import main
 from planning.export import (
     BUREAU_LAYERS,
@@ -30,6 +31,7 @@ from planning.export import (
     field_label,
     field_schema,
     print_maps,
+    shapefile_name,
 )
 from planning.export_tables import (
     SHEETS,
@@ -326,6 +328,41 @@ def test_english_tables_have_english_headers(plan: Plan) -> None:
     for name, table in summary_tables(plan, lang="en").items():
         for col in table.columns:
             assert not re.search(r"[\u4e00-\u9fff]", str(col)), (name, col)
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_the_compounds_shapefile_reads_back_into_the_same_columns_and_values(
+        plan: Plan, tmp_path: Path, encoding: Literal["gbk", "utf-8"]) -> None:
+    # comm_id, subdist, elderly_sh, parking_sp and ev_charger were not recognised: the ids
+    # were generated anew and four input columns dropped
+    path = export_plan(plan, tmp_path, shapefile_encoding=encoding).shapefiles["compounds"]
+    res = read_layer(path, "communities")
+    compounds = bureau_layers(plan)["compounds"]
+    inputs = list(COMMUNITIES.column_names[1:])
+    assert not res.report.ids_generated
+    assert list(res.gdf.index) == [str(i) for i in compounds.index]
+    assert sorted(res.report.columns.values()) == sorted(COMMUNITIES.column_names)
+    assert res.report.missing_columns == []
+    assert not set(inputs) & set(res.report.unknown_columns)
+    assert not [n for n in res.report.notes if n.column in inputs]
+    pd.testing.assert_frame_equal(res.gdf[inputs], compounds[inputs], check_dtype=False,
+                                  check_index_type=False, check_names=False)
+
+
+@pytest.mark.parametrize("layer", ["communities", "facilities", "sites", "streets", "barriers"])
+def test_every_shapefile_name_of_an_input_column_reads_back_as_that_column(layer: str) -> None:
+    schema = LAYERS[layer]
+    frame = pd.DataFrame(columns=list(schema.column_names)).set_index(schema.id_column)
+    names = field_schema(frame, layer=layer)
+    assert names["field"].tolist() == list(schema.column_names)
+    for field, short in zip(names["field"], names["shapefile_name"], strict=True):
+        assert schema.resolve_header(short) == field, short
+
+
+def test_shapefile_names_of_input_columns_come_from_the_schema() -> None:
+    for schema in LAYERS.values():
+        for column, short in schema.short_names().items():
+            assert shapefile_name(column) == short
 
 
 def test_utf8_shapefiles_and_unknown_language(plan: Plan, tmp_path: Path) -> None:
