@@ -29,13 +29,16 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geo.io.coerce import Finding
 from geo.schema import GeomKind
 
-__all__ = ["APPROXIMATE_DATUMS", "DATUMS", "FAR_KM", "NO_GEOMETRY", "OVERLAP_SHARE", "check_crs",
-           "check_geometries", "parse_crs", "suggest_crs"]
+__all__ = ["APPROXIMATE_DATUMS", "DATUMS", "DATUM_ON_METRES", "FAR_KM", "NO_GEOMETRY",
+           "OVERLAP_SHARE", "check_crs", "check_geometries", "parse_crs", "suggest_crs"]
 
 NO_GEOMETRY = "缺少几何 / no geometry"
 """The message of rows without a geometry (:mod:`geo.io.read` merges it with unreadable ones)."""
 
 DATUMS = ("wgs84", "gcj02", "bd09")
+
+#: How the problem of a GCJ-02/BD-09 datum declared for projected coordinates begins.
+DATUM_ON_METRES = "偏移坐标只适用于经纬度"
 """Datums a user may declare for longitude/latitude coordinates (``datum=``)."""
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
@@ -367,7 +370,7 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
             crs, source = fitted, how or source
         findings += found
     if crs is not None and not crs.is_geographic and datum not in (None, "wgs84"):
-        msg = (f"偏移坐标只适用于经纬度 / datum {datum} applies to longitude/latitude but the "
+        msg = (f"{DATUM_ON_METRES} / datum {datum} applies to longitude/latitude but the "
                f"coordinates are in {_name(crs)} (metres)")
         findings.append(Finding("crs", (), msg))
     if crs is not None and not any(f.fatal for f in findings):

@@ -17,15 +17,17 @@ declare none (a file's own CRS is kept), ``--datum`` declares GCJ-02 or BD-09 lo
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pyproj
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from geo.crs import local_metric_crs, require_metric, to_metric
-from geo.errors import CRSError
+from geo.errors import CRSError, LayerValidationError
+from geo.io import read_layer
 
 __all__ = [
     "EMPTY_STREETS",
@@ -35,8 +37,12 @@ __all__ = [
     "explicit_analysis_crs",
     "layer_origin",
     "osm_replaced_lines",
+    "read_file",
     "read_options",
+    "read_or_without_datum",
 ]
+
+T = TypeVar("T")
 
 EMPTY_STREETS = ("街道图层为空 / the streets layer is empty: straight-line distances × "
                  "detour factor")
@@ -73,6 +79,36 @@ def read_options(args: argparse.Namespace) -> dict[str, Any]:
     {'default_crs': 'EPSG:4547', 'datum': None}
     """
     return {"default_crs": getattr(args, "crs", None), "datum": getattr(args, "datum", None)}
+
+
+def read_file(path: str | Path, name: str, args: argparse.Namespace) -> gpd.GeoDataFrame:
+    """A layer file read with the options (:func:`read_options`).
+
+    ``--datum`` is said once for every file of a command, so it applies to the files in
+    longitude/latitude (a facility list copied from AMap) and not to those in metres (the
+    bureau's compounds in CGCS2000 Gauss-Kruger), which are read in their own CRS with a line
+    on the console.
+    """
+    return read_or_without_datum(
+        lambda datum: read_layer(path, name, **{**read_options(args), "datum": datum}).gdf,
+        getattr(args, "datum", None), path)
+
+
+def read_or_without_datum(read: Callable[[str | None], T], datum: str | None,
+                          path: str | Path) -> T:
+    """``read(datum)``, or ``read(None)`` when the datum's only problem is a file in metres."""
+    from geo.io.validate import DATUM_ON_METRES
+
+    try:
+        return read(datum)
+    except LayerValidationError as exc:
+        if datum in (None, "wgs84") or not all(
+                p.message.startswith(DATUM_ON_METRES) for p in exc.problems):
+            raise
+    print(f"注意 note: {path} 为投影坐标（米），--datum {datum} 只用于经纬度文件，此文件按其坐标系"
+          f"读取 / {path} is in projected metres: --datum {datum} applies to lon/lat files, "
+          "so this one is read in its own CRS")
+    return read(None)
 
 
 def explicit_analysis_crs(args: argparse.Namespace) -> pyproj.CRS | None:
@@ -189,8 +225,6 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
     >>> sorted(layers), layers["streets"].crs == layers["communities"].crs
     (['communities', 'streets'], True)
     """
-    from geo.io import read_layer
-
     wanted = ["communities", *(n for n in names if n != "communities")]
     bundles: dict[str, dict[str, gpd.GeoDataFrame]] = {}
     if getattr(args, "osm", None):  # read even when files replace it all: to say what they do
@@ -200,7 +234,7 @@ def command_layers(args: argparse.Namespace, names: Sequence[str]
     for name in wanted:
         origin = layer_origin(args, name)
         if origin == "file":
-            gdf = read_layer(getattr(args, name), name, **read_options(args)).gdf
+            gdf = read_file(getattr(args, name), name, args)
             layers[name] = gdf
             files[name] = (str(getattr(args, name)), gdf)
         elif origin == "none":

@@ -34,6 +34,7 @@ from planning.commands._layers import (
     analysis_crs,
     explicit_analysis_crs,
     osm_replaced_lines,
+    read_file,
     read_options,
 )
 from planning.commands._report import (
@@ -119,7 +120,7 @@ def register(subparsers: Any) -> None:
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
     """The scenario the arguments describe (see the module docstring for precedence)."""
-    from geo.io import read_layer, read_layers
+    from geo.io import read_layers
 
     files = {name: getattr(args, name) for name in INPUT_LAYERS if getattr(args, name, None)}
     base: Scenario | None = None
@@ -138,7 +139,7 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         given.update({k: (str(args.layers), r.gdf) for k, r in
                       read_layers(args.layers, **read_options(args)).items()})
     for name, path in files.items():
-        given[name] = (str(path), read_layer(path, name, **read_options(args)).gdf)
+        given[name] = (str(path), read_file(path, name, args))
     if not layers and "communities" not in given:  # the sample, its layers replaced by files
         from planning.sample import load_sample
 

@@ -27,6 +27,7 @@ import geopandas as gpd
 from geo.errors import PlanningInputError
 from geo.io import ReadResult, guess_layer, list_file_layers, read_layer, read_layers
 from geo.schema import FACILITY_KINDS, LAYERS
+from planning.commands._layers import read_or_without_datum
 
 __all__ = ["osm_lines", "register", "validate_file", "which_layers"]
 
@@ -116,8 +117,9 @@ def validate_file(path: str | Path, *, layer: str | None = None, layer_name: str
         With every problem of the file (a :class:`geo.errors.LayerValidationError`).
     """
     chosen, _ = which_layers(path, layer=layer, layer_name=layer_name, encoding=encoding)
-    return _read(path, chosen, layer_name=layer_name, default_crs=default_crs, datum=datum,
-                 encoding=encoding)
+    return read_or_without_datum(  # --datum is for the files in lon/lat, as in every command
+        lambda d: _read(path, chosen, layer_name=layer_name, default_crs=default_crs, datum=d,
+                        encoding=encoding), datum, path)
 
 
 def _read(path: str | Path, layer: str | None, **kw: Any) -> dict[str, ReadResult]:
@@ -195,8 +197,9 @@ def _run(args: argparse.Namespace) -> int:
                                          encoding=args.encoding)
             if guess:
                 print(guess)
-            results = _read(f, chosen, layer_name=args.layer_name, default_crs=args.crs,
-                            datum=args.datum, encoding=args.encoding)
+            results = validate_file(f, layer=chosen, layer_name=args.layer_name,
+                                    default_crs=args.crs, datum=args.datum,
+                                    encoding=args.encoding)
         except PlanningInputError as exc:
             failed += 1
             print(f"✗ 不能使用 / cannot be used:\n{exc}\n")

@@ -361,6 +361,24 @@ def test_datum_option_shifts_gcj02_files_back_to_wgs84(tmp_path, command: str) -
     assert (moved > 100).all() and (moved < 1000).all()  # GCJ-02 is off by hundreds of metres
 
 
+def test_datum_option_leaves_a_file_in_metres_as_it_is(tmp_path, capsys) -> None:
+    # the bureau's compounds in CGCS2000 Gauss-Krüger, the facilities copied from AMap
+    from planning.cli import build_parser
+
+    compounds = _write(block_grid(2), tmp_path / "小区.gpkg")
+    amap = _wkt_csv(points([(170, 170)]).to_crs(4326), tmp_path / "高德设施.csv")
+    args = build_parser().parse_args(["coverage", "--communities", compounds, "--facilities",
+                                      amap, "--datum", "gcj02", "--out", str(tmp_path)])
+    layers = command_layers(args, ["facilities"])
+    said = capsys.readouterr().out
+    assert f"{compounds} is in projected metres: --datum gcj02 applies to lon/lat files" in said
+    assert _same_place(layers["communities"], block_grid(2))  # not shifted
+    moved = layers["facilities"].distance(points([(170, 170)]).to_crs(layers["facilities"].crs))
+    assert (moved > 100).all() and (moved < 1000).all()  # shifted back from GCJ-02
+    code, out, _ = _run(capsys, "validate", compounds, amap, "--datum", "gcj02")
+    assert code == 0 and "applies to lon/lat files" in out and "shifted from gcj02" in out
+
+
 # ----------------------- compounds without built year or consent rate: said, and --include-unknown
 
 
