@@ -283,7 +283,22 @@ def bureau_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     layers = {"zones": zones, "compounds": plan.communities,
               "planned_facilities": _generated_from_in_two(plan.planned_facilities),
               "gaps": gaps}
-    return {name: _as_multi(_rounded(layer), name) for name, layer in layers.items()}
+    return {name: _as_multi(_rounded(_blank_as_null(layer)), name)
+            for name, layer in layers.items()}
+
+
+def _blank_as_null(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Empty text as null, as every other field without a value is (a copy when any is).
+
+    A zone within its bounds had ``bounds_note: ""`` beside compounds' ``null`` notes, and an
+    eligible compound ``reason_codes: ""``: in QGIS one is "is empty", the other "is null".
+    """
+    text = [c for c in layer.columns if c != layer.geometry.name and
+            (layer[c].dtype == object or pd.api.types.is_string_dtype(layer[c]))]
+    empty = {c: (layer[c].astype("string").str.strip() == "").fillna(False).to_numpy(bool)
+             for c in text}
+    blank = {c: layer[c].astype(object).where(~e, None) for c, e in empty.items() if e.any()}
+    return layer.assign(**blank) if blank else layer
 
 
 def _generated_from_in_two(planned: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -191,6 +191,20 @@ def test_geojson_properties_are_the_plan_values(plan: Plan, exported: ExportResu
         c.loc["C03", "excluded_reason"] in exported.geojson["compounds"].read_text("utf-8")
 
 
+def test_a_field_without_a_value_is_null_in_every_layer(plan: Plan,
+                                                       exported: ExportResult) -> None:
+    # a zone within its bounds had bounds_note "" and an eligible compound reason_codes "",
+    # beside null for every other field without a value ("is empty" vs "is null" in QGIS)
+    assert (plan.zones["bounds_note"] == "").any()
+    assert (plan.communities["reason_codes"].fillna("") == "").any()
+    for name, path in exported.geojson.items():
+        for f in json.loads(path.read_text("utf-8"))["features"]:
+            blank = [k for k, v in f["properties"].items() if isinstance(v, str) and not v.strip()]
+            assert not blank, (name, blank)
+    zones = json.loads(exported.geojson["zones"].read_text("utf-8"))["features"]
+    assert [f["properties"]["bounds_note"] for f in zones] == [None] * len(zones)  # in bounds
+
+
 def test_field_schema_gives_every_property_a_chinese_and_english_alias(
         plan: Plan, exported: ExportResult) -> None:
     for name, path in exported.geojson.items():
