@@ -28,8 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,22 +50,22 @@ from matplotlib.typing import RcKeyType
 from geo.crs import local_metric_crs
 from geo.printmap_content import (
     LABELS,
-    column_decimals,
     column_label,
     coverage_by_zone,
     coverage_rows,
     fmt,
     has_osm_ids,
-    is_share,
     kind_label,
     scalar_columns,
     validate_inputs,
     with_zone_index,
+    zone_rows,
     zone_stats,
 )
 from geo.printmap_font import font, missing_glyphs
 from geo.printmap_layout import (
     MM_PER_PT,
+    KeyGrid,
     LegendEntry,
     PageFrame,
     Table,
@@ -77,6 +77,8 @@ from geo.printmap_layout import (
     fit_extent,
     geometry_paths,
     place_labels,
+    table_rows_left_out,
+    table_width_mm,
     text_width_mm,
 )
 
@@ -102,6 +104,14 @@ _PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#
 #: this share of them would, the map is too crowded to read them and they are left off, with
 #: a note naming how many.
 _CROWDED_LABELS = 0.2
+_LABEL_ROOM_MM2 = 400.0  # a zone with less of the map than this gets a smaller label
+_LABEL_REACH_MM = 8.0  # a zone label may be set this far (A3) from its zone, tied by a line
+#: Facility markers together cover at most this share of the map at their full size; on a
+#: denser map (a district's overview: 1,700 planned sites on one A3 sheet) they are drawn
+#: smaller, down to _MIN_MARKER of their size, so that the zones under them still show.
+_MARKER_INK = 0.04
+_MIN_MARKER = 0.4
+_GRID_MM = 30.0  # the overview's reference grid (drawn with a zone list): squares on A3
 _NEIGHBOUR_M = 60.0  # zones closer than this (across a street) are neighbours for colouring
 _EXCLUDED_FILL, _EXCLUDED_EDGE = "#f0f0f0", "#9a9a9a"
 _OTHER_FILL = "#e4e4e4"
@@ -239,11 +249,29 @@ class _Markers:
     symbols: tuple[tuple[str, bool], ...] = ()  # (kind, planned) drawn, kind by kind
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # one per marker, map units
     leaders: bool = False  # some markers were set apart from a shared spot
+    scale: float = 1.0  # drawn at this share of their size (a dense map)
 
 
 def _marker_sizes(size: float) -> tuple[float, float]:
     """Widths in points of an existing and of a planned facility marker."""
     return size, size * 1.35
+
+
+def _marker_scale(n: int, *, width_pt: float, map_mm2: float) -> float:
+    """The share of their size markers are drawn at so that ``n`` of them ink a sparse map.
+
+    1 when ``n`` planned-size markers cover at most :data:`_MARKER_INK` of the map's
+    ``map_mm2``; else the size at which they would, but not below :data:`_MIN_MARKER`.
+
+    >>> _marker_scale(50, width_pt=7.4, map_mm2=65_000.0)
+    1.0
+    >>> round(_marker_scale(1_800, width_pt=7.4, map_mm2=65_000.0), 2)
+    0.46
+    """
+    ink = n * (width_pt * MM_PER_PT) ** 2 / map_mm2 if map_mm2 > 0 else 0.0
+    if ink <= _MARKER_INK:
+        return 1.0
+    return max(math.sqrt(_MARKER_INK / ink), _MIN_MARKER)
 
 
 def _draw_facilities(ax: Axes, layers: _Layers, *, size: float, m_per_mm: float,
@@ -253,7 +281,10 @@ def _draw_facilities(ax: Axes, layers: _Layers, *, size: float, m_per_mm: float,
     Markers closer than a marker's width on paper (a compound's generated charger, parking
     and elderly-care sites share its point) are set around their spot
     (:func:`geo.printmap_layout.dodge_points`), each tied to it by a hairline from a dot, so
-    that every facility is seen.
+    that every facility is seen. On a map too dense for markers of full size
+    (:func:`_marker_scale`) they are drawn smaller, and those of one spot side by side
+    without hairlines: a district's thousands of hairlines would hide the zones as the
+    markers did.
     """
     xmin, xmax, ymin, ymax = extent
     order = {k: i for i, k in enumerate(FACILITY_STYLE)}
@@ -267,12 +298,15 @@ def _draw_facilities(ax: Axes, layers: _Layers, *, size: float, m_per_mm: float,
     if not parts:
         return _Markers()
     marks = pd.concat(parts, ignore_index=True).sort_values(["planned", "rank"], kind="stable")
-    width_pt = _marker_sizes(size)
-    spacing = (width_pt[1] + 3.0) * MM_PER_PT * m_per_mm  # a planned marker and a gap
+    map_mm2 = (xmax - xmin) * (ymax - ymin) / m_per_mm ** 2
+    scale = _marker_scale(len(marks), width_pt=_marker_sizes(size)[1], map_mm2=map_mm2)
+    width_pt = _marker_sizes(size * scale)
+    gap_pt = 3.0 if scale == 1.0 else 0.4  # dense: side by side, no hairline
+    spacing = (width_pt[1] + gap_pt) * MM_PER_PT * m_per_mm  # a planned marker and a gap
     true_xy = marks[["x", "y"]].to_numpy()
     xy = dodge_points(true_xy, spacing=spacing)
     moved = np.hypot(*(xy - true_xy).T) > spacing * 1e-3
-    if moved.any():
+    if moved.any() and scale == 1.0:
         segs = np.stack([true_xy[moved], xy[moved]], axis=1)
         ax.add_collection(LineCollection(list(segs), colors=_INK, linewidths=0.5, zorder=4.6,
                                          gid="facility_leaders"), autolim=False)
@@ -289,19 +323,23 @@ def _draw_facilities(ax: Axes, layers: _Layers, *, size: float, m_per_mm: float,
             symbols.append((kind, planned))
             state = "planned" if planned else "existing"
             ax.scatter(xy[sel, 0], xy[sel, 1], s=width_pt[planned] ** 2, marker=marker,
-                       **_facility_style(kind, planned), zorder=6 if planned else 5,
+                       **_facility_style(kind, planned, scale), zorder=6 if planned else 5,
                        gid=f"facility_{state}_{kind}")
-    half = (width_pt[1] / 2 + 0.5) * MM_PER_PT * m_per_mm
+    half = (width_pt[1] / 2 + 0.5 * scale) * MM_PER_PT * m_per_mm
     boxes = tuple((x - half, y - half, x + half, y + half) for x, y in xy)
-    return _Markers(symbols=tuple(symbols), boxes=boxes, leaders=bool(moved.any()))
+    return _Markers(symbols=tuple(symbols), boxes=boxes,
+                    leaders=bool(moved.any()) and scale == 1.0, scale=scale)
 
 
-def _facility_style(kind: str, planned: bool) -> dict[str, Any]:
-    """Fill, outline and line width of a facility marker (the map's and the legend's)."""
+def _facility_style(kind: str, planned: bool, scale: float = 1.0) -> dict[str, Any]:
+    """Fill, outline and line width of a facility marker (the map's and the legend's).
+
+    Outlines thin with a marker drawn smaller (``scale``), so a small one keeps its colour.
+    """
     colour = FACILITY_STYLE[kind][1]
     if planned:
-        return {"facecolors": colour, "edgecolors": _INK, "linewidths": 0.6}
-    return {"facecolors": "white", "edgecolors": colour, "linewidths": 1.0}
+        return {"facecolors": colour, "edgecolors": _INK, "linewidths": 0.6 * scale}
+    return {"facecolors": "white", "edgecolors": colour, "linewidths": 1.0 * scale}
 
 
 def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
@@ -350,9 +388,16 @@ def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
         items = [(x, y, f"{z}\n" + text["hh_label"].format(households=int(hh)), str(z))
                  for (x, y), z, hh in zip(anchors, zones.index, zones["households"],
                                           strict=True)]
-        left_off = place_labels(ax, items, size=frame.pt(8.5), m_per_mm=m_per_mm,
-                                 colour=_INK, extent=extent, box=True,
-                                 taken=list(markers.boxes), crowded_share=_CROWDED_LABELS)
+        map_mm2 = (xmax - xmin) * (ymax - ymin) / m_per_mm ** 2
+        left_off = place_labels(ax, items, size=_zone_label_size(frame, map_mm2, len(zones)),
+                                 m_per_mm=m_per_mm, colour=_INK, extent=extent, box=True,
+                                 # small markers of a dense map may be covered by a zone id
+                                 # that has no other place (full-size ones never are)
+                                 taken=[] if markers.scale < 1 else list(markers.boxes),
+                                 soft=markers.boxes if markers.scale < 1 else (),
+                                 crowded_share=_CROWDED_LABELS,
+                                 targets=list(zones.geometry.values),
+                                 reach_mm=_LABEL_REACH_MM * frame.font_scale)
         return left_off, markers
     others_items = [(x, y, str(z), "") for (x, y), z in zip(anchors, zones.index, strict=True)
                     if z != focus]
@@ -367,6 +412,18 @@ def _draw_map(ax: Axes, layers: _Layers, *, focus: str | None, frame: PageFrame,
     place_labels(ax, others_items, size=frame.pt(7), m_per_mm=m_per_mm, colour="#777777",
                   extent=extent, box=False, taken=taken)
     return 0, markers
+
+
+def _zone_label_size(frame: PageFrame, map_mm2: float, n_zones: int) -> float:
+    """Font size of the overview's zone labels: 8.5 pt (A3), smaller when zones are small.
+
+    A zone with less than :data:`_LABEL_ROOM_MM2` of the map to itself gets a label scaled
+    with the square root of its room, down to 6 pt (still read on a print): the 308 zones of
+    a 1,500-compound district on A3 get 6.2 pt.
+    """
+    room = map_mm2 / max(n_zones, 1)
+    shrink = min(1.0, max(6.0 / 8.5, math.sqrt(room / _LABEL_ROOM_MM2)))
+    return frame.pt(8.5 * shrink)
 
 
 def _zone_anchors(geoms: gpd.GeoSeries) -> np.ndarray:
@@ -420,9 +477,9 @@ def _legend_entries(layers: _Layers, *, focus: str | None, lang: str,
     if streets is not None and len(streets):
         entries.append(LegendEntry("line", text["street"],
                                    (("color", "#c8c8c8"), ("linewidth", 1.1))))
-    width_pt = _marker_sizes(size)
+    width_pt = _marker_sizes(size * markers.scale)
     for kind, planned in markers.symbols:
-        style = _facility_style(kind, planned)
+        style = _facility_style(kind, planned, markers.scale)
         label = text["planned_kind" if planned else "existing_kind"].format(
             kind=kind_label(kind, lang))
         entries.append(LegendEntry("marker", label, (
@@ -444,15 +501,7 @@ def _side_tables(layers: _Layers, *, focus: str | None, lang: str,
     more = text["more"]
     tables: list[Table] = []
     if focus is None:
-        header = [text["zone_col"], *(column_label(c, text, labels) for c in scalars)]
-        places = {c: column_decimals(stats[c]) for c in scalars}  # one precision per column
-        rows = [[str(z), *(fmt(stats.at[z, c], decimals=places[c]) for c in scalars)]
-                for z in stats.index]
-        total = [text["total"]]
-        for c in scalars:
-            v = pd.to_numeric(stats[c], errors="coerce")
-            total.append(fmt(v.sum(), decimals=places[c])
-                         if v.notna().any() and not is_share(stats[c]) else "")
+        header, rows, total = zone_rows(stats, lang=lang, labels=labels)
         cov = coverage_rows(stats, None, lang)
         if cov:
             tables.append(Table(text["coverage_all"], [text["kind"], text["before"],
@@ -502,9 +551,25 @@ def _source_line(text: Mapping[str, str], source: str, *, osm: bool, room: float
     return src + credit
 
 
-def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyproj.CRS,
-               lang: str, title: str, source: str, date: dt.date, page: int, pages: int,
-               paper: str, labels: Mapping[str, str], osm: bool) -> Figure:
+@dataclass
+class _Listing:
+    """The zone-list pages an overview may point to; the overview says whether it does."""
+
+    grid: KeyGrid  # the overview's reference grid, which the list gives each zone's square of
+    pages: str  # their page numbers: "2–4"
+    every_zone_paged: bool  # every zone has a page of its own, which gives its figures
+    needed: bool = False  # set by the overview: a zone it cannot name, or cannot list
+
+
+def _new_page(frame: PageFrame, *, title: str, subtitle: str, crs: pyproj.CRS, lang: str,
+              source: str, date: dt.date, page: int, pages: int, osm: bool
+              ) -> tuple[Figure, Axes]:
+    """A sheet with its title block and footer; returns it and its paper axes (mm).
+
+    The page number is the text of gid ``page_number``, so that an overview printed before
+    the number of pages is known can be numbered after (:func:`_renumber`); ``pages`` is then
+    the most there can be, which the footer keeps room for.
+    """
     text = LABELS[lang]
     fig = Figure(figsize=(frame.width / 25.4, frame.height / 25.4))
     paper_ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -512,20 +577,6 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     paper_ax.set_ylim(0, frame.height)
     paper_ax.set_axis_off()
     W, H, m = frame.width, frame.height, frame.margin
-
-    # Title block
-    stats = layers.stats
-    if focus is None:
-        subtitle = text["overview"].format(zones=len(layers.zones),
-                                           compounds=fmt(int(stats["compounds"].sum())),
-                                           households=fmt(int(stats["households"].sum())))
-        n_out = int(layers.communities["zone_id"].isna().sum())
-        if n_out:
-            subtitle += text["overview_out"].format(n=fmt(n_out))
-    else:
-        subtitle = text["zone"].format(zone=focus,
-                                       compounds=fmt(stats.at[focus, "compounds"]),
-                                       households=fmt(stats.at[focus, "households"]))
     paper_ax.text(m, H - m, title, fontproperties=font(size=frame.pt(20)),
                   ha="left", va="top", color=_INK, parse_math=False)
     paper_ax.text(m, H - m - frame.title_h * 0.62, subtitle,
@@ -533,8 +584,6 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
                   parse_math=False)
     paper_ax.plot([m, W - m], [H - m - frame.title_h, H - m - frame.title_h], color=_INK,
                   linewidth=1.2)
-
-    # Footer
     y_foot = m + frame.footer_h * 0.35
     small = font(size=frame.pt(8))
     right = (text["date"].format(date=date.isoformat()) + "    "
@@ -545,19 +594,31 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     paper_ax.text(m, y_foot, crs_text, fontproperties=small, ha="left", va="baseline",
                   color=_INK, parse_math=False)
     paper_ax.text(W - m, y_foot, right, fontproperties=small, ha="right", va="baseline",
-                  color=_INK, parse_math=False)
+                  color=_INK, parse_math=False, gid="page_number")
     src_x = m + text_width_mm(crs_text, small) + 8.0
     room = W - m - text_width_mm(right, small) - 8.0 - src_x
     paper_ax.text(src_x, y_foot, _source_line(text, source, osm=osm, room=room, prop=small),
                   fontproperties=small, ha="left", va="baseline", color=_INK,
                   parse_math=False)
+    return fig, paper_ax
 
-    # Map
-    mx, my, mw, mh = frame.map_box
-    ax = fig.add_axes((mx / W, my / H, mw / W, mh / H))
-    com = layers.communities
+
+def _renumber(fig: Figure, *, lang: str, date: dt.date, page: int, pages: int) -> None:
+    """Set the footer's page number of a page drawn by :func:`_new_page`."""
+    text = LABELS[lang]
+    for t in fig.axes[0].texts:
+        if t.get_gid() == "page_number":
+            t.set_text(text["date"].format(date=date.isoformat()) + "    "
+                       + text["page"].format(page=page, pages=pages))
+
+
+def _map_extent(layers: _Layers, *, focus: str | None, frame: PageFrame
+                ) -> tuple[float, float, float, float, float]:
+    """(xmin, xmax, ymin, ymax, metres per mm) of a page's map frame."""
+    mw, mh = frame.map_box[2:]
     if focus is None:
-        both = np.vstack([com.total_bounds, layers.zones.total_bounds])  # zones may be empty
+        both = np.vstack([layers.communities.total_bounds,
+                          layers.zones.total_bounds])  # zones may be empty
         bounds = (*np.nanmin(both[:, :2], axis=0), *np.nanmax(both[:, 2:], axis=0))
         pad = 0.03
     else:
@@ -570,8 +631,43 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
                 both = np.vstack([bounds, mine.total_bounds])
                 bounds = (*both[:, :2].min(axis=0), *both[:, 2:].max(axis=0))
         pad = 0.12
-    xmin, xmax, ymin, ymax, m_per_mm = fit_extent(bounds, width_mm=mw, height_mm=mh, pad=pad,
-                                                  min_span_m=_MIN_SPAN_M)
+    return fit_extent(bounds, width_mm=mw, height_mm=mh, pad=pad, min_span_m=_MIN_SPAN_M)
+
+
+def _key_grid(layers: _Layers, frame: PageFrame) -> KeyGrid:
+    """The overview's reference grid: squares of about 30 mm on A3."""
+    xmin, xmax, ymin, ymax, _ = _map_extent(layers, focus=None, frame=frame)
+    mw, mh = frame.map_box[2:]
+    return KeyGrid.for_map((xmin, xmax, ymin, ymax), width_mm=mw, height_mm=mh,
+                           cell_mm=_GRID_MM * frame.width / 420.0)
+
+
+def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyproj.CRS,
+               lang: str, title: str, source: str, date: dt.date, page: int, pages: int,
+               paper: str, labels: Mapping[str, str], osm: bool,
+               listing: _Listing | None = None) -> Figure:
+    text = LABELS[lang]
+    stats = layers.stats
+    if focus is None:
+        subtitle = text["overview"].format(zones=len(layers.zones),
+                                           compounds=fmt(int(stats["compounds"].sum())),
+                                           households=fmt(int(stats["households"].sum())))
+        n_out = int(layers.communities["zone_id"].isna().sum())
+        if n_out:
+            subtitle += text["overview_out"].format(n=fmt(n_out))
+    else:
+        subtitle = text["zone"].format(zone=focus,
+                                       compounds=fmt(stats.at[focus, "compounds"]),
+                                       households=fmt(stats.at[focus, "households"]))
+    fig, paper_ax = _new_page(frame, title=title, subtitle=subtitle, crs=crs, lang=lang,
+                              source=source, date=date, page=page, pages=pages, osm=osm)
+    W, H = frame.width, frame.height
+
+    # Map
+    mx, my, mw, mh = frame.map_box
+    ax = fig.add_axes((mx / W, my / H, mw / W, mh / H))
+    com = layers.communities
+    xmin, xmax, ymin, ymax, m_per_mm = _map_extent(layers, focus=focus, frame=frame)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
@@ -583,12 +679,6 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     numbers = _compound_numbers(com, focus)
     left_off, markers = _draw_map(ax, layers, focus=focus, frame=frame, lang=lang,
                          extent=(xmin, xmax, ymin, ymax), m_per_mm=m_per_mm, numbers=numbers)
-    if left_off:
-        ax.text(0.01, 0.01, text["crowded"].format(n=fmt(left_off)), transform=ax.transAxes,
-                fontproperties=font(size=frame.pt(8)), ha="left", va="bottom", color=_INK,
-                zorder=9, parse_math=False, bbox=dict(boxstyle="square,pad=0.3",
-                                                      facecolor="white", edgecolor=_INK,
-                                                      linewidth=0.5))
 
     # Side panel: legend and tables from the top, north arrow and scale bar at the bottom
     sx, sy, sw, sh = frame.side_box
@@ -602,10 +692,28 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     arrow_h = 13.0 * frame.font_scale
     # the north arrow with its letter is the tallest thing at the bottom of the panel
     bottom_reserved = 2.0 + arrow_h + 1.2 + frame.pt(9) * MM_PER_PT * 1.3 + frame.gap
-    for table in _side_tables(layers, focus=focus, lang=lang, labels=labels, numbers=numbers):
+    if left_off:  # the note on zone ids left off goes above the scale bar, off the map
+        note = (text["crowded_list"].format(n=fmt(left_off), pages=listing.pages)
+                if listing is not None else text["crowded"].format(n=fmt(left_off)))
+        paper_ax.text(sx + 0.6, sy + bottom_reserved, note, fontproperties=font(size=frame.pt(8)),
+                      ha="left", va="bottom", color=_INK, parse_math=False, linespacing=1.3,
+                      bbox=dict(boxstyle="square,pad=0.3", facecolor="white", edgecolor=_INK,
+                                linewidth=0.5))
+        bottom_reserved += frame.pt(8) * MM_PER_PT * 1.3 * (note.count("\n") + 1) + frame.gap * 2
+    tables = _side_tables(layers, focus=focus, lang=lang, labels=labels, numbers=numbers)
+    for table in tables:
         room = top - (sy + bottom_reserved)
+        cut = (table_rows_left_out(table, width=sw, max_height=room, size=frame.pt(7.5))
+               if room > 0 else len(table.rows))
+        if listing is not None and table is tables[-1]:  # the overview's list of zones
+            # a zone not named on the map is found through the list's grid squares; one left
+            # out of this table has its figures in the list, or on its own page
+            listing.needed = bool(left_off) or bool(cut and not listing.every_zone_paged)
+            if listing.needed:
+                table = replace(table, more=text["more_list"].replace("{pages}", listing.pages))
+                listing.grid.draw(ax, paper_ax, frame_box=frame.map_box, size=frame.pt(7))
         if room <= 0:
-            break
+            continue
         used = draw_table(paper_ax, table, x=sx, top=top, width=sw, max_height=room,
                           size=frame.pt(7.5))
         top -= used + frame.gap * 1.5
@@ -617,6 +725,46 @@ def _draw_page(layers: _Layers, *, focus: str | None, frame: PageFrame, crs: pyp
     rotation = _north_rotation(crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
     draw_north_arrow(paper_ax, x=sx + sw - arrow_h * 0.5, y=sy + 2.0, height=arrow_h,
                      rotation_deg=rotation, size=frame.pt(9), letter=text["north"])
+    return fig
+
+
+def _list_blocks(layers: _Layers, frame: PageFrame, *, lang: str, labels: Mapping[str, str],
+                 grid: KeyGrid) -> tuple[list[list[Table]], float]:
+    """The zone list, every zone, cut into tables that fill pages side by side.
+
+    Returns the tables page by page and the width of one table (mm). Each table has the
+    header; the last ends with the total.
+    """
+    anchors = shapely.get_coordinates(shapely.point_on_surface(layers.zones.geometry.values))
+    cells = dict(zip(layers.zones.index, grid.cells(anchors), strict=True))
+    header, rows, total = zone_rows(layers.stats, lang=lang, labels=labels, cells=cells,
+                                    coverage=True)
+    size = frame.pt(7.5)
+    row_h = size * MM_PER_PT * 1.55
+    body_w = frame.width - 2 * frame.margin
+    body_h = frame.body_top - frame.body_bottom
+    per_table = max(int(body_h // row_h) - 1, 1)  # minus the header row
+    need = table_width_mm(Table("", header, [*rows, total]), size=size) * 1.08
+    across = max(1, int((body_w + frame.gap * 2) // (need + frame.gap * 2)))
+    width = (body_w - (across - 1) * frame.gap * 2) / across
+    chunks = [rows[i:i + per_table] for i in range(0, len(rows), per_table)] or [[]]
+    if len(chunks[-1]) == per_table and per_table > 1:  # the total never stands alone
+        chunks.append([chunks[-1].pop()])
+    chunks[-1].append(total)
+    tables = [Table("", header, chunk, shade_last=k == len(chunks) - 1, stretch=-1,
+                    align="ll" + "r" * (len(header) - 2))
+              for k, chunk in enumerate(chunks)]
+    return [tables[i:i + across] for i in range(0, len(tables), across)], width
+
+
+def _draw_list_page(tables: Sequence[Table], *, width: float, frame: PageFrame,
+                    subtitle: str, **page: Any) -> Figure:
+    """A page of the zone list: its tables side by side under the title block."""
+    fig, paper_ax = _new_page(frame, subtitle=subtitle, **page)
+    top = frame.body_top
+    for k, table in enumerate(tables):
+        draw_table(paper_ax, table, x=frame.margin + k * (width + frame.gap * 2), top=top,
+                   width=width, max_height=top - frame.body_bottom, size=frame.pt(7.5))
     return fig
 
 
@@ -759,8 +907,7 @@ def print_zone_maps(
     png_folder = Path(png_dir) if png_dir is not None else None
     if png_folder is not None:
         png_folder.mkdir(parents=True, exist_ok=True)
-    focuses: list[str | None] = [None, *(z.index if zone_pages is None
-                                         else [str(i) for i in zone_pages])]
+    asked = [str(i) for i in (z.index if zone_pages is None else zone_pages)]
     pngs: list[Path] = []
     created = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     page_title = title if title is not None else text["title"]
@@ -768,20 +915,47 @@ def print_zone_maps(
                 "ModDate": created}
     rc: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
           "hatch.linewidth": 0.4, "hatch.color": _EXCLUDED_EDGE}
+    labels = column_labels or {}
+    grid = _key_grid(layers, frame)
+    blocks, block_w = _list_blocks(layers, frame, lang=lang, labels=labels, grid=grid)
+    listing = _Listing(grid=grid, pages=f"2–{1 + len(blocks)}" if len(blocks) > 1 else "2",
+                       every_zone_paged=set(asked) >= set(z.index))
+    common: dict[str, Any] = {
+        "crs": crs, "lang": lang, "title": page_title, "date": day, "osm": osm,
+        "source": source if source is not None else text["default_source"]}
     with matplotlib.rc_context(rc), PdfPages(out, metadata=metadata) as pdf:
-        for k, focus in enumerate(focuses, start=1):
-            fig = _draw_page(layers, focus=focus, frame=frame, crs=crs, lang=lang,
-                             title=page_title,
-                             source=source if source is not None else text["default_source"],
-                             date=day, page=k, pages=len(focuses), paper=paper,
-                             labels=column_labels or {}, osm=osm)
+        # the overview says whether it needs the zone list (a zone it cannot show) and is
+        # numbered once that is known
+        overview = _draw_page(layers, focus=None, frame=frame, page=1,
+                              pages=1 + len(blocks) + len(asked), paper=paper, labels=labels,
+                              listing=listing, **common)
+        lists = blocks if listing.needed else []
+        n_pages = 1 + len(lists) + len(asked)
+        _renumber(overview, lang=lang, date=day, page=1, pages=n_pages)
+
+        def sheets() -> Iterator[tuple[str, Figure]]:
+            yield "overview", overview
+            for j, tables in enumerate(lists, start=1):
+                ids = [r[0] for t in tables for r in (t.rows[:-1] if t.shade_last else t.rows)]
+                subtitle = text["zone_list"].format(zones=fmt(len(z)), first=ids[0],
+                                                    last=ids[-1], k=j, n=len(lists))
+                yield "zone_list", _draw_list_page(tables, width=block_w, frame=frame,
+                                                   subtitle=subtitle, page=1 + j,
+                                                   pages=n_pages, **common)
+            for k, zone in enumerate(asked, start=2 + len(lists)):
+                yield zone, _draw_page(layers, focus=zone, frame=frame, page=k, pages=n_pages,
+                                       paper=paper, labels=labels, **common)
+
+        shown: list[str] = []
+        for k, (what, fig) in enumerate(sheets(), start=1):
             pdf.savefig(fig)
             if png_folder is not None:
                 png = png_folder / f"{out.stem}_p{k:02d}.png"
                 fig.savefig(png, dpi=dpi, format="png", facecolor="white")
                 pngs.append(png)
+            shown.append(what)
             if progress is not None:
-                progress(k, len(focuses))
-    pages = ("overview", *(str(i) for i in focuses[1:]))
+                progress(k, n_pages)
+    pages = tuple(shown)
     return PrintedMaps(pdf=out, pngs=tuple(pngs), pages=pages,
                        missing_glyphs=_unprintable(layers, page_title, source, column_labels))

@@ -49,6 +49,7 @@ __all__ = [
     "table_with_zone_index",
     "validate_inputs",
     "with_zone_index",
+    "zone_rows",
     "zone_stats",
 ]
 
@@ -58,6 +59,12 @@ LABELS: dict[str, dict[str, str]] = {
         "overview": "总览：{zones} 个片区，含 {compounds} 个小区、{households} 户",
         "overview_out": "（另有 {n} 个小区未纳入片区）",
         "crowded": "图面拥挤：{n} 个片区编号未标注，见片区一览或各片区分页",
+        "crowded_list": "图面拥挤：{n} 个片区编号未标注；\n第 {pages} 页片区一览列出每个片区"
+                        "所在网格",
+        "more_list": "… 另有 {n} 项，全部片区见第 {pages} 页",
+        "zone_list": "片区一览：共 {zones} 个片区（{first} – {last}），第 {k}/{n} 页；"
+                     "位置为总览图网格，覆盖为改造前→改造后",
+        "grid_cell": "位置",
         "zone": "片区 {zone}：{compounds} 个小区，{households} 户",
         "legend": "图例",
         "zone_fill": "片区",
@@ -105,6 +112,12 @@ LABELS: dict[str, dict[str, str]] = {
         "overview": "Overview: {zones} zones with {compounds} compounds, {households} households",
         "overview_out": " ({n} compounds not in a zone)",
         "crowded": "Crowded map: {n} zone ids left off; see the zone list or the zone pages",
+        "crowded_list": "Crowded map: {n} zone ids left off;\nthe zone list (pages {pages}) "
+                        "gives every zone's grid square",
+        "more_list": "… {n} more; every zone on pages {pages}",
+        "zone_list": "Zone list: {zones} zones ({first} – {last}), page {k}/{n}; grid square "
+                     "of the overview, coverage before → after",
+        "grid_cell": "Grid",
         "zone": "Zone {zone}: {compounds} compounds, {households} households",
         "legend": "Legend",
         "zone_fill": "Zone",
@@ -488,6 +501,51 @@ def zone_stats(zones: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None,
         for col in table.columns:
             stats[col] = table[col]
     return stats
+
+
+def zone_rows(stats: pd.DataFrame, *, lang: str, labels: Mapping[str, str],
+              cells: Mapping[str, str] | None = None, coverage: bool = False
+              ) -> tuple[list[str], list[list[str]], list[str]]:
+    """The list of zones: header, one row per zone and the total row.
+
+    Columns: the zone, its grid square on the overview (``cells``, when given), the figures of
+    :func:`scalar_columns` (one precision per column, :func:`column_decimals`), and with
+    ``coverage`` one column per facility kind, "before→after" ("20%→100%").
+
+    Examples
+    --------
+    >>> stats = pd.DataFrame({"households": [900, 1200], "coverage_before_parking": [0.2, 1.0],
+    ...                       "coverage_after_parking": [1.0, 1.0]}, index=["Z1", "Z2"])
+    >>> header, rows, total = zone_rows(stats, lang="zh", labels={},
+    ...                                 cells={"Z1": "A1", "Z2": "B3"}, coverage=True)
+    >>> header, total
+    (['片区', '位置', '户数', '停车场'], ['合计', '', '2,100', ''])
+    >>> rows
+    [['Z1', 'A1', '900', '20%→100%'], ['Z2', 'B3', '1,200', '100%→100%']]
+    """
+    text = LABELS[lang]
+    scalars = scalar_columns(stats)
+    places = {c: column_decimals(stats[c]) for c in scalars}
+    kinds = _coverage_kinds(stats) if coverage else []
+    header = [text["zone_col"], *([text["grid_cell"]] if cells is not None else []),
+              *(column_label(c, text, labels) for c in scalars),
+              *(kind_label(k, lang) for k in kinds)]
+
+    def share(z: str, when: str, kind: str) -> str:
+        col = f"coverage_{when}_{kind}"
+        return fmt(stats.at[z, col], share=True) if col in stats.columns else "—"
+
+    rows = [[str(z), *([cells.get(str(z), "")] if cells is not None else []),
+             *(fmt(stats.at[z, c], decimals=places[c]) for c in scalars),
+             *(f"{share(z, 'before', k)}→{share(z, 'after', k)}" for k in kinds)]
+            for z in stats.index]
+    total = [text["total"], *([""] if cells is not None else [])]
+    for c in scalars:
+        v = pd.to_numeric(stats[c], errors="coerce")
+        total.append(fmt(v.sum(), decimals=places[c])
+                     if v.notna().any() and not is_share(stats[c]) else "")
+    total += [""] * len(kinds)
+    return header, rows, total
 
 
 def scalar_columns(stats: pd.DataFrame) -> list[str]:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon as MplPolygon
@@ -42,6 +43,7 @@ from geo.printmap_font import font
 
 __all__ = [
     "MM_PER_PT",
+    "KeyGrid",
     "PAPER_SIZES_MM",
     "LegendEntry",
     "PageFrame",
@@ -56,6 +58,8 @@ __all__ = [
     "nice_scale_length",
     "paper_size_mm",
     "place_labels",
+    "table_rows_left_out",
+    "table_width_mm",
     "text_width_mm",
 ]
 
@@ -72,6 +76,7 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
 """ISO 216 sheets, landscape (width, height) in millimetres."""
 
 _TEXT_TO_PATH = TextToPath()
+_LEADER_MIN_MM = 1.5  # a label this close to its area names it without a leader line
 _MIN_SHRINK = 0.8  # a table's cells may be set this much smaller than asked to fit its width
 _INK = "#222222"
 _GRID = "#999999"
@@ -334,41 +339,137 @@ def geometry_paths(geoms: Sequence[Any]) -> list[MplPath]:
 
 
 # --------------------------------------------------------------------------------------------
+# Reference grid
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyGrid:
+    """A reference grid over a map, as in a street atlas.
+
+    Columns A, B, … from the left and rows 1, 2, … from the top, so that a list can say where
+    a zone is ("C4").
+
+    >>> grid = KeyGrid.for_map((0.0, 900.0, 0.0, 600.0), width_mm=90.0, height_mm=60.0,
+    ...                        cell_mm=30.0)
+    >>> grid.cols, grid.rows, grid.cells(np.array([[10.0, 590.0], [899.0, 1.0]]))
+    (3, 2, ['A1', 'C2'])
+    """
+
+    extent: tuple[float, float, float, float]
+    cols: int
+    rows: int
+
+    @classmethod
+    def for_map(cls, extent: tuple[float, float, float, float], *, width_mm: float,
+                height_mm: float, cell_mm: float) -> KeyGrid:
+        """Squares of about ``cell_mm`` on paper over a map frame of that size."""
+        return cls(extent, max(1, round(width_mm / cell_mm)), max(1, round(height_mm / cell_mm)))
+
+    def cells(self, xy: np.ndarray) -> list[str]:
+        """The square of each point (map units); points off the map get the nearest one."""
+        xmin, xmax, ymin, ymax = self.extent
+        pts = np.asarray(xy, dtype=float).reshape(-1, 2)
+        col = np.clip(np.floor((pts[:, 0] - xmin) / (xmax - xmin) * self.cols), 0,
+                      self.cols - 1).astype(int)
+        row = np.clip(np.floor((ymax - pts[:, 1]) / (ymax - ymin) * self.rows), 0,
+                      self.rows - 1).astype(int)
+        return [f"{_column_name(c)}{r + 1}" for c, r in zip(col.tolist(), row.tolist(),
+                                                            strict=True)]
+
+    def draw(self, ax: Axes, paper: Axes, *, frame_box: tuple[float, float, float, float],
+             size: float) -> None:
+        """Draw the grid lines on the map ``ax`` (under the markers), their names on ``paper``.
+
+        Letters go above the map frame ``frame_box`` (x, y, width, height in mm), numbers left
+        of it.
+        """
+        xmin, xmax, ymin, ymax = self.extent
+        xs = np.linspace(xmin, xmax, self.cols + 1)[1:-1]
+        ys = np.linspace(ymin, ymax, self.rows + 1)[1:-1]
+        segs = [np.array([[x, ymin], [x, ymax]]) for x in xs]
+        segs += [np.array([[xmin, y], [xmax, y]]) for y in ys]
+        if segs:
+            ax.add_collection(LineCollection(segs, colors="#6f6f6f", linewidths=0.4,
+                                             linestyles=(0, (4, 2)), zorder=4.5,
+                                             gid="key_grid"), autolim=False)
+        bx, by, bw, bh = frame_box
+        prop = font(size=size)
+        for c in range(self.cols):
+            paper.text(bx + bw * (c + 0.5) / self.cols, by + bh + 0.6, _column_name(c),
+                       fontproperties=prop, ha="center", va="bottom", color=_INK,
+                       parse_math=False)
+        for r in range(self.rows):
+            paper.text(bx - 0.8, by + bh * (1 - (r + 0.5) / self.rows), str(r + 1),
+                       fontproperties=prop, ha="right", va="center", color=_INK,
+                       parse_math=False)
+
+
+def _column_name(i: int) -> str:
+    """The name of column ``i`` (from 0): A, B, … Z, AA, AB, …."""
+    name = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+# --------------------------------------------------------------------------------------------
 # Map labels
 # --------------------------------------------------------------------------------------------
 def place_labels(ax: Axes, items: Sequence[tuple[float, float, str, str]], *, size: float,
                   m_per_mm: float, colour: str, extent: tuple[float, float, float, float],
                   box: bool, taken: list[tuple[float, float, float, float]],
-                  crowded_share: float = 1.0) -> int:
+                  crowded_share: float = 1.0, targets: Sequence[Any] | None = None,
+                  reach_mm: float = 0.0,
+                  soft: Sequence[tuple[float, float, float, float]] = ()) -> int:
     """Write labels at points without overlaps where possible; return how many were left off.
 
     ``items`` are (x, y, long text, short text) in placement priority order. The long text goes
     at the point or nudged above or below it (one or one and a half lines, clear of a ring of
-    markers); failing that the short text, also nudged sideways; failing that the short text
-    at the point even if it overlaps (every item gets a label unless its short text is empty)
-    -- unless more than ``crowded_share`` of the items
-    would need that: then the map is too crowded for overlapping labels to be read, and those
-    items get none. ``taken`` holds the boxes (in map units) of markers and labels already on
-    the map, which labels keep clear of, and receives the new ones.
+    markers); failing that the short text, also nudged sideways; failing that, when
+    ``reach_mm`` > 0, the short text set further off, up to ``reach_mm`` from its point on
+    paper, nearest first; failing that the short text at the point even if it overlaps (every
+    item gets a label unless its short text is empty) -- unless more than ``crowded_share`` of
+    the items would need that: then the map is too crowded for overlapping labels to be read,
+    and those items get none. ``taken`` holds the boxes (in map units) of markers and labels
+    already on the map, which labels keep clear of, and receives the new ones. ``soft`` boxes
+    (small markers on a dense map) are kept clear of too, but a short text that has no other
+    place may cover them: on a district's overview naming a zone matters more than a dot.
+
+    ``targets`` are the areas the labels name (shapely geometries in map units, one per item):
+    a label whose box is more than a millimetre and a half off its area on paper is tied to the
+    area's nearest point by a hairline from a dot (gid ``label_leaders``), so that a label set
+    aside still names one area.
     """
     prop = font(size=size)
     spots = _label_spots(items, prop=prop, size=size, m_per_mm=m_per_mm, extent=extent,
-                         taken=list(taken), overlap=False)
+                         taken=list(taken), overlap=False, reach_mm=reach_mm, soft=soft)
     crowded = sum(s is None for s, (_, _, _, short) in zip(spots, items, strict=True) if short)
     if crowded and crowded <= crowded_share * len(items):
         spots = _label_spots(items, prop=prop, size=size, m_per_mm=m_per_mm, extent=extent,
-                             taken=list(taken), overlap=True)
-        crowded = 0
+                             taken=list(taken), overlap=True, reach_mm=reach_mm, soft=soft)
     bbox = (dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.75, edgecolor="none")
             if box else None)
-    for spot in spots:
+    leaders: list[np.ndarray] = []
+    for k, spot in enumerate(spots):
         if spot is None:
             continue
         cx, cy, text, rect = spot
         taken.append(rect)
         ax.text(cx, cy, text, fontproperties=prop, ha="center", va="center", color=colour,
                 zorder=8, bbox=bbox, clip_on=True, parse_math=False, linespacing=1.1)
-    return crowded
+        target = targets[k] if targets is not None else None
+        if target is not None and not target.is_empty:
+            label_box = shapely.box(*rect)
+            if label_box.distance(target) > _LEADER_MIN_MM * m_per_mm:
+                leaders.append(np.asarray(shapely.shortest_line(label_box, target).coords))
+    if leaders:
+        segs = np.stack(leaders)
+        ax.add_collection(LineCollection(list(segs), colors=colour, linewidths=0.45,
+                                         zorder=7.9, gid="label_leaders"), autolim=False)
+        ax.scatter(segs[:, 1, 0], segs[:, 1, 1], s=1.6 ** 2, marker="o", facecolors=colour,
+                   edgecolors="none", zorder=7.9, gid="label_leader_dots")
+    return sum(s is None for s, (_, _, _, short) in zip(spots, items, strict=True) if short)
 
 
 _Spot = tuple[float, float, str, tuple[float, float, float, float]]
@@ -376,7 +477,9 @@ _Spot = tuple[float, float, str, tuple[float, float, float, float]]
 
 def _label_spots(items: Sequence[tuple[float, float, str, str]], *, prop: Any, size: float,
                  m_per_mm: float, extent: tuple[float, float, float, float],
-                 taken: list[tuple[float, float, float, float]], overlap: bool
+                 taken: list[tuple[float, float, float, float]], overlap: bool,
+                 reach_mm: float = 0.0,
+                 soft: Sequence[tuple[float, float, float, float]] = ()
                  ) -> list[_Spot | None]:
     """Where each label of :func:`place_labels` goes (x, y, text, box), or None."""
     line_mm = size * MM_PER_PT * 1.25
@@ -397,15 +500,23 @@ def _label_spots(items: Sequence[tuple[float, float, str, str]], *, prop: Any, s
 
     for r in taken:
         take(r)
+    soft_grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+    for r in soft:
+        for c in cells(r):
+            soft_grid.setdefault(c, []).append(r)
 
-    def free(rect: tuple[float, float, float, float]) -> bool:
+    def clear(rect: tuple[float, float, float, float],
+              boxes: dict[tuple[int, int], list[tuple[float, float, float, float]]]) -> bool:
+        return all(rect[2] < r[0] or r[2] < rect[0] or rect[3] < r[1] or r[3] < rect[1]
+                   for c in cells(rect) for r in boxes.get(c, ()))
+
+    def free(rect: tuple[float, float, float, float], *, over_soft: bool = False) -> bool:
         inside = xmin <= rect[0] and rect[2] <= xmax and ymin <= rect[1] and rect[3] <= ymax
-        return inside and all(rect[2] < r[0] or r[2] < rect[0] or rect[3] < r[1]
-                              or r[3] < rect[1] for c in cells(rect) for r in grid.get(c, ()))
+        return inside and clear(rect, grid) and (over_soft or clear(rect, soft_grid))
 
     spots: list[_Spot | None] = []
     for x, y, long, short in items:
-        choice = None
+        tries = []  # (text, half width, half height, shifts), long text first
         for text, sideways in ((long, False), (short, True)):
             if not text:
                 continue
@@ -415,19 +526,54 @@ def _label_spots(items: Sequence[tuple[float, float, str, str]], *, prop: Any, s
                       (0.0, 3.2 * h), (0.0, -3.2 * h)]  # clear of a ring of markers
             if sideways:
                 shifts += [(2.1 * w, 0.0), (-2.1 * w, 0.0), (0.0, 4.2 * h), (0.0, -4.2 * h)]
-            for dx, dy in shifts:
-                rect = (x + dx - w, y + dy - h, x + dx + w, y + dy + h)
-                if free(rect):
-                    choice = (x + dx, y + dy, text, rect)
+            if sideways and reach_mm > 0:
+                shifts += _far_shifts(w, h, reach_mm * m_per_mm)
+            tries.append((text, w, h, shifts, sideways))
+        choice = None
+        passes = (False, True) if soft_grid else (False,)
+        for over_soft in passes:  # clear of everything; else the short text over soft boxes
+            for text, w, h, shifts, sideways in tries:
+                if over_soft and not sideways:
+                    continue
+                for dx, dy in shifts:
+                    rect = (x + dx - w, y + dy - h, x + dx + w, y + dy + h)
+                    if free(rect, over_soft=over_soft):
+                        choice = (x + dx, y + dy, text, rect)
+                        break
+                if choice is not None:
                     break
-            if choice is None and text == short and overlap:
-                choice = (x, y, text, (x - w, y - h, x + w, y + h))
             if choice is not None:
                 break
+        if choice is None and overlap and tries and tries[-1][4]:
+            _, w, h, _, _ = tries[-1]
+            choice = (x, y, short, (x - w, y - h, x + w, y + h))
         if choice is not None:
             take(choice[3])
         spots.append(choice)
     return spots
+
+
+def _far_shifts(w: float, h: float, reach: float) -> list[tuple[float, float]]:
+    """Label centres set off a point, nearest first: rings of 12 every half a label height.
+
+    ``w``, ``h`` are the label's half sizes and ``reach`` the furthest its box may be from the
+    point (map units). Positions whose box still covers the point are left to the near shifts.
+    """
+    out: list[tuple[float, float, float]] = []
+    step = h
+    angles = np.linspace(0.0, 2 * math.pi, 12, endpoint=False)
+    r = min(w, h) + step
+    while True:
+        ring = [(r * math.cos(a), r * math.sin(a)) for a in angles]
+        ring = [(dx, dy) for dx, dy in ring if abs(dx) > w or abs(dy) > h]
+        # the gap between the box and the point: how far the reader's eye must travel
+        gaps = [math.hypot(max(abs(dx) - w, 0.0), max(abs(dy) - h, 0.0)) for dx, dy in ring]
+        if ring and min(gaps) > reach:
+            break
+        out += [(g, dx, dy) for g, (dx, dy) in zip(gaps, ring, strict=True) if g <= reach]
+        r += step
+    out.sort(key=lambda t: t[0])
+    return [(dx, dy) for _, dx, dy in out]
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,7 +598,8 @@ class Table:
     shade_last
         Shade the last row (a total), which is kept when other rows are left out.
     stretch
-        The column that takes the width the others do not need (names, labels).
+        The column that takes the width the others do not need (names, labels); -1 to share
+        it among all columns (a list of figures).
     split
         When the rows do not fit, set them in two halves side by side (long lists).
     """
@@ -469,6 +616,37 @@ class Table:
 
     def __post_init__(self) -> None:
         self._aligns = self.align or "l" + "r" * (len(self.header) - 1)
+
+
+def table_width_mm(table: Table, *, size: float) -> float:
+    """Width (mm) the table's columns need at ``size``, without shrinking or cutting."""
+    return sum(_column_needs(table.header, table.rows, size))
+
+
+def table_rows_left_out(table: Table, *, width: float, max_height: float, size: float) -> int:
+    """How many of ``table``'s rows :func:`draw_table` would leave out in that room.
+
+    >>> t = Table("", ["a"], [[str(i)] for i in range(10)])
+    >>> table_rows_left_out(t, width=50.0, max_height=100.0, size=8.0)
+    0
+    >>> table_rows_left_out(t, width=50.0, max_height=20.0, size=8.0)  # 3 rows, "… +8" last
+    8
+    """
+    row_h = size * MM_PER_PT * 1.55
+    title_h = row_h * 1.15 if table.title else 0.0
+    n_fit = max(int((max_height - title_h) // row_h) - 1, 0)
+    rows = table.rows
+    half_w = (width - 3.0) / 2
+    if (table.split and len(rows) > n_fit >= 2
+            and sum(_column_needs(table.header, rows, size)) <= half_w / _MIN_SHRINK):
+        n_left = min(n_fit, math.ceil(len(rows) / 2))
+        right = replace(table, title="", rows=rows[n_left:], split=False)
+        return table_rows_left_out(right, width=half_w, max_height=max_height - title_h,
+                                   size=size)
+    if len(rows) <= n_fit:
+        return 0
+    tail = 1 if table.shade_last and n_fit else 0
+    return len(rows) - max(n_fit - 1 - tail, 0) - tail
 
 
 def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
@@ -520,7 +698,10 @@ def draw_table(ax: Axes, table: Table, *, x: float, top: float, width: float,
     pad = 1.2 * cell_size / 8
     widths = list(need)
     k = table.stretch
-    widths[k] = max(width - sum(need) + need[k], min(need[k], width * 0.25))
+    if k < 0 and sum(need) < width:  # spread what is left over every column
+        widths = [w + (width - sum(need)) / ncol for w in need]
+    elif k >= 0:
+        widths[k] = max(width - sum(need) + need[k], min(need[k], width * 0.25))
     if sum(widths) > width * (1 + 1e-9):  # squeeze every column in proportion
         f = width / sum(widths)
         widths = [w * f for w in widths]

@@ -37,6 +37,7 @@ from geo.printmap_layout import (
     geometry_paths,
     nice_scale_length,
     paper_size_mm,
+    table_rows_left_out,
 )
 from tests.factories import CRS_GK, ORIGIN_X, ORIGIN_Y, block_grid, lattice_streets, points
 
@@ -492,6 +493,10 @@ def test_table_that_does_not_fit_says_how_many_rows_were_left_out():
     shown = [t for t in texts if t.startswith("小区")]
     assert len(shown) == n_rows - 1
     assert f"另有 {40 - (n_rows - 1)} 项" in texts
+    assert table_rows_left_out(Table("名录", ["名称", "户数"], rows), width=60.0,
+                               max_height=50.0, size=size) == 40 - (n_rows - 1)
+    assert table_rows_left_out(Table("名录", ["名称", "户数"], rows), width=60.0,
+                               max_height=500.0, size=size) == 0
 
 
 def test_north_arrow_turns_by_the_grid_convergence():
@@ -573,21 +578,158 @@ def test_a_few_crowded_labels_overlap_but_a_crowded_map_leaves_them_off():
     assert place(grid, 1.0) == (0, [f"Z{i:03d}" for i in range(400)])  # zone pages: all drawn
 
 
-@needs_poppler
-def test_crowded_overview_says_how_many_zone_ids_it_left_off(tmp_path):
-    grid = block_grid(30)  # 900 compounds, 100 m blocks, one zone each: 3 km on A4
-    grid["zone_id"] = [f"Z{i:03d}" for i in range(len(grid))]
+def _district(n: int, *, ids: str = "Z{i:03d}", sites: bool = True
+              ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """A district of n x n compounds, one zone each, and (``sites``) the three sites a plan
+    generates at every compound's point (charger, parking, elderly care), as in QA's city."""
+    grid = block_grid(n)  # 100 m blocks: n = 30 is 3.6 km across, about 1:19,000 on A4
+    grid["zone_id"] = [ids.format(i=i) for i in range(len(grid))]
     zones = (grid.dissolve("zone_id", aggfunc={"households": "sum", "name": "count"})
              .rename(columns={"name": "n_communities"}))
-    out = print_zone_maps(zones, grid, out_pdf=tmp_path / "many.pdf", paper="A4", date=DATE,
-                          zone_pages=[])
-    text = _pdftotext(out.pdf, 1)
-    left = int(re.search(r"图面拥挤：([\d,]+) 个片区编号未标注", text).group(1).replace(",", ""))
-    named = set(re.findall(r"Z\d{3}", text))  # on the map, and the first rows of the zone list
-    assert 0 < left < 900 and len(named) > 100
-    few = print_zone_maps(*_synthetic(), out_pdf=tmp_path / "few.pdf", paper="A4", date=DATE,
-                          zone_pages=[])
-    assert "图面拥挤" not in _pdftotext(few.pdf, 1)
+    if not sites:
+        return zones, grid, None
+    at = shapely.get_coordinates(grid.geometry.representative_point().values)
+    xy = [(x - ORIGIN_X, y - ORIGIN_Y) for x, y in at]
+    planned = pd.concat([points(xy, kind=k, prefix=f"P{k}").assign(zone_id=grid["zone_id"].values)
+                         for k in ("ev_charger", "parking", "elderly_care")])
+    return zones, grid, planned
+
+
+def _print_capturing(monkeypatch: pytest.MonkeyPatch, *args, **kwargs):
+    """print_zone_maps, and the map pages it drew (overview first)."""
+    import geo.printmap as pm
+
+    figures: list[Figure] = []
+    draw = pm._draw_page
+
+    def keep(*a, **kw):
+        figures.append(draw(*a, **kw))
+        return figures[-1]
+
+    monkeypatch.setattr(pm, "_draw_page", keep)
+    return print_zone_maps(*args, **kwargs), figures
+
+
+@needs_poppler
+def test_a_district_overview_names_every_zone_and_keeps_its_markers_small(
+        monkeypatch, tmp_path):
+    # 900 zones and 2,700 planned sites on one A4 sheet: at full size (5.5 pt, sites dodged
+    # around their spot with hairlines) the markers covered the zones and 780 zone ids were
+    # left off, the side table listed 30 zones, and no page named the others
+    zones, grid, planned = _district(30)
+    out, figures = _print_capturing(monkeypatch, zones, grid, planned=planned,
+                                    out_pdf=tmp_path / "d.pdf", paper="A4", date=DATE,
+                                    zone_pages=[])
+    overview = _pdftotext(out.pdf, 1)
+    assert "图面拥挤" not in overview
+    assert set(re.findall(r"Z\d{3}", overview)) == set(zones.index)  # every zone on the map
+    ax = figures[0].axes[1]
+    full_pt = 5.5 * math.sqrt(297 / 420) * 1.35  # a planned marker on a sparse A4 map
+    sizes = [float(np.sqrt(c.get_sizes()).max()) for c in ax.collections
+             if (c.get_gid() or "").startswith("facility_planned_")]
+    assert len(sizes) == 3 and max(sizes) <= 0.5 * full_pt  # drawn smaller, each kind
+    assert sum(len(c.get_offsets()) for c in ax.collections
+               if (c.get_gid() or "").startswith("facility_planned_")) == len(planned)
+    gids = {c.get_gid() for c in ax.collections}
+    assert "facility_leaders" not in gids  # 2,700 hairlines would hide the zones again
+    # the side table cannot list 900 zones: the list follows, every zone with its figures
+    n_list = sum(p == "zone_list" for p in out.pages)
+    assert out.pages == ("overview", *["zone_list"] * n_list) and n_list >= 2
+    assert f"全部片区见第 2–{1 + n_list} 页" in overview
+    assert len(_pdftoppm(out.pdf, tmp_path / "ppm", dpi=10)) == 1 + n_list
+    listed = "".join(_pdftotext(out.pdf, k) for k in range(2, 2 + n_list))
+    assert set(re.findall(r"Z\d{3}", listed)) == set(zones.index)
+    assert "片区一览：共 900 个片区（Z000 – " in listed and "位置" in listed
+    assert f"{int(zones['households'].sum()):,}" in listed  # the total, on the last page
+    assert "第 2/" + str(1 + n_list) + " 页" in _pdftotext(out.pdf, 2)
+
+
+def _list_cells(pdf: Path, page: int) -> dict[str, str]:
+    """Zone id -> grid square as a zone list page prints them (pdftotext -layout)."""
+    res = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-f", str(page), "-l",
+                          str(page), str(pdf), "-"], check=True, capture_output=True, text=True)
+    return dict(re.findall(r"(Z-\S+)\s+([A-Z]+\d+)\s", res.stdout))
+
+
+@needs_poppler
+def test_a_crowded_overview_points_to_the_zone_list_and_its_grid(monkeypatch, tmp_path):
+    # ids too long for 900 zones on A4: some cannot be named on the map
+    zones, grid, _ = _district(30, ids="Z-北大街道-第{i:04d}号片区", sites=False)
+    out, figures = _print_capturing(monkeypatch, zones, grid, out_pdf=tmp_path / "c.pdf",
+                                    paper="A4", date=DATE, zone_pages=[])
+    n_list = sum(p == "zone_list" for p in out.pages)
+    overview = _pdftotext(out.pdf, 1)
+    found = re.search(r"图面拥挤：([\d,]+) 个片区编号未标注；\s*"
+                      r"第 2–(\d+) 页片区一览列出每个片区所在网格", overview)
+    assert found, overview[-400:]
+    left = int(found.group(1).replace(",", ""))
+    named = set(re.findall(r"Z-北大街道-第\d{4}号片区", overview))
+    assert 0 < left < 900 and len(named) + left >= 900 and int(found.group(2)) == 1 + n_list
+    ax = figures[0].axes[1]
+    assert any(c.get_gid() == "key_grid" for c in ax.collections)
+    letters = [t.get_text() for t in figures[0].axes[0].texts]
+    assert "A" in letters and "1" in letters
+    cells: dict[str, str] = {}
+    for k in range(2, 2 + n_list):
+        cells.update(_list_cells(out.pdf, k))
+    assert set(cells) == set(zones.index)  # every zone, named and placed
+    # block_grid row 0 is at the bottom: the first zone is bottom left, the last top right
+    rows = sorted({c[1:] for c in cells.values()}, key=int)
+    assert cells["Z-北大街道-第0000号片区"] == f"A{rows[-1]}"
+    assert cells["Z-北大街道-第0899号片区"][1:] == "1" and cells["Z-北大街道-第0899号片区"][0] > "A"
+
+
+def test_labels_set_off_their_area_are_tied_to_it():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from geo.printmap_layout import place_labels
+
+    fig = Figure(figsize=(4, 4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 1000)
+    ax.set_ylim(0, 1000)
+    m_per_mm = 1000.0 / (4 * 25.4)
+    # eight small areas side by side at the centre: their labels cannot all sit on them
+    areas = [box(440.0 + 15 * i, 495.0, 450.0 + 15 * i, 505.0) for i in range(8)]
+    items = [(a.centroid.x, a.centroid.y, f"Z00{i}", f"Z00{i}") for i, a in enumerate(areas)]
+    taken: list[tuple[float, float, float, float]] = []
+    left = place_labels(ax, items, size=8.0, m_per_mm=m_per_mm, colour="k",
+                        extent=(0.0, 1000.0, 0.0, 1000.0), box=False, taken=taken,
+                        targets=areas, reach_mm=10.0)
+    assert left == 0 and len(taken) == 8
+    labels = [shapely.box(*r) for r in taken]
+    away = [i for i, lab in enumerate(labels) if lab.distance(areas[i]) > 1.5 * m_per_mm]
+    assert away, "the test should set some labels off their areas"
+    assert max(lab.distance(a) for lab, a in zip(labels, areas, strict=True)) <= 10 * m_per_mm
+    (leaders,) = [c for c in ax.collections if c.get_gid() == "label_leaders"]
+    segs = leaders.get_segments()
+    assert len(segs) == len(away)
+    for seg, i in zip(segs, away, strict=True):  # from the label's box to its own area
+        assert labels[i].exterior.distance(shapely.Point(seg[0])) < 1e-6
+        assert areas[i].distance(shapely.Point(seg[1])) < 1e-6
+    for a in range(8):
+        for b in range(a):
+            assert not labels[a].intersects(labels[b]), (a, b)
+
+
+@needs_poppler
+def test_a_small_overview_is_drawn_as_before(monkeypatch, tmp_path):
+    # every label fits and the side table lists every zone: no zone list, no grid, markers
+    # at full size with their hairlines
+    zones, grid = _synthetic()
+    planned = _at_c00(["ev_charger", "parking"], prefix="P")
+    out, figures = _print_capturing(monkeypatch, zones, grid, planned=planned,
+                                    out_pdf=tmp_path / "few.pdf", paper="A4", date=DATE,
+                                    zone_pages=[])
+    assert out.pages == ("overview",) and "第 1/1 页" in _pdftotext(out.pdf, 1)
+    gids = {c.get_gid() for c in figures[0].axes[1].collections}
+    assert "key_grid" not in gids and "label_leaders" not in gids
+    assert "facility_leaders" in gids
+    full_pt = 5.5 * math.sqrt(297 / 420) * 1.35
+    sizes = [float(np.sqrt(c.get_sizes()).max()) for c in figures[0].axes[1].collections
+             if (c.get_gid() or "").startswith("facility_planned_")]
+    assert sizes == pytest.approx([full_pt, full_pt])
 
 
 def test_streets_are_drawn_as_one_path_per_width_with_every_piece():
