@@ -133,7 +133,8 @@ class PrintedMaps:
     pngs
         One PNG per page, in page order (empty when no ``png_dir`` was given).
     pages
-        What each page shows: ``"overview"``, then the zone ids.
+        What each page shows: ``"overview"``, any ``"zone_list"`` pages (every zone listed,
+        when the overview cannot name them all), then the zone ids.
     missing_glyphs
         Characters of the printed names, title, source and labels that no bundled font has
         (printed as empty boxes); '' when every character printed. Tell the planner.

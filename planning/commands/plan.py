@@ -271,7 +271,9 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if maps is not None:
-        print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages)")
+        listed = sum(page == "zone_list" for page in maps.pages)
+        print(f"图纸 maps: {maps.pdf} ({len(maps.pages)} pages"
+              + (f"; 片区一览 zone list: {listed}" if listed else "") + ")")
         if args.zones is None and pages == []:
             example = ",".join(zone_ids[:2])
             print(f"  {len(plan.zones)} 个片区，只印总图 / {len(plan.zones)} zones: the overview "
