@@ -670,7 +670,7 @@ def _uploaded(g: gpd.GeoDataFrame, *, lang: str = "zh", name: str = "小区.geoj
 
 def test_what_the_reader_assumed_is_said_and_shown_open() -> None:
     at = _uploaded(_approximate_grid())
-    assert any(w.value.startswith("读取小区时做了假设") for w in at.warning)
+    assert any(w.value.startswith("读取小区时有需要核对之处") for w in at.warning)
     report = next(e for e in at.expander if e.label == "读取说明")
     assert report.proto.expanded
     assert "约数按所写数字计" in report.text[0].value
@@ -678,7 +678,7 @@ def test_what_the_reader_assumed_is_said_and_shown_open() -> None:
     at.file_uploader[0].set_value(("小区.geojson", block_grid(2).to_crs(4326).to_json().encode(),
                                    "application/geo+json"))
     at.button[0].click().run()
-    assert not any("时做了假设" in w.value for w in at.warning)
+    assert not any("时有需要核对之处" in w.value for w in at.warning)
     assert not next(e for e in at.expander if e.label == "读取说明").proto.expanded
 
 
@@ -690,7 +690,7 @@ def test_the_read_report_is_in_the_pages_language_and_names_the_file() -> None:
     first, *rest = text.splitlines()
     assert first.startswith("Compounds: 4 rows · CRS EPSG:4326 (from the file)")
     assert first.endswith(" · compounds.geojson")  # the file's name, not where it was put
-    assert "  assumed:" in rest
+    assert "  to check:" in rest
     assert any(line.startswith("    - Households: approximate values read as the number "
                                "written: '约200' → 200") for line in rest)
     assert "[communities]" not in text and "/tmp" not in text and "pianqu_upload" not in text

@@ -300,10 +300,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_in_use_sample": ("当前数据：示例片区", "Data in use: the sample district"),
     "data_in_use_files": ("当前数据：{files}", "Data in use: {files}"),
     "uploaded_data": ("上传的数据", "the uploaded data"),
-    "read_assumed": ("读取{layers}时做了假设（约数、百分数、规划不使用的设施类型等），"
-                     "请在下方“读取说明”中核对。",
-                     "Reading {layers} took assumptions (approximate numbers, percentages, "
-                     "kinds planning does not use …): check them in the read report below."),
+    "read_assumed": ("读取{layers}时有需要核对之处（约数、百分数、规划不使用的设施类型、"
+                     "重叠或远离其他小区的小区等），请在下方“读取说明”中核对。",
+                     "Reading {layers} found things to check (approximate numbers, "
+                     "percentages, kinds planning does not use, overlapping or far-off "
+                     "compounds …): see the read report below."),
     "no_facility": ("无可达设施", "none reachable"),
     "share_axis": ("覆盖户数占比", "Share of households"),
     "coverage_table": ("覆盖统计", "Coverage summary"),

@@ -133,12 +133,12 @@ class LayerReport:
         >>> print(r.summary("en"))
         Compounds: 2 rows · CRS EPSG:4326 (assumed) · CSV · upload.csv
           columns: households → Households
-          assumed:
+          to check:
             - CRS: no CRS
         >>> print(r.summary("zh"))
         小区：2 行 · 坐标系 EPSG:4326（假定） · CSV · upload.csv
           字段：households → 户数
-          假设：
+          请核对：
             - 坐标系：文件无坐标系，按WGS84经纬度读取
         """
         if lang in ("zh", "en"):
@@ -177,7 +177,7 @@ class LayerReport:
             if len(self.repairs) > _MAX_SHOWN:
                 lines.append(f"    - … and {len(self.repairs) - _MAX_SHOWN} more")
         if self.notes:
-            lines.append("  assumed 假设:")
+            lines.append("  to check 请核对:")
             lines += [f"    - {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -259,14 +259,14 @@ _WORDS_ZH = {"empty": "（空图层）", "crs": "坐标系", "no_crs": "无坐�
              "encoding": "编码", "columns": "字段", "geometry": "几何", "from": "取自 ",
              "kept": "保留的其他字段", "missing": "文件中没有的可选字段（留空）", "ids": "编号",
              "ids_generated": "文件无编号列，按行序生成 {span}（同一文件每次得到相同编号）",
-             "repaired": "已修复几何", "assumed": "假设", "rows": "行"}
+             "repaired": "已修复几何", "assumed": "请核对", "rows": "行"}
 _WORDS_EN = {"empty": " (empty layer)", "crs": "CRS", "no_crs": "no CRS",
              "file_layer": "layer", "encoding": "encoding", "columns": "columns",
              "geometry": "geometry", "from": "from ", "kept": "kept as they are",
              "missing": "not in the file (left empty)", "ids": "ids",
              "ids_generated": "generated from row order {span} (no id column; the same file "
                               "gives the same ids)",
-             "repaired": "repaired geometries", "assumed": "assumed", "rows": "rows"}
+             "repaired": "repaired geometries", "assumed": "to check", "rows": "rows"}
 #: Where a CRS or an encoding came from (LayerReport.crs_source, .encoding_source).
 _SOURCES = {"file": ("文件所注", "from the file"), "declared": ("按指定", "as given"),
             "assumed": ("假定", "assumed"), "detected": ("自动识别", "detected"),

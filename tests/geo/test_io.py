@@ -729,18 +729,18 @@ def test_read_report_in_one_language_names_layer_and_columns_by_their_labels(
              "built_year": 1990, "wkt": _square_wkt(i)} for i in range(3)]
     res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     bilingual = res.report.summary()
-    assert "assumed 假设:" in bilingual and "约数按所写数字计，请核对 / approximate" in bilingual
+    assert "to check 请核对:" in bilingual and "约数按所写数字计，请核对 / approximate" in bilingual
     en = res.report.summary("en").splitlines()
     assert en[0].startswith("Compounds: 3 rows · CRS EPSG:4326 (assumed) · CSV")
     assert "  columns: name → Name, households → Households, built_year → Built year" in en
-    assert "  assumed:" in en
+    assert "  to check:" in en
     notes = [line for line in en if line.startswith("    - ")]
     assert notes[0].startswith("    - Households: approximate values read as the number "
                                "written: '约148' → 148 (rows: C0001 (line 2))")
     assert notes[1].startswith("    - CRS: no CRS in the file")
     zh = res.report.summary("zh").splitlines()
     assert zh[0].startswith("小区：3 行 · 坐标系 EPSG:4326（假定） · CSV")
-    assert "  假设：" in zh
+    assert "  请核对：" in zh
     assert "    - 户数：约数按所写数字计，请核对（行：C0001（第2行））" in zh
     assert "    - 坐标系：文件无坐标系，按WGS84经纬度读取" in zh
     assert not any("approximate" in line or "assumed" in line for line in zh)
