@@ -38,6 +38,7 @@ __all__ = [
     "LABELS",
     "column_decimals",
     "column_label",
+    "compound_name",
     "count_in_zones",
     "coverage_by_zone",
     "coverage_rows",
@@ -403,6 +404,14 @@ def column_label(col: str, text: Mapping[str, str], labels: Mapping[str, str]) -
     if col in _KNOWN_COLUMNS:
         return text[_KNOWN_COLUMNS[col]]
     return col
+
+
+def compound_name(com: gpd.GeoDataFrame, i: int) -> str:
+    """The name printed for the ``i``-th compound of ``com``: its name, else its id."""
+    name = com["name"].iloc[i]
+    return str(com.index[i]) if name is None or pd.isna(name) or not str(name).strip() \
+        else str(name)
+
 
 
 def kind_label(kind: str, lang: str) -> str:

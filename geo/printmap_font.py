@@ -1,9 +1,9 @@
-"""The CJK font printed maps use, shipped with the install (never a system font).
+"""The CJK font printed maps use, shipped with the install (never a system font), and text widths.
 
 WenQuanYi Micro Hei (文泉驿微米黑, SIL OFL) comes from the PyPI package ``paperang-p2-fonts-cjk``.
 Its outlines are TrueType, so matplotlib embeds it in PDF as a Type 42 (CID TrueType) subset and
 text stays text. DejaVu Sans, which ships inside matplotlib, is the fallback for the rare symbol
-WenQuanYi lacks.
+WenQuanYi lacks. :func:`text_width_mm` measures text set in it, so that layout can fit it.
 
 Examples
 --------
@@ -19,23 +19,28 @@ Examples
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
+from matplotlib.textpath import TextToPath
 
-__all__ = ["CJK_FAMILY", "FALLBACK_FAMILY", "cjk_font_path", "font", "missing_glyphs"]
+__all__ = ["CJK_FAMILY", "FALLBACK_FAMILY", "MM_PER_PT", "cjk_font_path", "font",
+           "missing_glyphs", "text_width_mm"]
 
 CJK_FAMILY = "WenQuanYi Micro Hei"
 """Family name of the bundled CJK font."""
 FALLBACK_FAMILY = "DejaVu Sans"
 """matplotlib's own font, used only for glyphs the CJK font lacks."""
+MM_PER_PT = 25.4 / 72.0
+"""Millimetres per typographic point."""
 
 _PACKAGE = "paperang_p2_fonts_cjk"
 _FILE = "fonts/wqy-microhei.ttc"
+_TEXT_TO_PATH = TextToPath()
 
 
 @cache
@@ -109,3 +114,15 @@ def missing_glyphs(text: str) -> str:
         if not ch.isspace() and ord(ch) not in cmap:
             seen[ch] = None
     return "".join(seen)
+
+
+def text_width_mm(text: str, prop: FontProperties) -> float:
+    """Width in mm that ``text`` takes when set in ``prop`` (the widest line if several)."""
+    widths = [_line_width_pt(line, prop) for line in text.split("\n") if line]
+    return max(widths, default=0.0) * MM_PER_PT
+
+
+@lru_cache(maxsize=8192)
+def _line_width_pt(line: str, prop: FontProperties) -> float:
+    # FontProperties hashes by its family, size, weight...: equal properties share the cache
+    return float(_TEXT_TO_PATH.get_text_width_height_descent(line, prop, ismath=False)[0])

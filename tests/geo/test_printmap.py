@@ -733,7 +733,7 @@ def test_a_small_overview_is_drawn_as_before(monkeypatch, tmp_path):
 
 
 def test_streets_are_drawn_as_one_path_per_width_with_every_piece():
-    from geo.printmap import _draw_streets
+    from geo.printmap_layers import _draw_streets
 
     streets = lattice_streets(4)
     streets["road_class"] = ["primary" if i % 5 == 0 else "residential"
@@ -752,10 +752,10 @@ def test_streets_are_drawn_as_one_path_per_width_with_every_piece():
 
 
 def test_neighbouring_zones_get_different_colours():
-    from geo.printmap import _zone_colours
+    from geo.printmap_layers import zone_colours
 
     grid = block_grid(12)  # 144 zones touching on four sides, across 16 m streets
-    colours = _zone_colours(grid.geometry)
+    colours = zone_colours(grid.geometry)
     tree = shapely.STRtree(grid.geometry.values)
     left, right = tree.query(grid.geometry.values, predicate="dwithin", distance=60.0)
     pairs = [(i, j) for i, j in zip(left, right, strict=True) if i < j]
