@@ -275,6 +275,8 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
     status = _worst_status(solves["status"].tolist())
     gap = float(solves["gap"].max()) if len(solves) else 0.0
     notes += _time_limit_notes(solves, time_limit_s)
+    if model != "mclp":  # the models that count capacities (min_sites always does)
+        notes += _capacity_notes(blocks, candidates)
     return SitingResult(planned=planned, unserved=unserved, before_after=before_after,
                         demand=demand, candidates=candidates, solves=solves, status=status,
                         gap=gap, distance_method=distance_method, notes=notes)
@@ -299,6 +301,36 @@ def _time_limit_notes(solves: pd.DataFrame, time_limit_s: float) -> list[str]:
             "before proving the plan optimal, so the plan is the best found by then and a "
             "rerun on a faster or busier machine may differ slightly; for a reproducible plan "
             "give a longer time limit (--time-limit) or a budget or site limit"]
+
+
+#: The standards key of a candidate's default capacity (planning.siting_candidates)
+_CAPACITY_KEYS = {"elderly_care": "elderly_care_site_m2", "ev_charger": "ev_charger_site_units",
+                  "parking": "parking_site_spaces"}
+
+
+def _capacity_notes(blocks: list[_Block], candidates: gpd.GeoDataFrame) -> list[str]:
+    """A line per kind whose demand is above what every candidate site together holds.
+
+    Then no choice of sites serves it all: the fewest sites open nearly every candidate and
+    still leave demand unserved, which only more sites or larger ones change.
+    """
+    notes = []
+    for b in blocks:
+        demand = float(b.demand.sum())
+        held = float(candidates.loc[b.candidate_ids, "capacity"].sum())
+        if demand <= 0 or held >= demand:
+            continue
+        k = FACILITY_KINDS[b.kind]
+        key = _CAPACITY_KEYS.get(b.kind, "")
+        notes.append(
+            f"{k.label_zh}：片区内需求 {demand:,.0f} {k.capacity_unit_zh}，全部 "
+            f"{b.candidate_ids.size} 处候选点容量合计 {held:,.0f}，最多满足 {held / demand:.0%}；"
+            f"要满足更多，请增加候选点或提高其容量（未注明容量的按标准文件 [demand] {key}） / "
+            f"{k.label_en}: demand in the zones {demand:,.0f} {k.capacity_unit_en}, and all "
+            f"{b.candidate_ids.size} candidate sites hold {held:,.0f} together, "
+            f"{held / demand:.0%} of it at most; to serve more, add candidate sites or raise "
+            f"their capacity (those without one take standards [demand] {key})")
+    return notes
 
 
 @dataclass

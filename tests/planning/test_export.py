@@ -667,8 +667,8 @@ def test_run_sheet_reads_as_words_in_the_export_language(
             assert not words[value].str.contains(" / ").any()
         else:
             assert not cjk.any().any(), words[cjk.any(axis=1)]
-    assert zh.loc["note", "值"] == "未给预算或数量上限：按最少选址覆盖全部需求"
-    assert en.loc["note", "Value"].startswith("No budget or site limit given")
+    assert zh.loc[["note"], "值"].iloc[0] == "未给预算或数量上限：按最少选址覆盖全部需求"
+    assert en.loc[["note"], "Value"].iloc[0].startswith("No budget or site limit given")
 
 
 def test_step_status_in_words_for_every_outcome() -> None:

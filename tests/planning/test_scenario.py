@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -240,8 +241,10 @@ def test_saved_plan_reloads_identically(grid_plan: Plan, tmp_path: object) -> No
     assert any("No budget or site limit given" in n for n in grid_plan.notes)
     assert any("candidates generated" in n for n in grid_plan.notes)
     # in words a planner reads: "Elderly care: 3 candidates generated", not the kind's key
+    # (a key of the standards file to edit, "[demand] ev_charger_site_units", is named as is)
+    words = [re.sub(r"\[demand\] \w+", "", n) for n in grid_plan.notes]
     assert not any(k in n for k in ("elderly_care", "ev_charger", "min_sites")
-                   for n in grid_plan.notes), grid_plan.notes
+                   for n in words), grid_plan.notes
     assert loaded.communities.loc["C12", "name"] is None or pd.isna(
         loaded.communities.loc["C12", "name"])
     assert list(loaded.communities.columns) == list(grid_plan.communities.columns)

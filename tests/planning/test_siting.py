@@ -168,6 +168,16 @@ def test_demand_above_all_capacity(std):
     assert result.demand["served_ev_charger"].sum() == pytest.approx(45.0)
     assert result.unserved["unserved"].sum() == pytest.approx(75.0)
     assert result.unserved["reason"].str.contains("full").all()
+    # and the plan says why no choice of sites could do better, and what would
+    [note] = [n for n in result.notes if "hold" in n]
+    assert note.startswith("充电桩：片区内需求 120 个充电桩，全部 2 处候选点容量合计 45，"
+                           "最多满足 38%")
+    assert "all 2 candidate sites hold 45 together, 38% of it at most" in note
+    # a plan that can serve it all says nothing of the kind
+    roomy = sites.assign(capacity=[100.0, 100.0])
+    assert not any("hold" in n for n in plan_facilities(
+        grid, roomy, standards=std, kinds=["ev_charger"], model="min_sites",
+        coverage=False).notes)
 
 
 def test_min_sites_covers_everything_coverable_at_least_cost(std):
