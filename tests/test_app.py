@@ -619,9 +619,9 @@ def test_upload_with_problems_shows_a_table_naming_rows_and_columns() -> None:
     # a static table (its cells wrap, so a long message is read to its end), by column
     table = at.table[0].value
     assert table.index.name == "字段" and list(table.columns) == ["行", "问题"]
-    assert {"households", "built_year"} <= set(table.index)
+    assert {"户数", "建成年代"} <= set(table.index)  # the columns in the page's words
     rows = " ".join(table.iloc[:, 0])
-    assert "C01" in rows and "C10" in rows
+    assert "C01（第2行）" in rows and "C10" in rows and "line" not in rows
     assert _metric(at, "小区数") != "4"  # the bad file was not taken, and the page says so
     assert any("上传的文件未使用：以下仍是示例片区" in w.value for w in at.warning)
 

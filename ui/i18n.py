@@ -98,8 +98,10 @@ TEXT: dict[str, tuple[str, str]] = {
                           "中国境外的数据须填写一个米制坐标系（如 UTM 带）。",
                           "Empty: the CGCS2000 3-degree zone of the data. Data outside China "
                           "need a metric CRS here (e.g. its UTM zone)."),
-    "problems_title": ("{file}：发现 {n} 个问题，请修改文件后重新上传",
-                       "{file}: {n} problems; fix the file and upload it again"),
+    "problems_title": ("{file}：发现 {n} 个问题。请按下表修改文件（坐标系问题也可在上方的"
+                       "“坐标系”中选择）后重新读取",
+                       "{file}: {n} problem(s). Fix the file as the table says (a CRS problem "
+                       "can also be settled with “Coordinates” above), then read it again"),
     "problem_column": ("字段", "Column"),
     "problem_rows": ("行（编号）", "Rows (ids)"),
     "problem_message": ("问题", "Problem"),

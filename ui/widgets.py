@@ -9,8 +9,10 @@ import folium
 import pandas as pd
 import streamlit as st
 
+from geo.io.report import column_word, row_label
+from geo.schema import LAYERS
 from geo.webmap import Basemap
-from ui.i18n import Lang, column_labels, kind_label, t
+from ui.i18n import Lang, column_label, column_labels, kind_label, t
 from ui.state import assets_ok, lang
 
 __all__ = ["basemap_choice", "choice", "labelled", "plan_warnings", "problems_table", "show_map",
@@ -123,13 +125,21 @@ def problems_table(problems: Iterable[Any], *, max_rows: int = 30) -> None:
     L = lang()
     rows = []
     for p in problems:
-        ids = [str(r) for r in p.rows]
+        ids = [row_label(str(r), L) for r in p.rows]
         shown = t("name_sep", L).join(ids[:max_rows])
         if len(ids) > max_rows:
             shown += t("and_more", L, n=len(ids) - max_rows)
-        rows.append({"column": p.column, "rows": shown, "message": p.message})
+        rows.append({"column": _problem_column(str(p.column), L), "rows": shown,
+                     "message": p.message})
     frame = labelled(pd.DataFrame(rows, columns=["column", "rows", "message"]))
     st.table(frame.set_index(frame.columns[0]))
+
+
+def _problem_column(column: str, L: Lang) -> str:
+    """A problem's column in words: ``communities.crs`` → 小区 · 坐标系, ``households`` → 户数."""
+    layer, _, name = column.rpartition(".")
+    word = column_word(name, L) or column_label(name, L, layer=layer or None)
+    return f"{t(f'layer_{layer}', L)} · {word}" if layer in LAYERS else word
 
 
 #: Counts and amounts shown with thousands separators (1,224,547 户 rather than 1224547; the

@@ -316,7 +316,7 @@ def _in_column_unit(values: pd.Series, out: pd.Series, col: Column, header: str,
     zh_how, en_how = ("乘以", "multiplied") if match.factor > 1 else ("除以", "divided")
     text = (f"表头“{header}”注明单位为{match.unit}，数值已{zh_how}{by:,.0f}换算为{own_zh} / "
             f"the header {header!r} gives the unit {match.unit}; values {en_how} by {by:,.0f} "
-            f"into {own_zh} ({own_en})")
+            f"into {own_en}")
     if (scale == 1).any():
         text = text.replace(" / ", "；自带单位的数值按其单位读取 / ") + (
             "; values that give their own unit are read by it")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from geo.schema import LAYERS
 
-__all__ = ["LayerReport", "Note", "Repair"]
+__all__ = ["LayerReport", "Note", "Repair", "column_word", "row_label"]
 
 _MAX_SHOWN = 20
 
@@ -45,16 +45,57 @@ class Note:
         return f"{self.column}: {self.message} (rows: {_rows_text(self.rows)})"
 
 
+#: GEOS's reasons for an invalid geometry (``shapely.is_valid_reason``), in words
+_GEOS_REASONS = {
+    "Self-intersection": ("自相交", "self-intersection"),
+    "Ring Self-intersection": ("边界环自相交", "ring self-intersection"),
+    "Too few points in geometry component": ("点数过少", "too few points"),
+    "Hole lies outside shell": ("洞在外边界之外", "hole outside its shell"),
+    "Nested holes": ("洞相互嵌套", "nested holes"),
+    "Nested shells": ("外边界相互嵌套", "nested shells"),
+    "Interior is disconnected": ("内部不连通", "interior disconnected"),
+    "Duplicate Rings": ("重复的环", "duplicate rings"),
+    "Invalid Coordinate": ("坐标无效", "invalid coordinate"),
+}
+_GEOMETRY_TYPES = {"Polygon": ("面", "polygon"), "MultiPolygon": ("多部分面", "multi-part polygon"),
+                   "LineString": ("线", "line"), "MultiLineString": ("多部分线", "multi-part line")}
+
+
 @dataclass(frozen=True)
 class Repair:
-    """One geometry repaired with ``make_valid``: which row, what was wrong, what it became."""
+    """One geometry repaired with ``make_valid``: which row, what was wrong, what it became.
+
+    ``reason`` is GEOS's (``Self-intersection[x y]``); :meth:`in_lang` says it in words.
+
+    >>> r = Repair("C0031 (row 31)", "Self-intersection[481985.429 3765819.015]", "MultiPolygon")
+    >>> print(r.in_lang("zh"))
+    C0031（第31行）：自相交（481,985.4, 3,765,819.0 处），修复为多部分面
+    >>> print(r.in_lang("en"))
+    C0031 (row 31): self-intersection at (481,985.4, 3,765,819.0), repaired as a multi-part polygon
+    """
 
     row: str
     reason: str
     result: str
 
     def __str__(self) -> str:
-        return f"{self.row}: {self.reason} → {self.result}"
+        return f"{self.row}: {self.in_lang('zh').split('：', 1)[1]} / {self._words('en')}"
+
+    def in_lang(self, lang: str) -> str:
+        """The repair in ``lang`` (``"zh"`` or ``"en"``), the row named as the report names it."""
+        sep = "：" if lang == "zh" else ": "
+        return f"{row_label(self.row, lang)}{sep}{self._words(lang)}"
+
+    def _words(self, lang: str) -> str:
+        i = 0 if lang == "zh" else 1
+        m = re.fullmatch(r"\s*([^\[]*?)\s*(?:\[([-\d.e+]+) ([-\d.e+]+)\])?\s*", self.reason)
+        name, x, y = (m.groups() if m else (self.reason, None, None))
+        what = _GEOS_REASONS.get(name, (name, name))[i]
+        if x is not None and y is not None:
+            at = f"{float(x):,.1f}, {float(y):,.1f}"
+            what += f"（{at} 处）" if i == 0 else f" at ({at})"
+        result = _GEOMETRY_TYPES.get(self.result, (self.result, self.result))[i]
+        return f"{what}，修复为{result}" if i == 0 else f"{what}, repaired as a {result}"
 
 
 @dataclass
@@ -222,7 +263,8 @@ class LayerReport:
         if self.repairs:
             lines.append(f"  {w['repaired']}{_paren(str(len(self.repairs)), zh)}{colon}"
                          .rstrip())
-            lines += [f"    - {r}" for r in self.repairs[:_MAX_SHOWN]]
+            lines += [f"    - {r.in_lang('zh' if zh else 'en')}"
+                      for r in self.repairs[:_MAX_SHOWN]]
             if len(self.repairs) > _MAX_SHOWN:
                 lines.append(f"    - {_more(len(self.repairs) - _MAX_SHOWN, zh)}")
         if self.notes:
@@ -237,8 +279,9 @@ class LayerReport:
     def _label(self, column: str, zh: bool) -> str:
         """A column's label in one language (the layer's schema; else as named)."""
         spec = LAYERS.get(self.layer)
-        if column in _COLUMN_WORDS:
-            return _COLUMN_WORDS[column][0 if zh else 1]
+        word = column_word(column, "zh" if zh else "en")
+        if word is not None:
+            return word
         if spec is not None:
             if column == spec.id_column:
                 return "编号" if zh else "ID"
@@ -303,12 +346,30 @@ def _more(n: int, zh: bool) -> str:
     return f"……另有 {n} 个" if zh else f"… and {n} more"
 
 
+def row_label(label: str, lang: str) -> str:
+    """A row label (``C0001 (line 2)``, ``row 3``) in ``lang`` (``"zh"`` or ``"en"``).
+
+    >>> row_label("C0001 (line 2)", "zh"), row_label("row 3", "zh"), row_label("row 3", "en")
+    ('C0001（第2行）', '第3行', 'row 3')
+    """
+    if lang != "zh":
+        return label
+    return re.sub(r"\b(?:row|line) (\d+)", r"第\1行", label).replace(" (", "（").replace(")", "）")
+
+
+def column_word(column: str, lang: str) -> str | None:
+    """The word for a problem or note about no one column (``crs``, ``geometry``, ``file``).
+
+    >>> column_word("crs", "zh"), column_word("households", "zh")
+    ('坐标系', None)
+    """
+    words = _COLUMN_WORDS.get(column)
+    return None if words is None else words[0 if lang == "zh" else 1]
+
+
 def _rows_in(rows: tuple[str, ...], zh: bool) -> str:
     """Row labels (``C0001 (line 2)``, ``row 3``) in one language, the first few."""
-    shown = list(rows[:_MAX_SHOWN])
-    if zh:
-        shown = [re.sub(r"\b(?:row|line) (\d+)", r"第\1行", r).replace(" (", "（")
-                 .replace(")", "）") for r in shown]
+    shown = [row_label(r, "zh" if zh else "en") for r in rows[:_MAX_SHOWN]]
     text = ("、" if zh else ", ").join(shown)
     if len(rows) > _MAX_SHOWN:
         text += ("、" if zh else ", ") + _more(len(rows) - _MAX_SHOWN, zh)

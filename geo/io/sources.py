@@ -336,9 +336,10 @@ def _open_vector(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         try:
             frame = _decoded(frame, python_codec(enc or "UTF-8"))
         except (UnicodeDecodeError, LookupError) as exc:
-            msg = (f"无法按 {enc or 'UTF-8'} 解码文字，请用 --encoding 指明编码（如 gbk、utf-8） / "
-                   f"cannot decode the text as {enc or 'UTF-8'}: {exc}; name the encoding "
-                   "with --encoding (e.g. gbk, utf-8)")
+            msg = (f"无法按 {enc or 'UTF-8'} 解码文字：请在 .cpg 中写明编码（如 GBK、UTF-8），"
+                   f"命令行也可用 --encoding 指明 / cannot decode the text as {enc or 'UTF-8'}: "
+                   f"{exc}; write the encoding in a .cpg (e.g. GBK, UTF-8), or on the command "
+                   "line give --encoding")
             raise _fail(p, msg) from exc
     return RawLayer(frame=frame, crs=crs, driver=str(info.get("driver") or p.suffix[1:].upper()),
                     file_layer=chosen if len(names) > 1 else None, encoding=enc,
@@ -369,9 +370,9 @@ def _dbf_encoding(p: Path, dbf: Path,
         return detected, ("detected" if detected else None), notes
     if detected == "UTF-8" and codec != "utf-8":
         notes.append(f".cpg 注明编码为 {cpg}，但文字是 UTF-8（按 {cpg} 读会成乱码），已按 UTF-8 "
-                     f"读取；请改正或删除 .cpg，或用 --encoding 指定 / the .cpg says {cpg} but "
-                     f"the text is UTF-8 ({cpg} would give mojibake); read as UTF-8. Correct or "
-                     "delete the .cpg, or give --encoding")
+                     f"读取；请改正或删除 .cpg（命令行也可用 --encoding 指定） / the .cpg says "
+                     f"{cpg} but the text is UTF-8 ({cpg} would give mojibake); read as UTF-8. "
+                     "Correct or delete the .cpg (on the command line, --encoding also does)")
         return detected, "detected", notes
     try:
         for chunk in chunks:
@@ -476,8 +477,9 @@ def _open_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         cells, driver, used, source, sheet = _read_table(p, layer=layer, prefer=prefer,
                                                          encoding=encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise _fail(p, f"无法解码文字 / cannot decode the text ({exc}); name the encoding "
-                       "(--encoding gbk)"
+        raise _fail(p, f"无法解码文字：请另存为 UTF-8 或 GBK 编码，命令行也可用 --encoding 指明 / "
+                       f"cannot decode the text ({exc}); save it as UTF-8 or GBK, or on the "
+                       "command line give --encoding"
                     ) from exc
     except (csv.Error, ValueError, OSError) as exc:
         raise _fail(p, f"无法读取表格 / cannot read the table: {exc}") from exc

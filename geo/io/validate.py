@@ -224,18 +224,22 @@ def _overlaps(geoms: np.ndarray, rows: np.ndarray) -> list[Finding]:
     findings: list[Finding] = []
     for i, j, frac, dup in pairs[:_MAX_PAIRS_SHOWN]:
         if dup:
-            msg = ("小区边界相同，可能重复录入 / identical outlines: the same compound entered "
-                   "twice? Its area and households would count twice; keep one")
+            msg = ("小区边界相同，可能重复录入：面积和户数会算两次，请保留其一 / identical "
+                   "outlines: the same compound entered twice? Its area and households would "
+                   "count twice; keep one")
         else:
-            msg = (f"小区边界重叠 / outlines overlap by {frac:.0%} of the smaller one's area, "
-                   "usually a digitising error (the overlap counts twice); fix the outlines")
+            msg = (f"小区边界重叠，重叠部分占较小者面积的 {frac:.0%}，多为数字化误差（重叠部分"
+                   f"算两次），请修正边界 / outlines overlap by {frac:.0%} of the smaller one's "
+                   "area, usually a digitising error (the overlap counts twice); fix the "
+                   "outlines")
         findings.append(Finding("geometry", (i, j), msg, fatal=False))
     rest = pairs[_MAX_PAIRS_SHOWN:]
     if rest:
         named = sorted({p for i, j, _, _ in rest for p in (i, j)})
-        msg = (f"小区边界重叠 / and {len(rest)} more overlapping pairs, by more than "
-               f"{OVERLAP_SHARE:.0%} of the smaller outline, among these compounds; fix the "
-               "outlines")
+        msg = (f"另有 {len(rest)} 对小区边界重叠（超过较小者面积的 {OVERLAP_SHARE:.0%}），"
+               f"涉及以下小区，请修正边界 / and {len(rest)} more overlapping pairs, by more "
+               f"than {OVERLAP_SHARE:.0%} of the smaller outline, among these compounds; fix "
+               "the outlines")
         findings.append(Finding("geometry", tuple(named), msg, fatal=False))
     return findings
 
@@ -363,7 +367,7 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
                                            "gcj02, bd09, wgs84"))
     xy = _coordinates(geoms)
     if xy is not None:
-        fitted, how, found = _fit(crs, *xy)
+        fitted, how, found = _fit(crs, *xy, datum=datum)
         if fallback is not None and user is None and any(f.fatal for f in found):
             crs, source, found = _instead(file_crs, fallback, xy, (fitted, how, found))
         else:
@@ -443,9 +447,10 @@ def _far_rows(geoms: np.ndarray, crs: CRS) -> list[Finding]:
     if not far.any() or far.sum() > max(1, _FAR_MAX_SHARE * len(km)):
         return []
     shown = ", ".join(f"{x:,.0f} km" for x in km[far][:5]) + (" …" if far.sum() > 5 else "")
-    msg = (f"远离图层其余要素，可能是坐标输错或坐标系不对 / {shown} from the rest of the layer "
-           f"(half of it lies within {typical:,.1f} km of its middle): likely a typo in the "
-           "coordinates or a wrong CRS; check these rows")
+    msg = (f"距图层其余要素 {shown}（其余一半在中心 {typical:,.1f} km 内），可能是坐标输错或坐标系"
+           f"不对，请核对这些行 / {shown} from the rest of the layer (half of it lies within "
+           f"{typical:,.1f} km of its middle): likely a typo in the coordinates or a wrong CRS; "
+           "check these rows")
     return [Finding("geometry", tuple(rows[far].tolist()), msg, fatal=False)]
 
 
@@ -486,39 +491,47 @@ def _instead(file_crs: CRS | None, default: CRS, xy: tuple[np.ndarray, np.ndarra
     return crs, how or ("file" if file_crs is not None else "declared"), found
 
 
-def _fit(crs: CRS | None, x: np.ndarray, y: np.ndarray
+def _fit(crs: CRS | None, x: np.ndarray, y: np.ndarray, *, datum: str | None = None
          ) -> tuple[CRS | None, str | None, list[Finding]]:
     """Whether coordinates fit a CRS.
 
     Returns the CRS they get, its source when not the CRS given (``"assumed"``: WGS84 for
-    degrees without a CRS), and the findings.
+    degrees without a CRS, or the ``datum`` declared), and the findings.
     """
     findings: list[Finding] = []
     if crs is None or crs.is_geographic:
         if _looks_swapped(x, y):
-            msg = (f"经纬度疑似颠倒 / coordinates look swapped ({_ranges(x, y)}): latitude is in "
-                   "x and longitude in y; swap the longitude/latitude columns")
+            msg = (f"经纬度疑似颠倒（{_ranges(x, y)}）：x 为纬度、y 为经度，请交换经度、纬度两列 / "
+                   f"coordinates look swapped ({_ranges(x, y)}): latitude is in x and longitude "
+                   "in y; swap the longitude/latitude columns")
             return crs, None, [Finding("geometry", (), msg)]
         if not _degrees(x, y):
             said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
-            msg = (f"坐标像投影坐标，但没有可用的坐标系 / coordinates look projected "
-                   f"({_ranges(x, y)}) but {said}; declare its CRS (pianqu --crs; in the "
-                   f"app: 坐标系 → 其他（EPSG）), e.g. {suggest_crs(x, y)}")
+            said_zh = "文件没有坐标系" if crs is None else f"坐标系 {_name(crs)} 是经纬度"
+            msg = (f"坐标像投影坐标（{_ranges(x, y)}），但{said_zh}；请声明坐标系（命令行 --crs；"
+                   f"应用中：坐标系 → 其他（EPSG）），如 {suggest_crs(x, y)} / coordinates look "
+                   f"projected ({_ranges(x, y)}) but {said}; declare its CRS (pianqu --crs; "
+                   f"in the app: Coordinates → Other (EPSG)), e.g. {suggest_crs(x, y)}")
             return crs, None, [Finding("crs", (), msg)]
+        if crs is None and datum in ("gcj02", "bd09"):  # as declared: no assumption to check
+            return CRS.from_epsg(4326), None, findings
         if crs is None:
             msg = ("文件无坐标系，按WGS84经纬度读取 / no CRS in the file; coordinates look like "
                    "longitude/latitude, assumed WGS84 (EPSG:4326)")
             return CRS.from_epsg(4326), "assumed", [Finding("crs", (), msg, fatal=False)]
         return crs, None, findings
     if _degrees(x, y):
-        msg = (f"坐标像经纬度，但坐标系是投影坐标系 / coordinates look like degrees "
-               f"({_ranges(x, y)}) but the CRS is {_name(crs)} (metres); declare "
-               "--crs EPSG:4326 or fix the .prj")
+        msg = (f"坐标像经纬度（{_ranges(x, y)}），但坐标系 {_name(crs)} 是投影坐标系（米）；请声明 "
+               "EPSG:4326（命令行 --crs，应用中：坐标系 → 其他（EPSG））或改正 .prj / coordinates "
+               f"look like degrees ({_ranges(x, y)}) but the CRS is {_name(crs)} (metres); "
+               "declare EPSG:4326 (pianqu --crs; in the app: Coordinates → Other (EPSG)) or "
+               "fix the .prj")
         return crs, None, [Finding("crs", (), msg)]
     outside = _outside_area(crs, x, y)
     if outside:
-        msg = (f"坐标超出坐标系的适用范围 / coordinates ({_ranges(x, y)}) lie outside the area "
-               f"of {_name(crs)} ({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
+        msg = (f"坐标（{_ranges(x, y)}）超出 {_name(crs)} 的适用范围（{outside}），分带选错了？"
+               f"或许是 {suggest_crs(x, y)} / coordinates ({_ranges(x, y)}) lie outside the "
+               f"area of {_name(crs)} ({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
         findings.append(Finding("crs", (), msg))
     return crs, None, findings
 

@@ -570,6 +570,11 @@ def test_invalid_polygons_are_repaired_and_reported(tmp_path: Path) -> None:
     assert res.gdf.geometry.iloc[2].area == pytest.approx(800.0)   # hole kept
     assert res.gdf.geometry.iloc[3].geom_type == "MultiPolygon"    # multipolygons are fine
     assert "repaired geometries 已修复几何 (2)" in res.report.summary()
+    # said in words, in the page's language: not GEOS's "Self-intersection[483010 3766010]"
+    zh, en = res.report.summary("zh"), res.report.summary("en")
+    assert "C0001（第1行）：自相交（483,010.0, 3,766,010.0 处），修复为多部分面" in zh
+    assert "C0001 (row 1): self-intersection at (483,010.0, 3,766,010.0), repaired as a " \
+        "multi-part polygon" in en and "Self-intersection[" not in zh + en
 
 
 def test_overlapping_and_touching_compounds_are_not_errors(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ def test_encoding_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     code, out = run(capsys, str(path), "--encoding", "gbk")
     assert code == 0 and "encoding 编码 gbk (declared)" in out and "幸福里" not in out
     code, out = run(capsys, str(path), "--encoding", "utf-8")
-    assert code == 2 and "--encoding gbk" in out
+    assert code == 2 and "save it as UTF-8 or GBK, or on the command line give --encoding" in out
 
 
 def test_bundled_sample_validates(capsys: pytest.CaptureFixture[str]) -> None:

@@ -164,6 +164,8 @@ def test_declared_datum_is_converted_to_wgs84(tmp_path: Path, datum: str, to_wgs
         assert geom.x == pytest.approx(expected.lon, abs=2e-6)
         assert geom.y == pytest.approx(expected.lat, abs=2e-6)
         assert abs(geom.x - lon) > 1e-4  # and it really moved (hundreds of metres)
+    # declared, so nothing was assumed: no "no CRS, read as WGS84" note beside the shift
+    assert not [n for n in res.report.notes if n.column == "crs"], res.report.notes
 
 
 def test_datum_names_are_forgiving(tmp_path: Path) -> None:

@@ -37,7 +37,8 @@ def test_a_compound_500_km_away_is_named(sample_layers) -> None:
     assert crs is not None and crs.to_epsg() == 4547
     [far] = _layout(findings)
     assert not far.fatal and far.positions == (5,) and far.column == "geometry"
-    assert "远离" in far.message.split(" / ")[0]
+    zh = far.message.split(" / ")[0]  # the Chinese half says as much as the English one
+    assert zh.startswith("距图层其余要素 499 km") and "坐标输错" in zh
     km = re.search(r"/ (\d+) km from the rest of the layer", far.message)
     assert km is not None and 495 <= int(km.group(1)) <= 505
     assert "typo in the coordinates or a wrong CRS" in far.message
@@ -96,7 +97,9 @@ def test_overlapping_compounds_are_named_in_pairs() -> None:
     # 0 and 1 overlap by a quarter; 2 touches 1 at a corner and 0 along no area: fine;
     # 3 and 4 overlap by a 0.3 m strip, 3% of either: a digitising sliver
     assert [(f.positions, f.fatal) for f in found] == [((0, 1), False)]
-    assert found[0].message.startswith("小区边界重叠 / outlines overlap by 25% of the smaller")
+    zh, en = found[0].message.split(" / ")
+    assert zh.startswith("小区边界重叠，重叠部分占较小者面积的 25%") and zh.endswith("请修正边界")
+    assert en.startswith("outlines overlap by 25% of the smaller")
 
 
 def test_identical_outlines_are_named_as_duplicates() -> None:
