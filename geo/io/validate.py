@@ -290,7 +290,17 @@ def suggest_crs(x: np.ndarray, y: np.ndarray) -> str:
 
 
 def _ranges(x: np.ndarray, y: np.ndarray) -> str:
-    return (f"x {np.min(x):,.6g}…{np.max(x):,.6g}, y {np.min(y):,.6g}…{np.max(y):,.6g}")
+    """The coordinates' ranges as a planner reads them (metres whole, degrees to 1e-4).
+
+    >>> _ranges(np.array([481900.2, 484900.7]), np.array([3765500.0, 3768500.0]))
+    'x 481,900…484,901, y 3,765,500…3,768,500'
+    >>> _ranges(np.array([113.82617, 113.9]), np.array([34.03, 34.1]))
+    'x 113.8262…113.9, y 34.03…34.1'
+    """
+    def num(v: float) -> str:
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4f}".rstrip("0").rstrip(".")
+
+    return f"x {num(np.min(x))}…{num(np.max(x))}, y {num(np.min(y))}…{num(np.max(y))}"
 
 
 def _looks_swapped(x: np.ndarray, y: np.ndarray) -> bool:
