@@ -117,9 +117,6 @@ else:
                                              key=f"upload_{schema}")
             up = files[schema]
             osm = up is not None and up.name.lower().endswith(".osm.pbf")  # always WGS84
-            # a GeoPackage from QGIS often holds the whole district: say which layer is this
-            names = [] if up is None or osm else _file_layers(up.name, up.getvalue())
-            layer_of[schema] = _layer_choice(schema, names) if len(names) > 1 else None
             # lon/lat copied from a Chinese web map are shifted (GCJ-02, BD-09): hundreds of
             # metres off if read as WGS84; and bureau files often have no .prj
             coords[schema] = "file" if osm else choice(
@@ -129,6 +126,10 @@ else:
             crs_given[schema] = (st.text_input(t("coords_epsg_code", L), key=f"crs_{schema}",
                                                placeholder="EPSG:4547").strip() or None
                                  if coords[schema] == "epsg" else None)
+            # a GeoPackage from QGIS often holds the whole district: say which layer is this
+            # (below the coordinates, which then stay in one row across the columns)
+            names = [] if up is None or osm else _file_layers(up.name, up.getvalue())
+            layer_of[schema] = _layer_choice(schema, names) if len(names) > 1 else None
     crs_text = st.text_input(t("analysis_crs", L), value=get_params().get("crs") or "",
                              help=t("analysis_crs_help", L), key="analysis_crs")
     if (crs_text.strip() or None) != get_params().get("crs"):
@@ -165,8 +166,8 @@ else:
                                + f"{coords[s]} {crs_given[s]} {layer_of[s]}".encode()
                                for s in _UPLOADS if files[s] is not None))
                 set_layers(key, layers)
-                st.session_state["data_files"] = [files[s].name for s in _UPLOADS
-                                                  if files[s] is not None]
+                st.session_state["data_files"] = list(dict.fromkeys(  # one file, one name
+                    files[s].name for s in _UPLOADS if files[s] is not None))
                 # once more, so that the sidebar (drawn before this page) names the new data
                 st.session_state["layers_loaded"] = True
                 st.rerun()
