@@ -227,20 +227,21 @@ class LayerSchema:
         object.__setattr__(self, "_lookup", lookup)
         object.__setattr__(self, "_cuts", unique)
 
-    def match_header(self, header: str) -> HeaderMatch | None:
+    def match_header(self, header: str, *, cuts: bool = True) -> HeaderMatch | None:
         """How a file header maps onto a column, with the unit it states; None if unknown.
 
         Tried in turn: an alias (``户数``, ``Households``, the Shapefile short name
         ``comm_id``), what a Shapefile's 10 bytes keep of one when only one column has it
-        (``consent_ra``, ``老年人口占``), and an alias followed by one of the column's units
-        (``cost_yuan``, ``造价元``).
+        (``consent_ra``, ``老年人口占``; only with ``cuts``, for headers read from a DBF:
+        elsewhere 老年人 heads a count of elderly people, not the cut 老年人口占比), and an alias
+        followed by one of the column's units (``cost_yuan``, ``造价元``).
         """
         key = normalise_header(header)
         stated = header_unit(header)
         unit, closed = stated if stated else (None, True)
         canon = self._lookup.get(key)
         cut = False
-        if canon is None and _fold(header) in self._cuts:
+        if canon is None and cuts and _fold(header) in self._cuts:
             canon, cut = self._cuts[_fold(header)], True
         if canon is None:
             found = self._unit_suffix(key)
@@ -281,12 +282,12 @@ class LayerSchema:
         msg = f"layer {self.name!r} has no column {name!r}"
         raise KeyError(msg)
 
-    def resolve_header(self, header: str) -> str | None:
+    def resolve_header(self, header: str, *, cuts: bool = True) -> str | None:
         """Canonical name for a file header (Chinese or English), or None if unknown.
 
         See :meth:`match_header`, which also gives the unit the header states.
         """
-        match = self.match_header(header)
+        match = self.match_header(header, cuts=cuts)
         return match.column if match is not None else None
 
     def short_names(self) -> dict[str, str]:

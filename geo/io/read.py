@@ -84,14 +84,22 @@ def _schema(schema: LayerSchema | str) -> LayerSchema:
     raise PlanningInputError(msg)
 
 
-def _map_headers(headers: list[str], schema: LayerSchema) -> tuple[
+def _from_dbf(raw: RawLayer) -> bool:
+    """Whether the layer's headers come from a DBF (a Shapefile), whose 10 bytes cut them."""
+    return raw.driver == "ESRI Shapefile"
+
+
+def _map_headers(headers: list[str], schema: LayerSchema, *, cuts: bool = True) -> tuple[
         dict[str, str], list[str], list[Note]]:
-    """Canonical -> file header for recognised headers; the other headers; duplicate notes."""
+    """Canonical -> file header for recognised headers; the other headers; duplicate notes.
+
+    ``cuts``: the headers come from a DBF, whose 10 bytes may have cut them.
+    """
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     notes: list[Note] = []
     for h in headers:
-        canon = schema.resolve_header(h)
+        canon = schema.resolve_header(h, cuts=cuts)
         if canon is None:
             unknown.append(h)
         elif canon in mapping:
@@ -186,7 +194,7 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
     sch = _schema(schema)
     raw = open_layer(path, layer=layer, prefer=(sch.name, sch.label_zh), encoding=encoding)
     headers = [str(c) for c in raw.frame.columns if c != "geometry"]
-    mapping, unknown, notes = _map_headers(headers, sch)
+    mapping, unknown, notes = _map_headers(headers, sch, cuts=_from_dbf(raw))
     notes = [Note("file", (), text) for text in raw.notes] + notes
     id_header = mapping.pop(sch.id_column, None)
     ids, generated, findings = _ids(raw, sch, id_header)
@@ -263,7 +271,7 @@ def _attributes(raw: RawLayer, sch: LayerSchema, mapping: dict[str, str],
         out, found = coerce_column(values, col,
                                    facility_kind=(sch.name == "facilities" and col.name == "kind"))
         findings += found
-        match = sch.match_header(mapping[col.name])
+        match = sch.match_header(mapping[col.name], cuts=_from_dbf(raw))
         if match is not None and match.unit is not None:
             out, found = _in_column_unit(values, out, col, mapping[col.name], match)
             findings += found

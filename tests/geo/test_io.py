@@ -819,6 +819,21 @@ def test_chinese_headers_cut_at_ten_bytes_are_read_as_their_columns(tmp_path: Pa
         assert res.gdf[c].tolist() == grid[c].tolist(), h
 
 
+def test_a_cut_is_read_as_its_column_only_from_a_shapefile(tmp_path: Path) -> None:
+    # in a CSV, 老年人 heads a count of elderly people: read as 老年人口占比 cut at 10 bytes,
+    # 45 and 80 would have become shares of 0.45 and 0.8
+    path = tmp_path / "c.csv"
+    grid = block_grid(2).to_crs(4326)
+    frame = pd.DataFrame({"户数": grid["households"], "老年人": [45, 80, 30, 60],
+                          "wkt": grid.geometry.to_wkt()})
+    frame.to_csv(path, index=False)
+    res = read_layer(path, "communities")
+    assert "老年人" in res.report.unknown_columns and res.gdf["elderly_share"].isna().all()
+    assert res.gdf["老年人"].tolist() == ["45", "80", "30", "60"]  # kept as written
+    assert COMMUNITIES.resolve_header("老年人", cuts=False) is None
+    assert COMMUNITIES.resolve_header("老年人") == "elderly_share"  # a DBF's cut of it
+
+
 @pytest.mark.parametrize(("header", "canonical"), [
     ("造价（万元", "cost"), ("Cost (10k ", "cost"), ("老年人口占", "elderly_share"),
     ("consent_ra", "consent_rate"), ("floor_area", "floor_area_m2"),
