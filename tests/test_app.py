@@ -963,6 +963,21 @@ def test_zip_of_a_shapefile_gives_the_shp_and_reads(tmp_path: Path) -> None:
     assert sorted(gdf.index) == ["C00", "C01", "C10", "C11"]
 
 
+def test_zip_member_names_in_gbk_come_out_in_chinese(tmp_path: Path) -> None:
+    # Windows' own "send to zip" writes 小区.shp in GBK without the UTF-8 flag; Python reads it
+    # as CP437 (╨í╟°.shp), and the layer was named so on the data page
+    src = tmp_path / "src"
+    src.mkdir()
+    block_grid(2)[["households", "geometry"]].rename_axis("id").to_file(src / "xq.shp")
+    data = _zip({f"abcd{p.suffix}": p.read_bytes() for p in src.iterdir()})
+    data = data.replace(b"abcd.", "小区.".encode("gbk"))  # same length: 4 bytes each
+    path = save_upload("小区.zip", data, tmp_path / "up")
+    assert path.name == "小区.shp"
+    from geo.io import read_layer
+
+    assert len(read_layer(path, "communities").gdf) == 4
+
+
 def test_zip_with_no_layer_or_two_layers_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UploadError, match="exactly one layer"):
         save_upload("a.zip", _zip({"readme.txt": b"x"}), tmp_path / "a")

@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from geo.errors import PlanningInputError
+from geo.io.sources import zip_member_name
 
 __all__ = [
     "ALLOWED_SUFFIXES",
@@ -151,7 +152,7 @@ def safe_extract(zip_path: Path, dest: Path, *, max_mb: float = MAX_UNZIPPED_MB,
             raise UploadError(msg)
         targets: list[tuple[zipfile.ZipInfo, Path]] = []
         for info in infos:
-            name = info.filename.replace("\\", "/")
+            name = zip_member_name(info).replace("\\", "/")  # GBK names from Windows tools
             parts = PurePosixPath(name).parts
             mode = info.external_attr >> 16
             if (name.startswith("/") or ".." in parts or (parts and ":" in parts[0])

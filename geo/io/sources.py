@@ -49,7 +49,7 @@ from geo.io.encoding import (
 )
 from geo.schema import normalise_header
 
-__all__ = ["RawLayer", "list_file_layers", "named_like", "open_layer"]
+__all__ = ["RawLayer", "list_file_layers", "named_like", "open_layer", "zip_member_name"]
 
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 _SIDE_SUFFIXES = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd")
@@ -112,8 +112,11 @@ def _safe_member(name: str) -> bool:
     return not (p.is_absolute() or ".." in p.parts or (p.parts and ":" in p.parts[0]))
 
 
-def _display_name(info: zipfile.ZipInfo) -> str:
-    """Zip member names written by Chinese Windows tools are GBK without the UTF-8 flag."""
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as written: Chinese Windows tools write GBK without the UTF-8 flag.
+
+    Python reads such names as CP437 (``小区.shp`` comes out as ``╨í╟°.shp``).
+    """
     if info.flag_bits & 0x800:
         return info.filename
     try:
@@ -131,7 +134,7 @@ def _zip_datasets(zf: zipfile.ZipFile, source: Path) -> dict[str, zipfile.ZipInf
                             f"{', '.join(unsafe[:5])}")
     found: dict[str, zipfile.ZipInfo] = {}
     for info in zf.infolist():
-        name = PurePosixPath(_display_name(info).replace("\\", "/"))
+        name = PurePosixPath(zip_member_name(info).replace("\\", "/"))
         if info.is_dir() or name.name.startswith(("._", ".")) or "__MACOSX" in name.parts:
             continue
         if name.suffix.lower() in _ZIP_DATA_SUFFIXES:
