@@ -84,6 +84,10 @@ _YEAR = re.compile(r"^(\d{4})(?:\.0+)?(?:年.*|[-/.]\d{1,2}(?:\D.*|[-/.].*)?|\s.
 _SHORT_YEAR = re.compile(r"^(\d{1,2})(?:\.0+)?年?$")
 _DECADE = re.compile(r"^(\d{2}|\d{4})(?:年代|s|'s)(初|初期|中|中期|末|末期)?$")
 _DECADE_PART = {"初": 2, "中": 5, "末": 8}
+#: Decades in words (八十年代, 九零年代): their digits
+_DECADE_WORDS = {"五十": "50", "六十": "60", "七十": "70", "八十": "80", "九十": "90",
+                 "五零": "50", "六零": "60", "七零": "70", "八零": "80", "九零": "90"}
+_CHINESE_DECADE = re.compile(rf"^({'|'.join(_DECADE_WORDS)})(?=年代)")
 _KIND_SPLIT = re.compile(r"[,;，；、|/]+")
 
 
@@ -255,6 +259,8 @@ def parse_year(value: Any) -> tuple[int | None, str | None]:
     ((1985, None), (1991, None), (1995, 'decade'), (1985, 'short'))
     >>> parse_year("19850"), parse_year("90年代末"), parse_year("")
     ((None, 'bad'), (1998, 'decade'), (None, 'missing'))
+    >>> parse_year("八十年代"), parse_year("九零年代初")
+    ((1985, 'decade'), (1992, 'decade'))
     """
     if _is_missing(value):
         return None, "missing"
@@ -267,7 +273,7 @@ def parse_year(value: Any) -> tuple[int | None, str | None]:
             return None, "bad"
         text = str(int(direct))
     assert text is not None
-    m = _DECADE.match(text.lower())
+    m = _DECADE.match(_CHINESE_DECADE.sub(lambda d: _DECADE_WORDS[d[1]], text.lower()))
     if m:
         digits, part = m.groups()
         decade = int(digits) if len(digits) == 4 else _century(int(digits)) + int(digits)
