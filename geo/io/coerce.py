@@ -50,6 +50,9 @@ _NUMBER = re.compile(r"^(约|大约|~|≈)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.
                      r"(万)?(%|‰)?(.*)$")
 _COORDINATE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|\d{1,3}(?:,\d{3})+\.\d+"
                          r"|\d+(?:\.\d+)?|\.\d+)(?:°|度)?$")
+#: Degrees-minutes-seconds after NFKC (″ becomes ′′), with an optional side
+_DMS = re.compile(r"^(\d{1,3})(?:°|度)(\d{1,2}(?:\.\d+)?)(?:′|'|分)"
+                  r"(?:(\d{1,2}(?:\.\d+)?)(?:′′|''|\"|秒)?)?([NSEWnsew东西南北]?)$")
 #: Words of an approximate number (约200户, 200余户, 200多, 200左右), read as the number written.
 _ABOUT_BEFORE = re.compile(r"^(?:余|多)")
 _ABOUT_AFTER = re.compile(r"(?:左右|上下|以上|以下)$")
@@ -223,9 +226,10 @@ def parse_number(value: Any, *, percent: bool = False, in_wan: bool = False,
 def parse_coordinate(value: Any) -> float | None:
     """Read a longitude, latitude, X or Y: a plain number, at most with ° or 度 after it.
 
-    Full-width digits and thousands separators in their places (Excel's "3,760,123.45";
-    not "34,030", which may be a decimal comma) are understood; anything else (a letter, a
-    unit, 约, degrees-minutes-seconds) makes the cell not a coordinate.
+    Full-width digits, thousands separators in their places (Excel's "3,760,123.45"; not
+    "34,030", which may be a decimal comma) and degrees-minutes-seconds as surveys write them
+    (113°49′12″E, 34度1分48秒) are understood; anything else (a letter, a unit, 约) makes the
+    cell not a coordinate.
 
     Examples
     --------
@@ -233,6 +237,10 @@ def parse_coordinate(value: Any) -> float | None:
     (113.82, None, 34.03)
     >>> parse_coordinate("3,760,123.45"), parse_coordinate("34,030"), parse_coordinate("34.03户")
     (3760123.45, None, None)
+    >>> parse_coordinate("113°49′12″E"), parse_coordinate("34度1分48秒"), parse_coordinate("8°30'S")
+    (113.82, 34.03, -8.5)
+    >>> parse_coordinate("34.03°N"), parse_coordinate("34.03N")
+    (34.03, None)
     """
     direct = _numeric_value(value)
     if direct is not None:
@@ -240,9 +248,19 @@ def parse_coordinate(value: Any) -> float | None:
     if _is_missing(value):
         return None
     text = _text(value)
+    dms = _DMS.match(text)
+    if dms:
+        deg, minutes, seconds, side = dms.groups()
+        if float(minutes) >= 60 or (seconds is not None and float(seconds) >= 60):
+            return None
+        out = round(float(deg) + float(minutes) / 60 + float(seconds or 0) / 3600, 9)
+        return -out if side.upper() in ("S", "W") or side in ("南", "西") else out
+    sided = re.fullmatch(r"(.+(?:°|度))([NSEWnsew东西南北])", text)  # 34.03°N
+    text, side = sided.groups() if sided else (text, "")
     if not _COORDINATE.match(text):
         return None
-    return float(text.rstrip("°度").replace(",", ""))
+    out = float(text.rstrip("°度").replace(",", ""))
+    return -out if side.upper() in ("S", "W") or side in ("南", "西") else out
 
 
 def parse_year(value: Any) -> tuple[int | None, str | None]:

@@ -246,6 +246,15 @@ def test_stray_letters_in_a_coordinate_reject_the_row(tmp_path: Path, slip: str)
     assert "经度/纬度" in str(problem) and slip in str(problem)
 
 
+def test_degrees_minutes_seconds_are_read(tmp_path: Path) -> None:
+    # a survey's table: 113°49′12″E, 34°01′48″N is 113.82, 34.03
+    path = tmp_path / "f.csv"
+    path.write_text("设施类型,经度,纬度\n充电桩,113°49′12″E,34°01′48″N\n"
+                    "充电桩,113度49分12秒,34度1分48秒\n", encoding="utf-8")
+    points = read_layer(path, "facilities").gdf.geometry
+    assert [(p.x, p.y) for p in points] == [(113.82, 34.03)] * 2
+
+
 def test_projected_coordinates_with_thousands_separators_are_read(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"  # Excel's number format, quoted by its CSV export
     path.write_text('设施类型,X,Y\n充电桩,"483,512.5","3,760,123.25"\n', encoding="utf-8")
