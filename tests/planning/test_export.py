@@ -480,9 +480,16 @@ def test_pianqu_plan_writes_everything_and_reruns_a_saved_scenario(
     for sub in ("geojson/compounds.geojson", "shapefile/zones.zip", "tables/summary.xlsx",
                 "tables/cost.csv"):
         assert (tmp_path / "a" / sub).is_file(), sub
+    # where the time went, step by step
+    assert re.search(r"用时（秒） time \(s\): metric [\d.]+ · eligibility [\d.]+ · network "
+                     r"[\d.]+ · zoning [\d.]+ · siting [\d.]+ · coverage [\d.]+ · export "
+                     r"[\d.]+ · total [\d.]+\n", out)
     assert main(["plan", "--scenario", str(tmp_path / "a" / "plan.gpkg"), "--out",
                  str(tmp_path / "b"), "--no-maps"]) == 0
     assert_plans_equal(first, load_plan(tmp_path / "b" / "plan.gpkg"))
+    # and which saved plan a rerun started from
+    assert f"方案 scenario: {tmp_path / 'a' / 'plan.gpkg'} · 未命名 unnamed · 种子 seed 2 · " \
+        "communities 16" in capsys.readouterr().out
 
 
 def test_pianqu_plan_prints_only_the_zone_pages_asked_for(
