@@ -698,7 +698,7 @@ def test_the_read_report_is_in_the_pages_language_and_names_the_file() -> None:
     at.radio(key="lang").set_value("zh").run()  # the same report, now in Chinese
     text = next(e for e in at.expander if e.label == "读取说明").text[0].value
     assert text.startswith("小区：4 行 · 坐标系 EPSG:4326（文件所注）")
-    assert "    - 户数：约数按所写数字计，请核对（行：C01（第2行））" in text
+    assert "    - 户数：约数按所写数字计，请核对：'约200' → 200（行：C01（第2行））" in text
     assert "approximate" not in text
 
 

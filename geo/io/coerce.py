@@ -35,6 +35,7 @@ from geo.schema import FACILITY_KINDS, Column, normalise_header
 __all__ = [
     "MISSING_TOKENS",
     "Finding",
+    "bilingual",
     "coerce_column",
     "kind_key",
     "parse_coordinate",
@@ -66,6 +67,9 @@ _CAPACITY_UNITS: dict[str, tuple[str, tuple[str, ...]]] = {
     **{u: ("people", tuple(k for k, v in FACILITY_KINDS.items() if v.capacity_unit_zh == "人"))
        for u in ("人", "人次")},
 }
+#: The quantities of :data:`_CAPACITY_UNITS`, in Chinese.
+_QUANTITY_ZH = {"m²": "面积", "a count": "个数", "chargers": "充电桩数", "parking spaces": "车位数",
+                "people": "人数"}
 #: The units a canonical number column accepts after its numbers; others accept none.
 _COLUMN_UNITS: dict[str, tuple[str, ...]] = {
     "households": ("户",),
@@ -352,12 +356,40 @@ def _shown(value: Any) -> str:
     return f"{x:g}" if x is not None else str(value)
 
 
-def _limits(col: Column) -> str:
+def _limits(col: Column, lang: str = "en") -> str:
+    """The allowed range of ``col`` in ``lang`` (``"zh"`` or ``"en"``).
+
+    >>> from geo.schema import COMMUNITIES
+    >>> _limits(COMMUNITIES.column("consent_rate"), "zh"), _limits(COMMUNITIES.column("households"))
+    ('0–1', '>= 0')
+    >>> _limits(COMMUNITIES.column("households"), "zh")
+    '≥ 0'
+    """
+    zh = lang == "zh"
     if col.minimum is not None and col.maximum is not None:
         return f"{col.minimum:g}–{col.maximum:g}"
     if col.minimum is not None:
-        return f">= {col.minimum:g}"
-    return f"<= {col.maximum:g}" if col.maximum is not None else "any"
+        return f"≥ {col.minimum:g}" if zh else f">= {col.minimum:g}"
+    if col.maximum is not None:
+        return f"≤ {col.maximum:g}" if zh else f"<= {col.maximum:g}"
+    return "不限" if zh else "any"
+
+
+def _zh(text: str) -> str:
+    """Values quoted in a Chinese half, kept free of the " / " that splits it from the English."""
+    return text.replace(" / ", "/")
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A "中文 / English" message; a " / " in the Chinese half (a quoted value) loses its spaces.
+
+    The report splits a message at its first " / " and shows one half, so the Chinese half must
+    carry the values and the remedy the English half does.
+
+    >>> bilingual("无法读取几何：'a / b'", "cannot read the geometry: 'a / b'")
+    "无法读取几何：'a/b' / cannot read the geometry: 'a / b'"
+    """
+    return f"{_zh(zh)} / {en}"
 
 
 def _range_findings(col: Column, out: np.ndarray, ok: np.ndarray,
@@ -367,7 +399,9 @@ def _range_findings(col: Column, out: np.ndarray, ok: np.ndarray,
     bad = np.flatnonzero(low | high).tolist()
     if not bad:
         return []
-    msg = f"超出范围 / {_examples(values, bad)} out of range; allowed {_limits(col)}"
+    shown = _examples(values, bad)
+    msg = (f"超出范围：{_zh(shown)}，允许 {_limits(col, 'zh')} / {shown} out of range; "
+           f"allowed {_limits(col)}")
     return [Finding(col.name, tuple(bad), msg)]
 
 
@@ -415,22 +449,27 @@ def _coerce_number(values: pd.Series, col: Column) -> tuple[pd.Series, list[Find
     findings: list[Finding] = []
     if approximate:
         shown = ", ".join(f"{values.iloc[i]!r} → {out[i]:g}" for i in approximate[:3])
+        shown += " …" if len(approximate) > 3 else ""
         findings.append(Finding(col.name, tuple(approximate), (
-            f"约数按所写数字计，请核对 / approximate values read as the number written: "
-            f"{shown}{' …' if len(approximate) > 3 else ''}"), fatal=False))
+            f"约数按所写数字计，请核对：{_zh(shown)} / approximate values read as the number "
+            f"written: {shown}"), fatal=False))
     if with_unit and col.name == "capacity":
         findings.append(_capacity_units(values, with_unit))
     if bad:
+        shown = _examples(values, bad)
         findings.append(Finding(col.name, tuple(bad),
-                                f"不是数字 / not a number: {_examples(values, bad)}"))
+                                f"不是数字：{_zh(shown)} / not a number: {shown}"))
     if wrong_unit:
+        shown = _examples(values, wrong_unit)
+        zh_fix = (f"可用单位：{'、'.join(units)}" if units else "请只写数字")
+        en_fix = (f"allowed units: {', '.join(units)}" if units else "write the number alone")
         findings.append(Finding(col.name, tuple(wrong_unit), (
-            f"单位不符 / unit not one of {col.name} ({col.label_zh}): "
-            f"{_examples(values, wrong_unit)}; "
-            + (f"allowed units: {', '.join(units)}" if units else "write the number alone"))))
+            f"单位不符：{_zh(shown)} 不是{col.label_zh}（{col.name}）的单位；{zh_fix} / "
+            f"unit not one of {col.name} ({col.label_zh}): {shown}; {en_fix}")))
     if fractional:
+        shown = _examples(values, fractional)
         findings.append(Finding(col.name, tuple(fractional),
-                                f"不是整数 / not a whole number: {_examples(values, fractional)}"))
+                                f"不是整数：{_zh(shown)} / not a whole number: {shown}"))
     findings += _range_findings(col, out, ~np.isnan(out), values)
     if col.dtype == "int":
         return pd.Series(_int_array(out), index=values.index, name=col.name), findings
@@ -444,14 +483,20 @@ def _capacity_units(values: pd.Series, with_unit: list[tuple[int, str]]) -> Find
     row is not known here, so the planner checks the two agree.
     """
     shown: dict[str, str] = {}
+    shown_zh: dict[str, str] = {}
     for i, unit in with_unit:
         quantity, kinds = _CAPACITY_UNITS[unit.lower()]
         shown.setdefault(quantity, f"{values.iloc[i]!r} ({quantity}: {', '.join(kinds)})")
+        shown_zh.setdefault(quantity, _zh(
+            f"{values.iloc[i]!r}（{_QUANTITY_ZH[quantity]}："
+            f"{'、'.join(FACILITY_KINDS[k].label_zh for k in kinds)}）"))
     counts = ", ".join(f"{k} {v.capacity_unit_zh} ({v.capacity_unit_en})"
                        for k, v in FACILITY_KINDS.items())
-    msg = (f"容量带单位，请核对与设施类型相符 / capacity written with a unit: "
-           f"{', '.join(shown.values())}; read as the number written. Capacity counts, by "
-           f"kind: {counts}; check these rows count what their kind counts")
+    counts_zh = "、".join(f"{v.label_zh}按{v.capacity_unit_zh}计" for v in FACILITY_KINDS.values())
+    msg = (f"容量带单位，请核对与设施类型相符：{'、'.join(shown_zh.values())}，按所写数字计。"
+           f"各类设施的容量：{counts_zh}；请核对这些行所计与其设施类型相符 / capacity written "
+           f"with a unit: {', '.join(shown.values())}; read as the number written. Capacity "
+           f"counts, by kind: {counts}; check these rows count what their kind counts")
     return Finding("capacity", tuple(i for i, _ in with_unit), msg, fatal=False)
 
 
@@ -496,9 +541,10 @@ def _coerce_fraction(values: pd.Series, col: Column) -> tuple[pd.Series, list[Fi
             out[i] = x
     findings: list[Finding] = []
     if bad:
+        shown = _examples(values, bad)
         findings.append(Finding(col.name, tuple(bad),
-                                f"不是比例 / not a share: {_examples(values, bad)}; "
-                                "write 0.85 or 85%"))
+                                f"不是比例：{_zh(shown)}，请写成 0.85 或 85% / not a share: "
+                                f"{shown}; write 0.85 or 85%"))
     findings += _percent_findings(values, col, out, scaled, explicit, written)
     findings += _range_findings(col, out, ~np.isnan(out), values)
     return pd.Series(out, index=values.index, name=col.name), findings
@@ -515,24 +561,29 @@ def _percent_findings(values: pd.Series, col: Column, out: np.ndarray, scaled: l
         return []
     taken = set(scaled) | set(written)
     shares = [i for i in np.flatnonzero((out > 0) & (out <= 1)).tolist() if i not in taken]
-    first = _shown(values.iloc[scaled[0]])
+    first = _zh(_shown(values.iloc[scaled[0]]))
+    as_pct = f"{first} → {out[scaled[0]]:g}"
+    pcts = _examples(values, scaled)
     if shares and len(scaled) + len(explicit) < len(shares):
-        msg = (f"小数中夹有百分数，按百分数读取，请核对 / percentages among shares, mixed in one "
-               f"column: {_examples(values, scaled)} read as percentages ({first} → "
-               f"{out[scaled[0]]:g}); the other {len(shares)} values are shares (0–1); check "
-               "these rows")
+        msg = (f"小数中夹有百分数，按百分数读取，请核对：{_zh(pcts)}（{as_pct}）；其余 "
+               f"{len(shares)} 个值为小数（0–1） / percentages among shares, mixed in one "
+               f"column: {pcts} read as percentages ({as_pct}); the other {len(shares)} values "
+               "are shares (0–1); check these rows")
         return [Finding(col.name, tuple(scaled), msg, fatal=False)]
-    msg = (f"大于1的值按百分数读取 / values above 1 read as percentages "
-           f"({first} → {out[scaled[0]]:g}); values up to 1 were kept as shares")
+    msg = (f"大于1的值按百分数读取（{as_pct}），不大于1的值按小数保留 / values above 1 read as "
+           f"percentages ({as_pct}); values up to 1 were kept as shares")
     findings = [Finding(col.name, tuple(scaled), msg, fatal=False)]
     if shares:
-        one = _shown(values.iloc[shares[0]])
-        msg = (f"同一列混用百分数和小数，请核对 / percentages and shares mixed in one column: "
-               f"{_examples(values, shares)} kept as shares; check them")
+        one = _zh(_shown(values.iloc[shares[0]]))
+        kept = _examples(values, shares)
+        msg = (f"同一列混用百分数和小数，请核对：{_zh(kept)} 按小数保留 / percentages and shares "
+               f"mixed in one column: {kept} kept as shares; check them")
         if len(shares) < len(scaled) + len(explicit):
-            msg = (f"百分数中夹有小数，按小数读取，请核对 / shares among percentages, mixed in one "
-                   f"column: {_examples(values, shares)} kept as shares ({one} = "
-                   f"{out[shares[0]]:.0%}) while the other {len(scaled) + len(explicit)} values "
+            others = len(scaled) + len(explicit)
+            msg = (f"百分数中夹有小数，按小数读取，请核对：{_zh(kept)} 按小数保留（{one} = "
+                   f"{out[shares[0]]:.0%}），其余 {others} 个值为百分数；如指 {one}%，请写 "
+                   f"{one}% / shares among percentages, mixed in one column: {kept} kept as "
+                   f"shares ({one} = {out[shares[0]]:.0%}) while the other {others} values "
                    f"are percentages; if {one}% was meant, write {one}%")
         findings.append(Finding(col.name, tuple(shares), msg, fatal=False))
     return findings
@@ -564,22 +615,25 @@ def _coerce_year(values: pd.Series, col: Column) -> tuple[pd.Series, list[Findin
                 arr[i] = year
     findings: list[Finding] = []
     if groups["bad"]:
+        shown = _examples(values, groups["bad"])
         findings.append(Finding(col.name, tuple(groups["bad"]),
-                                f"不是年份 / not a year: {_examples(values, groups['bad'])}; "
-                                "write a four-digit year such as 1985"))
+                                f"不是年份：{_zh(shown)}，请写四位年份，如 1985 / not a year: "
+                                f"{shown}; write a four-digit year such as 1985"))
     if groups["short"]:
         p = groups["short"][0]
         guess = parse_year(values.iloc[p])[0]
+        shown = _examples(values, groups["short"])
         findings.append(Finding(col.name, tuple(groups["short"]),
-                                f"两位数年份，请写四位 / two-digit year "
-                                f"{_examples(values, groups['short'])}: write the four-digit "
-                                f"year (did you mean {guess}?)"))
+                                f"两位数年份，请写四位：{_zh(shown)}（是否指 {guess}？） / "
+                                f"two-digit year {shown}: write the four-digit year (did you "
+                                f"mean {guess}?)"))
     if groups["decade"]:
         p = groups["decade"][0]
+        decade = f"{values.iloc[p]} → {arr[p]:.0f}"
         findings.append(Finding(col.name, tuple(groups["decade"]),
-                                f"年代按年份读取 / decade read as a year: {values.iloc[p]} → "
-                                f"{arr[p]:.0f} (middle of the decade; 初/中/末 → 2/5/8)",
-                                fatal=False))
+                                f"年代按年份读取：{_zh(decade)}（取年代中间；初/中/末 → 2/5/8） / "
+                                f"decade read as a year: {decade} (middle of the decade; "
+                                "初/中/末 → 2/5/8)", fatal=False))
     findings += _range_findings(col, arr, ~np.isnan(arr), values)
     return pd.Series(_int_array(arr), index=values.index, name=col.name), findings
 
@@ -620,9 +674,11 @@ def _coerce_kinds(values: pd.Series, col: Column) -> tuple[pd.Series, list[Findi
     findings: list[Finding] = []
     if unknown:
         allowed = ", ".join(f"{k} ({v.label_zh})" for k, v in FACILITY_KINDS.items())
+        allowed_zh = "、".join(f"{v.label_zh}（{k}）" for k, v in FACILITY_KINDS.items())
+        shown = _examples(values, unknown)
         findings.append(Finding(col.name, tuple(sorted(set(unknown))),
-                                f"未知设施类型 / unknown facility kind in "
-                                f"{_examples(values, unknown)}; allowed: {allowed}, "
+                                f"未知设施类型：{_zh(shown)}；可用：{allowed_zh}，用“、”或“,”分隔"
+                                f" / unknown facility kind in {shown}; allowed: {allowed}, "
                                 "separated by 、 or ,"))
     return pd.Series(out, index=values.index, name=col.name, dtype="str"), findings
 
@@ -638,11 +694,13 @@ def _coerce_facility_kind(values: pd.Series, col: Column) -> tuple[pd.Series, li
         out.append(key if key is not None else text)
     findings: list[Finding] = []
     if unknown:
+        shown = _examples(values, unknown)
+        known_zh = "、".join(f"{v.label_zh}（{k}）" for k, v in FACILITY_KINDS.items())
         findings.append(Finding(
             col.name, tuple(unknown),
-            f"规划不使用的设施类型，原样保留 / kind not one planning uses "
-            f"({_examples(values, unknown)}); kept as written, ignored by coverage and siting "
-            f"(known: {', '.join(FACILITY_KINDS)})", fatal=False))
+            f"规划不使用的设施类型，原样保留：{_zh(shown)}；覆盖和选址计算不考虑（规划使用的类型："
+            f"{known_zh}） / kind not one planning uses ({shown}); kept as written, ignored by "
+            f"coverage and siting (known: {', '.join(FACILITY_KINDS)})", fatal=False))
     return pd.Series(out, index=values.index, name=col.name, dtype="str"), findings
 
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import LayerValidationError, PlanningInputError, Problem
-from geo.io.coerce import Finding, coerce_column
+from geo.io.coerce import Finding, bilingual, coerce_column
 from geo.io.report import LayerReport, Note, Repair
 from geo.io.sources import RawLayer, list_file_layers, open_layer
 from geo.io.validate import DATUMS, NO_GEOMETRY, check_crs, check_geometries
@@ -104,9 +104,10 @@ def _map_headers(headers: list[str], schema: LayerSchema, *, cuts: bool = True) 
             unknown.append(h)
         elif canon in mapping:
             unknown.append(h)
-            notes.append(Note(canon, (), f"两列含义相同 / both {mapping[canon]!r} and {h!r} "
-                                         f"mean {canon}; "
-                                         f"used {mapping[canon]!r}, kept {h!r} as it is"))
+            first, label = mapping[canon], schema.aliases_zh().get(canon, canon)
+            notes.append(Note(canon, (), bilingual(
+                f"两列含义相同：{first!r} 和 {h!r} 都是{label}，已用 {first!r}，{h!r} 原样保留",
+                f"both {first!r} and {h!r} mean {canon}; used {first!r}, kept {h!r} as it is")))
         else:
             mapping[canon] = h
     return mapping, unknown, notes
@@ -132,7 +133,8 @@ def _ids(raw: RawLayer, schema: LayerSchema, header: str | None) -> tuple[
     dup = sorted(i for rows in seen.values() if len(rows) > 1 for i in rows)
     if dup:
         findings.append(Finding(schema.id_column, tuple(dup),
-                                "编号重复 / duplicate ids; every row needs its own id"))
+                                "编号重复：每行须有各自的编号 / duplicate ids; every row needs "
+                                "its own id"))
     return ids, False, findings
 
 
@@ -204,14 +206,16 @@ def read_layer(path: str | Path, schema: LayerSchema | str, *, layer: str | None
 
     problems: list[Problem] = []
     if len(raw.frame) == 0 and sch.name == "communities":
-        problems.append(Problem("file", (), "the communities layer has no rows; at least one "
-                                            "compound is needed / 小区图层为空"))
+        problems.append(Problem("file", (), "小区图层为空：至少需要一个小区 / the communities "
+                                            "layer has no rows; at least one compound is "
+                                            "needed"))
     for col in sch.columns:
         if col.required and col.name not in mapping:
-            problems.append(Problem(col.name, (), f"缺少必填字段{col.label_zh} / missing "
-                                                  f"required column {col.name} "
-                                                  f"({col.label_zh}); columns found: "
-                                                  f"{', '.join(headers) or 'none'}"))
+            found_zh = "、".join(headers) or "无"
+            problems.append(Problem(col.name, (), bilingual(
+                f"缺少必填字段{col.label_zh}（{col.name}）；文件中的字段：{found_zh}",
+                f"missing required column {col.name} ({col.label_zh}); columns found: "
+                f"{', '.join(headers) or 'none'}")))
     data, found = _attributes(raw, sch, mapping, index)
     findings += found
     geoms, found, repairs_at = _geometries(raw, sch)
@@ -281,8 +285,8 @@ def _attributes(raw: RawLayer, sch: LayerSchema, mapping: dict[str, str],
                      if p not in already]
             if empty:
                 findings.append(Finding(col.name, tuple(empty),
-                                        f"必填项为空 / empty, but {col.name} ({col.label_zh}) "
-                                        "is required"))
+                                        f"必填项为空：{col.label_zh}（{col.name}）为必填 / "
+                                        f"empty, but {col.name} ({col.label_zh}) is required"))
         out.index = index
         data[col.name] = out
     return data, findings
@@ -308,13 +312,15 @@ def _in_column_unit(values: pd.Series, out: pd.Series, col: Column, header: str,
     if match.factor is None:
         allowed = ", ".join(u for u, _ in col.units)
         if match.unit_cut:
-            text = (f"表头“{header}”的单位被截断，数值按{own_zh}读取，请核对 / the unit in the "
-                    f"header {header!r} is cut off; values read in {own_en}, please check")
+            text = bilingual(f"表头“{header}”的单位被截断，数值按{own_zh}读取，请核对",
+                             f"the unit in the header {header!r} is cut off; values read in "
+                             f"{own_en}, please check")
         else:
-            text = (f"表头“{header}”所注单位“{match.unit}”不是{col.label_zh}的单位（{allowed}），"
-                    f"数值按原样读取，请核对 / the header {header!r} gives the unit "
-                    f"{match.unit!r}, which {col.name} is not counted in ({allowed}); values "
-                    "read as they are, please check")
+            text = bilingual(f"表头“{header}”所注单位“{match.unit}”不是{col.label_zh}的单位"
+                             f"（{allowed}），数值按原样读取，请核对",
+                             f"the header {header!r} gives the unit {match.unit!r}, which "
+                             f"{col.name} is not counted in ({allowed}); values read as they "
+                             "are, please check")
         return out, [Finding(col.name, (), text, fatal=False)]
     if match.factor == 1:
         return out, []
@@ -322,12 +328,13 @@ def _in_column_unit(values: pd.Series, out: pd.Series, col: Column, header: str,
     scaled = pd.Series(out.to_numpy(dtype=float) * scale, index=out.index, name=out.name)
     by = match.factor if match.factor > 1 else 1 / match.factor
     zh_how, en_how = ("乘以", "multiplied") if match.factor > 1 else ("除以", "divided")
-    text = (f"表头“{header}”注明单位为{match.unit}，数值已{zh_how}{by:,.0f}换算为{own_zh} / "
-            f"the header {header!r} gives the unit {match.unit}; values {en_how} by {by:,.0f} "
-            f"into {own_en}")
+    zh = f"表头“{header}”注明单位为{match.unit}，数值已{zh_how}{by:,.0f}换算为{own_zh}"
+    en = (f"the header {header!r} gives the unit {match.unit}; values {en_how} by {by:,.0f} "
+          f"into {own_en}")
     if (scale == 1).any():
-        text = text.replace(" / ", "；自带单位的数值按其单位读取 / ") + (
-            "; values that give their own unit are read by it")
+        zh += "；自带单位的数值按其单位读取"
+        en += "; values that give their own unit are read by it"
+    text = bilingual(zh, en)
     return scaled, [Finding(col.name, (), text, fatal=False)]
 
 
@@ -340,8 +347,9 @@ def _geometries(raw: RawLayer, sch: LayerSchema) -> tuple[
     pos = sorted(raw.unparsed)
     sample = "; ".join(repr(raw.unparsed[p])[:60] for p in pos[:3])
     unreadable = Finding("geometry", tuple(pos),
-                         f"无法读取几何 / cannot read the geometry from {raw.geometry_from}: "
-                         f"{sample}")
+                         bilingual(f"无法读取几何（{raw.geometry_from}）：{sample}",
+                                   f"cannot read the geometry from {raw.geometry_from}: "
+                                   f"{sample}"))
     kept = [unreadable]
     for f in findings:  # unreadable rows also have no geometry: say it once
         if f.message == NO_GEOMETRY:

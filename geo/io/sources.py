@@ -38,7 +38,7 @@ import shapely
 from pyproj import CRS
 
 from geo.errors import LayerValidationError, Problem
-from geo.io.coerce import parse_coordinate
+from geo.io.coerce import bilingual, parse_coordinate
 from geo.io.encoding import (
     dbf_text_bytes,
     decode_cut,
@@ -129,9 +129,10 @@ def _zip_datasets(zf: zipfile.ZipFile, source: Path) -> dict[str, zipfile.ZipInf
     """Data members of a zip by display stem; refuses unsafe member names."""
     unsafe = [i.filename for i in zf.infolist() if not _safe_member(i.filename)]
     if unsafe:
-        raise _fail(source, f"压缩包含不安全路径 / zip members with absolute paths or '..' "
-                            f"are refused: "
-                            f"{', '.join(unsafe[:5])}")
+        raise _fail(source, bilingual(f"压缩包含不安全路径（绝对路径或“..”），已拒绝："
+                                      f"{'、'.join(unsafe[:5])}",
+                                      f"zip members with absolute paths or '..' are refused: "
+                                      f"{', '.join(unsafe[:5])}"))
     found: dict[str, zipfile.ZipInfo] = {}
     for info in zf.infolist():
         name = PurePosixPath(zip_member_name(info).replace("\\", "/"))
@@ -168,8 +169,8 @@ def _unzipped(source: Path, layer: str | None,
     with zipfile.ZipFile(source) as zf:
         datasets = _zip_datasets(zf, source)
         if not datasets:
-            raise _fail(source, "压缩包中没有数据 / the zip holds no .shp, .gpkg, .geojson, "
-                                "csv or .xlsx")
+            raise _fail(source, "压缩包中没有数据：没有 .shp、.gpkg、.geojson、.csv 或 .xlsx "
+                                "文件 / the zip holds no .shp, .gpkg, .geojson, .csv or .xlsx")
         stem = _choose(list(datasets), layer, prefer, source,
                        vector=_vector_stems({k: v.filename for k, v in datasets.items()}))
         info = datasets[stem]
@@ -202,8 +203,8 @@ def _choose(names: list[str], layer: str | None, prefer: tuple[str, ...], source
     if layer is not None:
         if layer in names:
             return layer
-        raise _fail(source, f"没有该图层 / no layer {layer!r}; the file has: "
-                            f"{', '.join(names)}")
+        raise _fail(source, bilingual(f"没有该图层：{layer!r}；文件中的图层：{'、'.join(names)}",
+                                      f"no layer {layer!r}; the file has: {', '.join(names)}"))
     if len(names) == 1:
         return names[0]
     named = named_like(names, prefer)
@@ -211,8 +212,10 @@ def _choose(names: list[str], layer: str | None, prefer: tuple[str, ...], source
         return named
     if vector is not None and len(vector) == 1:
         return vector[0]
-    raise _fail(source, f"请指定图层 / the file has {len(names)} layers ({', '.join(names)}); "
-                        "say which one to read (layer=… / --layer-name)")
+    raise _fail(source, bilingual(f"请指定图层：文件有 {len(names)} 个图层（{'、'.join(names)}），"
+                                  "请指明读取哪一个（layer=…，命令行 --layer-name）",
+                                  f"the file has {len(names)} layers ({', '.join(names)}); say "
+                                  "which one to read (layer=… / --layer-name)"))
 
 
 def named_like(names: list[str], prefer: tuple[str, ...]) -> str | None:
@@ -254,7 +257,7 @@ def list_file_layers(path: str | Path) -> list[str]:
     try:
         return [str(row[0]) for row in pyogrio.list_layers(p)]
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise _fail(p, f"无法打开文件 / cannot open the file: {exc}") from exc
+        raise _fail(p, bilingual(f"无法打开文件：{exc}", f"cannot open the file: {exc}")) from exc
 
 
 def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str, ...] = (),
@@ -291,8 +294,8 @@ def open_layer(path: str | Path, *, layer: str | None = None, prefer: tuple[str,
     if p.is_dir():
         datasets = _dir_datasets(p)
         if not datasets:
-            raise _fail(p, "文件夹中没有数据 / the folder holds no .shp, .gpkg, .geojson, .csv "
-                           "or .xlsx")
+            raise _fail(p, "文件夹中没有数据：没有 .shp、.gpkg、.geojson、.csv 或 .xlsx 文件 / "
+                           "the folder holds no .shp, .gpkg, .geojson, .csv or .xlsx")
         stem = _choose(list(datasets), layer, prefer, p,
                        vector=_vector_stems({k: v.name for k, v in datasets.items()}))
         raw = open_layer(datasets[stem], encoding=encoding)
@@ -325,7 +328,7 @@ def _open_vector(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         chosen = _choose(names, layer, prefer, p)
         gdf, info = _read_vector(p, chosen, _BYTES if dbf is not None else enc)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise _fail(p, f"无法读取文件 / cannot read the file: {exc}") from exc
+        raise _fail(p, bilingual(f"无法读取文件：{exc}", f"cannot read the file: {exc}")) from exc
     geom_name = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     if geom_name is None:
         frame = pd.DataFrame(gdf).assign(geometry=None)
@@ -485,10 +488,10 @@ def _open_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
                        "command line give --encoding"
                     ) from exc
     except (csv.Error, ValueError, OSError) as exc:
-        raise _fail(p, f"无法读取表格 / cannot read the table: {exc}") from exc
+        raise _fail(p, bilingual(f"无法读取表格：{exc}", f"cannot read the table: {exc}")) from exc
     df, start = _with_header(cells)
-    notes = [f"表头在第{start + 1}行 / header on line {start + 1}; the {start} line(s) above "
-             "it were skipped"] if start else []
+    notes = [f"表头在第{start + 1}行，其上 {start} 行已跳过 / header on line {start + 1}; the "
+             f"{start} line(s) above it were skipped"] if start else []
     wkt_col, xy = _geometry_columns(list(df.columns))
     unparsed: dict[int, str] = {}
     if wkt_col is not None:
@@ -500,9 +503,12 @@ def _open_table(p: Path, *, layer: str | None, prefer: tuple[str, ...],
         used_cols = xy
         geometry_from = f"{xy[0]}/{xy[1]} (lon/lat)"
     else:
-        msg = ("没有几何列 / no geometry: add a WKT column (geometry / wkt / 几何) or longitude "
-               f"and latitude columns (经度/纬度, lon/lat, lng/lat, x/y); columns found: "
-               f"{', '.join(map(str, df.columns)) or 'none'}")
+        found_zh = "、".join(map(str, df.columns)) or "无"
+        msg = bilingual("没有几何列：请添加 WKT 列（geometry、wkt 或 几何），或经度、纬度两列"
+                        f"（经度/纬度、lon/lat、lng/lat、x/y）；文件中的字段：{found_zh}",
+                        "no geometry: add a WKT column (geometry / wkt / 几何) or longitude and "
+                        "latitude columns (经度/纬度, lon/lat, lng/lat, x/y); columns found: "
+                        f"{', '.join(map(str, df.columns)) or 'none'}")
         raise _fail(p, msg)
     frame = df.drop(columns=list(used_cols))
     frame["geometry"] = geoms

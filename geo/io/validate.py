@@ -26,7 +26,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from geo.io.coerce import Finding
+from geo.io.coerce import Finding, bilingual
 from geo.schema import GeomKind
 
 __all__ = ["APPROXIMATE_DATUMS", "DATUMS", "DATUM_ON_METRES", "FAR_KM", "NO_GEOMETRY",
@@ -49,15 +49,19 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "line_or_polygon": ("LineString", "MultiLineString", "Polygon", "MultiPolygon"),
 }
 _WANTED = {
-    "polygon": "polygons (outlines)",
-    "point": "points",
-    "line": "lines",
-    "point_or_polygon": "points or polygons",
-    "line_or_polygon": "lines or polygons",
+    "polygon": ("面（边界）", "polygons (outlines)"),
+    "point": ("点", "points"),
+    "line": ("线", "lines"),
+    "point_or_polygon": ("点或面", "points or polygons"),
+    "line_or_polygon": ("线或面", "lines or polygons"),
 }
+_TYPES_ZH = {"Point": "点", "MultiPoint": "多部分点", "LineString": "线",
+             "MultiLineString": "多部分线", "Polygon": "面", "MultiPolygon": "多部分面",
+             "GeometryCollection": "几何集合"}
 _TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
              "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7}
-_CRS_HINT = "EPSG:4326, EPSG:4490, EPSG:4491–4554 or EPSG:3857"
+_CRS_HINT = ("EPSG:4326、EPSG:4490、EPSG:4491–4554 或 EPSG:3857",
+             "EPSG:4326, EPSG:4490, EPSG:4491–4554 or EPSG:3857")
 
 
 def _polygonal(g: Any) -> Any:
@@ -116,16 +120,16 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
     has_z = shapely.has_z(geoms[ok])
     if has_z.any():
         geoms[ok] = shapely.force_2d(geoms[ok])
-        findings.append(Finding("geometry", (), "已去掉高程 / 3-D coordinates: Z values dropped",
-                                fatal=False))
+        findings.append(Finding("geometry", (), "坐标含高程（三维），已去掉 Z 值 / 3-D "
+                                "coordinates: Z values dropped", fatal=False))
     bounds = shapely.bounds(geoms[ok])
     finite = np.zeros(n, bool)
     finite[ok] = np.isfinite(bounds).all(axis=1)
     bad_coords = ok & ~finite
     if bad_coords.any():
         findings.append(Finding("geometry", tuple(np.flatnonzero(bad_coords).tolist()),
-                                "坐标不是数字 / coordinates are not numbers (NaN or "
-                                "infinite)"))
+                                "坐标不是数字（NaN 或无穷大） / coordinates are not numbers "
+                                "(NaN or infinite)"))
     ok &= finite
     repairs: list[tuple[int, str, str]] = []
     wanted = _ALLOWED[kind]
@@ -146,8 +150,8 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
         repairs.append((int(i), reason, fixed.geom_type))
     if unrepairable:
         findings.append(Finding("geometry", tuple(unrepairable),
-                                "无法修复的退化几何 / degenerate geometry (no area or "
-                                "length) that make_valid cannot repair"))
+                                "退化几何（没有面积或长度），make_valid 无法修复 / degenerate "
+                                "geometry (no area or length) that make_valid cannot repair"))
         ok[unrepairable] = False
     wrong: dict[str, list[int]] = {}
     types = np.full(n, "", dtype=object)
@@ -171,12 +175,13 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
         if t not in wanted:
             wrong.setdefault(t, []).append(int(i))
     for t, rows in wrong.items():
-        msg = f"几何类型不符 / {t} where {_WANTED[kind]} are needed"
+        zh = f"几何类型不符：{_TYPES_ZH.get(t, t)}（{t}），需要{_WANTED[kind][0]}"
+        en = f"{t} where {_WANTED[kind][1]} are needed"
         if kind == "polygon" and t in ("Point", "MultiPoint"):
-            msg += ("; 小区需要边界面 / compounds need their outlines (a WKT polygon column, "
-                    "or a GIS layer), a location point is not enough to tell which compounds "
-                    "are neighbours")
-        findings.append(Finding("geometry", tuple(rows), msg))
+            zh += "；小区需要边界面（WKT 面列或 GIS 图层），只有位置点无法判断哪些小区相邻"
+            en += ("; compounds need their outlines (a WKT polygon column, or a GIS layer), a "
+                   "location point is not enough to tell which compounds are neighbours")
+        findings.append(Finding("geometry", tuple(rows), f"{zh} / {en}"))
     if kind == "polygon":
         polygonal = ok.copy()
         polygonal[ok] = np.isin(shapely.get_type_id(geoms[ok]), [_TYPE_IDS["Polygon"],
@@ -257,7 +262,8 @@ def parse_crs(value: Any) -> CRS | None:
     try:
         return CRS.from_user_input(value)
     except ProjCRSError as exc:
-        msg = f"无法识别的坐标系 / cannot understand the CRS {value!r}; use {_CRS_HINT}"
+        msg = bilingual(f"无法识别的坐标系：{value!r}，请用 {_CRS_HINT[0]}",
+                        f"cannot understand the CRS {value!r}; use {_CRS_HINT[1]}")
         raise ValueError(msg) from exc
 
 
@@ -286,7 +292,7 @@ def suggest_crs(x: np.ndarray, y: np.ndarray) -> str:
                          "easting with zone prefix)")
     if 7.5e6 <= x0 and x1 <= 1.6e7 and 1.5e6 <= y0 and y1 <= 7.5e6:
         hints.append("EPSG:3857 (Web Mercator)")
-    return " or ".join(hints) if hints else f"one of {_CRS_HINT}"
+    return " or ".join(hints) if hints else f"one of {_CRS_HINT[1]}"
 
 
 def _ranges(x: np.ndarray, y: np.ndarray) -> str:
@@ -365,16 +371,19 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
     if user is not None:
         crs, source = user, "declared"
         if file_crs is not None and not user.equals(file_crs):
-            msg = (f"使用声明的坐标系 / the file says {_name(file_crs)}; the declared "
-                   f"{_name(user)} was used")
+            msg = bilingual(f"使用声明的坐标系：文件注明 {_name(file_crs)}，已按声明的 "
+                            f"{_name(user)} 读取",
+                            f"the file says {_name(file_crs)}; the declared {_name(user)} was "
+                            "used")
             findings.append(Finding("crs", (), msg, fatal=False))
     elif file_crs is not None:
         crs, source = file_crs, "file"
     else:
         crs, source = fallback, "declared" if fallback is not None else "file"
     if datum is not None and datum.lower() not in DATUMS:
-        findings.append(Finding("crs", (), f"未知坐标偏移 / unknown datum {datum!r}; allowed: "
-                                           "gcj02, bd09, wgs84"))
+        findings.append(Finding("crs", (), bilingual(
+            f"未知坐标偏移：{datum!r}；可用 gcj02、bd09、wgs84",
+            f"unknown datum {datum!r}; allowed: gcj02, bd09, wgs84")))
     xy = _coordinates(geoms)
     if xy is not None:
         fitted, how, found = _fit(crs, *xy, datum=datum)
@@ -384,8 +393,9 @@ def check_crs(geoms: np.ndarray, file_crs: CRS | None, *, declared: Any = None,
             crs, source = fitted, how or source
         findings += found
     if crs is not None and not crs.is_geographic and datum not in (None, "wgs84"):
-        msg = (f"{DATUM_ON_METRES} / datum {datum} applies to longitude/latitude but the "
-               f"coordinates are in {_name(crs)} (metres)")
+        msg = bilingual(f"{DATUM_ON_METRES}：声明了 {datum}，但坐标是 {_name(crs)}（米）",
+                        f"datum {datum} applies to longitude/latitude but the coordinates are in "
+                        f"{_name(crs)} (metres)")
         findings.append(Finding("crs", (), msg))
     if crs is not None and not any(f.fatal for f in findings):
         findings += _far_rows(geoms, crs)
@@ -411,12 +421,13 @@ def _approximate_datum(crs: CRS) -> list[Finding]:
     datum = crs.datum.name if crs.datum is not None else ""
     if datum not in APPROXIMATE_DATUMS:
         return []
-    msg = (f"{_name(crs)} 属{APPROXIMATE_DATUMS[datum]}坐标系，与 CGCS2000/WGS84 之间没有公开的"
-           "转换参数，只能近似转换，位置可能偏差数十米；如有本地转换参数，请先在 GIS 中转为 "
-           "CGCS2000 / "
-           f"{_name(crs)} is on the {datum} datum, which converts to CGCS2000/WGS84 only "
-           "approximately (no published parameters): positions may be tens of metres off; "
-           "with the city's local parameters, convert the file to CGCS2000 in a GIS first")
+    msg = bilingual(f"{_name(crs)} 属{APPROXIMATE_DATUMS[datum]}坐标系，与 CGCS2000/WGS84 之间"
+                    "没有公开的转换参数，只能近似转换，位置可能偏差数十米；如有本地转换参数，"
+                    "请先在 GIS 中转为 CGCS2000",
+                    f"{_name(crs)} is on the {datum} datum, which converts to CGCS2000/WGS84 "
+                    "only approximately (no published parameters): positions may be tens of "
+                    "metres off; with the city's local parameters, convert the file to CGCS2000 "
+                    "in a GIS first")
     return [Finding("crs", (), msg, fatal=False)]
 
 
@@ -489,13 +500,17 @@ def _instead(file_crs: CRS | None, default: CRS, xy: tuple[np.ndarray, np.ndarra
     fitted, how, found = _fit(default if file_crs is not None else None, *xy)
     if not any(f.fatal for f in found):
         if file_crs is not None:
-            msg = (f"文件坐标系与坐标不符，改用默认坐标系 / the file says {_name(file_crs)}, "
-                   f"which its coordinates ({_ranges(*xy)}) cannot be in; the default "
-                   f"{_name(default)} (--crs) was used")
+            msg = bilingual(f"文件坐标系与坐标不符，改用默认坐标系：文件注明 {_name(file_crs)}，"
+                            f"但坐标（{_ranges(*xy)}）不可能在其中；已按默认的 {_name(default)}"
+                            "（--crs）读取",
+                            f"the file says {_name(file_crs)}, which its coordinates "
+                            f"({_ranges(*xy)}) cannot be in; the default {_name(default)} "
+                            "(--crs) was used")
             return fitted, "declared", [Finding("crs", (), msg, fatal=False)]
-        msg = (f"坐标是经纬度，不是默认的{_name(default)}，按WGS84读取 / the coordinates "
-               f"({_ranges(*xy)}) are longitude/latitude, not the default {_name(default)} "
-               "(--crs); read as WGS84 (EPSG:4326)")
+        msg = bilingual(f"坐标是经纬度（{_ranges(*xy)}），不是默认的{_name(default)}（--crs），"
+                        "按 WGS84（EPSG:4326）读取",
+                        f"the coordinates ({_ranges(*xy)}) are longitude/latitude, not the "
+                        f"default {_name(default)} (--crs); read as WGS84 (EPSG:4326)")
         return fitted, how or "assumed", [Finding("crs", (), msg, fatal=False)]
     crs, how, found = first
     return crs, how or ("file" if file_crs is not None else "declared"), found
@@ -518,30 +533,34 @@ def _fit(crs: CRS | None, x: np.ndarray, y: np.ndarray, *, datum: str | None = N
         if not _degrees(x, y):
             said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
             said_zh = "文件没有坐标系" if crs is None else f"坐标系 {_name(crs)} 是经纬度"
-            msg = (f"坐标像投影坐标（{_ranges(x, y)}），但{said_zh}；请声明坐标系（命令行 --crs；"
-                   f"应用中：坐标系 → 其他（EPSG）），如 {suggest_crs(x, y)} / coordinates look "
-                   f"projected ({_ranges(x, y)}) but {said}; declare its CRS (pianqu --crs; "
-                   f"in the app: Coordinates → Other (EPSG)), e.g. {suggest_crs(x, y)}")
+            msg = bilingual(f"坐标像投影坐标（{_ranges(x, y)}），但{said_zh}；请声明坐标系（命令行 "
+                            f"--crs；应用中：坐标系 → 其他（EPSG）），如 {suggest_crs(x, y)}",
+                            f"coordinates look projected ({_ranges(x, y)}) but {said}; declare "
+                            "its CRS (pianqu --crs; in the app: Coordinates → Other (EPSG)), "
+                            f"e.g. {suggest_crs(x, y)}")
             return crs, None, [Finding("crs", (), msg)]
         if crs is None and datum in ("gcj02", "bd09"):  # as declared: no assumption to check
             return CRS.from_epsg(4326), None, findings
         if crs is None:
-            msg = ("文件无坐标系，按WGS84经纬度读取 / no CRS in the file; coordinates look like "
-                   "longitude/latitude, assumed WGS84 (EPSG:4326)")
+            msg = ("文件无坐标系，坐标像经纬度，按 WGS84（EPSG:4326）读取 / no CRS in the file; "
+                   "coordinates look like longitude/latitude, assumed WGS84 (EPSG:4326)")
             return CRS.from_epsg(4326), "assumed", [Finding("crs", (), msg, fatal=False)]
         return crs, None, findings
     if _degrees(x, y):
-        msg = (f"坐标像经纬度（{_ranges(x, y)}），但坐标系 {_name(crs)} 是投影坐标系（米）；请声明 "
-               "EPSG:4326（命令行 --crs，应用中：坐标系 → 其他（EPSG））或改正 .prj / coordinates "
-               f"look like degrees ({_ranges(x, y)}) but the CRS is {_name(crs)} (metres); "
-               "declare EPSG:4326 (pianqu --crs; in the app: Coordinates → Other (EPSG)) or "
-               "fix the .prj")
+        msg = bilingual(f"坐标像经纬度（{_ranges(x, y)}），但坐标系 {_name(crs)} 是投影坐标系"
+                        "（米）；请声明 EPSG:4326（命令行 --crs，应用中：坐标系 → 其他（EPSG））"
+                        "或改正 .prj",
+                        f"coordinates look like degrees ({_ranges(x, y)}) but the CRS is "
+                        f"{_name(crs)} (metres); declare EPSG:4326 (pianqu --crs; in the app: "
+                        "Coordinates → Other (EPSG)) or fix the .prj")
         return crs, None, [Finding("crs", (), msg)]
     outside = _outside_area(crs, x, y)
     if outside:
-        msg = (f"坐标（{_ranges(x, y)}）超出 {_name(crs)} 的适用范围（{outside}），分带选错了？"
-               f"或许是 {suggest_crs(x, y)} / coordinates ({_ranges(x, y)}) lie outside the "
-               f"area of {_name(crs)} ({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
+        area_zh = outside.replace("lon ", "经度 ").replace(", lat ", "，纬度 ")
+        msg = bilingual(f"坐标（{_ranges(x, y)}）超出 {_name(crs)} 的适用范围（{area_zh}），"
+                        f"分带选错了？或许是 {suggest_crs(x, y)}",
+                        f"coordinates ({_ranges(x, y)}) lie outside the area of {_name(crs)} "
+                        f"({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
         findings.append(Finding("crs", (), msg))
     return crs, None, findings
 

@@ -465,7 +465,8 @@ def test_every_problem_at_once_with_rows(tmp_path: Path) -> None:
     assert "did you mean 1985?" in yr and "C0004 (line 5)" in yr
     assert "C0005 (line 6)" in found["consent_rate"][0]
     geom = " | ".join(found["geometry"])
-    assert "Point where polygons (outlines) are needed; 小区需要边界面 / compounds need" in geom
+    assert "几何类型不符：点（Point），需要面（边界）；小区需要边界面（WKT 面列或 GIS" in geom
+    assert "Point where polygons (outlines) are needed; compounds need their outlines" in geom
     assert "(rows: C0006 (line 7))" in geom
     assert "no geometry (rows: C0007 (line 8))" in geom
 
@@ -605,7 +606,8 @@ def test_single_part_multipoint_becomes_point(tmp_path: Path) -> None:
     with pytest.raises(LayerValidationError) as exc:
         read_layer(path, "facilities")
     assert problems_of(exc)["geometry"] == [
-        "geometry: 几何类型不符 / MultiPoint where points are needed (rows: F0002 (row 2))"]
+        "geometry: 几何类型不符：多部分点（MultiPoint），需要点 / MultiPoint where points are "
+        "needed (rows: F0002 (row 2))"]
 
 
 def test_sites_take_points_or_polygons_barriers_lines_or_polygons(tmp_path: Path) -> None:
@@ -734,7 +736,8 @@ def test_read_report_in_one_language_names_layer_and_columns_by_their_labels(
              "built_year": 1990, "wkt": _square_wkt(i)} for i in range(3)]
     res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
     bilingual = res.report.summary()
-    assert "to check 请核对:" in bilingual and "约数按所写数字计，请核对 / approximate" in bilingual
+    assert "to check 请核对:" in bilingual
+    assert "约数按所写数字计，请核对：'约148' → 148 / approximate" in bilingual
     en = res.report.summary("en").splitlines()
     assert en[0].startswith("Compounds: 3 rows · CRS EPSG:4326 (assumed) · CSV")
     assert "  columns: name → Name, households → Households, built_year → Built year" in en
@@ -746,9 +749,27 @@ def test_read_report_in_one_language_names_layer_and_columns_by_their_labels(
     zh = res.report.summary("zh").splitlines()
     assert zh[0].startswith("小区：3 行 · 坐标系 EPSG:4326（假定） · CSV")
     assert "  请核对：" in zh
-    assert "    - 户数：约数按所写数字计，请核对（行：C0001（第2行））" in zh
-    assert "    - 坐标系：文件无坐标系，按WGS84经纬度读取" in zh
+    assert "    - 户数：约数按所写数字计，请核对：'约148' → 148（行：C0001（第2行））" in zh
+    assert "    - 坐标系：文件无坐标系，坐标像经纬度，按 WGS84（EPSG:4326）读取" in zh
     assert not any("approximate" in line or "assumed" in line for line in zh)
+
+
+def test_chinese_half_of_a_reading_message_carries_the_values_and_the_allowed_range(
+        tmp_path: Path) -> None:
+    # the Chinese page shows only the text before " / ": 超出范围 alone told nothing to fix,
+    # 约数按所写数字计，请核对 not which values were read how
+    rows = [{"name": f"幸福里{i}", "households": "约300" if i == 0 else 100 + i,
+             "consent_rate": "120%" if i == 1 else "85%", "wkt": _square_wkt(i)}
+            for i in range(3)]
+    with pytest.raises(LayerValidationError) as exc:  # out of range is an error, not a note
+        read_layer(write_csv(tmp_path / "bad.csv", rows), "communities")
+    zh = [p.message.partition(" / ")[0] for p in exc.value.problems]
+    assert "超出范围：'120%'，允许 0–1" in zh
+    rows[1]["consent_rate"] = "85%"
+    res = read_layer(write_csv(tmp_path / "c.csv", rows), "communities")
+    summary = res.report.summary("zh").splitlines()
+    assert "    - 户数：约数按所写数字计，请核对：'约300' → 300（行：C0001（第2行））" in summary
+    assert not any("approximate" in line for line in summary)
 
 
 # --- Shapefile field names and the units headers state ----------------------------------

@@ -129,7 +129,7 @@ def test_approximate_numbers_are_read_and_said_to_be() -> None:
     assert out.tolist() == [200, 200, 300, 150, 1200, 80, 90]
     assert len(findings) == 1 and not findings[0].fatal  # an assumption, not an error
     assert findings[0].positions == (0, 1, 2, 3)  # 1,200户 and plain numbers are exact
-    assert findings[0].message.startswith("约数按所写数字计，请核对 / approximate values")
+    assert findings[0].message.startswith("约数按所写数字计，请核对：'约200' → 200, ")
 
 
 def test_cost_counted_in_wan() -> None:
@@ -273,7 +273,8 @@ def test_a_unit_of_another_quantity_is_an_error_naming_the_rows() -> None:
     assert out.tolist()[0] == 300 and out.iloc[1:2].isna().all() and out.iloc[2] == 120
     [wrong] = findings
     assert wrong.fatal and wrong.positions == (1, 3)
-    assert wrong.message.startswith("单位不符 / unit not one of households (户数)")
+    assert wrong.message.startswith("单位不符：'300平方米', '300元' 不是户数（households）的单位；"
+                                    "可用单位：户 / unit not one of households (户数)")
     assert "'300平方米', '300元'" in wrong.message and "allowed units: 户" in wrong.message
 
 
@@ -303,7 +304,8 @@ def test_capacity_with_a_unit_names_the_rows_and_the_kinds_the_unit_fits() -> No
     notes = [f for f in findings if not f.fatal]
     units = next(f for f in notes if "unit" in f.message)
     assert units.positions == (0, 1, 3, 4)
-    assert units.message.startswith("容量带单位，请核对与设施类型相符 / capacity written with")
+    assert units.message.startswith("容量带单位，请核对与设施类型相符：'约800平方米'（面积："
+                                    "养老服务设施）、'50个'（个数：充电桩、停车场）")
     assert "'约800平方米' (m²: elderly_care)" in units.message
     assert "'50个' (a count: ev_charger, parking)" in units.message
     assert "'30车位' (parking spaces: parking)" in units.message
@@ -313,7 +315,7 @@ def test_capacity_with_a_unit_names_the_rows_and_the_kinds_the_unit_fits() -> No
 def test_capacity_in_beds_is_an_error() -> None:
     _, findings = coerce_column(pd.Series(["50床", "800"]), FACILITIES.column("capacity"))
     wrong = _one(findings, fatal=True)
-    assert wrong.positions == (0,) and wrong.message.startswith("单位不符 /")
+    assert wrong.positions == (0,) and wrong.message.startswith("单位不符：'50床' 不是容量")
 
 
 # --- a share among percentages, a percentage among shares ----------------------------------
