@@ -64,6 +64,7 @@ from geo.errors import PlanningInputError, ScenarioError
 from geo.schema import FACILITY_KINDS
 from planning.demand import SITED_KINDS, compute_demand, demand_column
 from planning.siting_candidates import (
+    CAPACITY_KEYS,
     build_candidates,
     site_zones,
     walk_distances,
@@ -303,11 +304,6 @@ def _time_limit_notes(solves: pd.DataFrame, time_limit_s: float) -> list[str]:
             "give a longer time limit (--time-limit) or a budget or site limit"]
 
 
-#: The standards key of a candidate's default capacity (planning.siting_candidates)
-_CAPACITY_KEYS = {"elderly_care": "elderly_care_site_m2", "ev_charger": "ev_charger_site_units",
-                  "parking": "parking_site_spaces"}
-
-
 def _capacity_notes(blocks: list[_Block], candidates: gpd.GeoDataFrame) -> list[str]:
     """A line per kind whose demand is above what every candidate site together holds.
 
@@ -321,7 +317,7 @@ def _capacity_notes(blocks: list[_Block], candidates: gpd.GeoDataFrame) -> list[
         if demand <= 0 or held >= demand:
             continue
         k = FACILITY_KINDS[b.kind]
-        key = _CAPACITY_KEYS.get(b.kind, "")
+        key = CAPACITY_KEYS.get(b.kind, "")
         notes.append(
             f"{k.label_zh}：片区内需求 {demand:,.0f} {k.capacity_unit_zh}，全部 "
             f"{b.candidate_ids.size} 处候选点容量合计 {held:,.0f}，最多满足 {held / demand:.0%}；"

@@ -44,11 +44,16 @@ from geo.schema import FACILITY_KINDS, SITES, normalise_header
 from planning.demand import SITED_KINDS
 from planning.standards import Standards
 
-__all__ = ["add_site", "build_candidates", "default_capacity", "parse_kinds", "site_zones",
-           "unit_cost", "walk_distances"]
+__all__ = ["CAPACITY_KEYS", "add_site", "build_candidates", "default_capacity", "parse_kinds",
+           "site_zones", "unit_cost", "walk_distances"]
 
 _COLUMNS = ["site_id", "kind", "name", "capacity", "cost", "generated", "generated_from",
             "geometry"]
+
+
+#: The standards key ([demand]) of a candidate site's capacity when the layer gives none
+CAPACITY_KEYS = {"elderly_care": "elderly_care_site_m2", "ev_charger": "ev_charger_site_units",
+                 "parking": "parking_site_spaces"}
 
 
 def default_capacity(kind: str, standards: Standards) -> float:
@@ -58,9 +63,7 @@ def default_capacity(kind: str, standards: Standards) -> float:
     >>> default_capacity("elderly_care", load_standards())
     350.0
     """
-    d = standards.demand
-    return {"elderly_care": d.elderly_care_site_m2, "ev_charger": d.ev_charger_site_units,
-            "parking": d.parking_site_spaces}[kind]
+    return float(getattr(standards.demand, CAPACITY_KEYS[kind]))
 
 
 def unit_cost(kind: str, standards: Standards) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from geo.io.validate import GEOMETRY_WORDS
 from geo.schema import LAYERS
 
 __all__ = ["LayerReport", "Note", "Repair", "column_word", "row_label"]
@@ -57,8 +58,6 @@ _GEOS_REASONS = {
     "Duplicate Rings": ("重复的环", "duplicate rings"),
     "Invalid Coordinate": ("坐标无效", "invalid coordinate"),
 }
-_GEOMETRY_TYPES = {"Polygon": ("面", "polygon"), "MultiPolygon": ("多部分面", "multi-part polygon"),
-                   "LineString": ("线", "line"), "MultiLineString": ("多部分线", "multi-part line")}
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class Repair:
         if x is not None and y is not None:
             at = f"{float(x):,.1f}, {float(y):,.1f}"
             what += f"（{at} 处）" if i == 0 else f" at ({at})"
-        result = _GEOMETRY_TYPES.get(self.result, (self.result, self.result))[i]
+        result = GEOMETRY_WORDS.get(self.result, (self.result, self.result))[i]
         return f"{what}，修复为{result}" if i == 0 else f"{what}, repaired as a {result}"
 
 

@@ -29,7 +29,8 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geo.io.coerce import Finding, bilingual
 from geo.schema import GeomKind
 
-__all__ = ["APPROXIMATE_DATUMS", "DATUMS", "DATUM_ON_METRES", "FAR_KM", "NO_GEOMETRY",
+__all__ = ["APPROXIMATE_DATUMS", "DATUMS", "DATUM_ON_METRES", "FAR_KM", "GEOMETRY_WORDS",
+           "NO_GEOMETRY",
            "OVERLAP_SHARE", "check_crs", "check_geometries", "parse_crs", "suggest_crs"]
 
 NO_GEOMETRY = "缺少几何 / no geometry"
@@ -55,9 +56,11 @@ _WANTED = {
     "point_or_polygon": ("点或面", "points or polygons"),
     "line_or_polygon": ("线或面", "lines or polygons"),
 }
-_TYPES_ZH = {"Point": "点", "MultiPoint": "多部分点", "LineString": "线",
-             "MultiLineString": "多部分线", "Polygon": "面", "MultiPolygon": "多部分面",
-             "GeometryCollection": "几何集合"}
+#: Geometry types in words (Chinese, English), for messages and the read report
+GEOMETRY_WORDS = {"Point": ("点", "point"), "MultiPoint": ("多部分点", "multi-part point"),
+                  "LineString": ("线", "line"), "MultiLineString": ("多部分线", "multi-part line"),
+                  "Polygon": ("面", "polygon"), "MultiPolygon": ("多部分面", "multi-part polygon"),
+                  "GeometryCollection": ("几何集合", "geometry collection")}
 _TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiPoint": 4,
              "MultiLineString": 5, "MultiPolygon": 6, "GeometryCollection": 7}
 _CRS_HINT = ("EPSG:4326、EPSG:4490、EPSG:4491–4554 或 EPSG:3857",
@@ -175,7 +178,7 @@ def check_geometries(geoms: np.ndarray, kind: GeomKind) -> tuple[
         if t not in wanted:
             wrong.setdefault(t, []).append(int(i))
     for t, rows in wrong.items():
-        zh = f"几何类型不符：{_TYPES_ZH.get(t, t)}（{t}），需要{_WANTED[kind][0]}"
+        zh = f"几何类型不符：{GEOMETRY_WORDS.get(t, (t,))[0]}（{t}），需要{_WANTED[kind][0]}"
         en = f"{t} where {_WANTED[kind][1]} are needed"
         if kind == "polygon" and t in ("Point", "MultiPoint"):
             zh += "；小区需要边界面（WKT 面列或 GIS 图层），只有位置点无法判断哪些小区相邻"
