@@ -7,6 +7,7 @@ here: every function is plain numpy and scipy.sparse on the compounds x sites re
 
 from __future__ import annotations
 
+import heapq
 import time
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,8 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from planning.siting_models import _Instance
 
-__all__ = ["TOL", "covered_value", "greedy_capacitated", "greedy_swap", "lp_rounding",
-           "perturbation_search"]
+__all__ = ["TOL", "covered_value", "drop_by_reroute", "greedy_capacitated", "greedy_cover",
+           "greedy_swap", "lp_rounding", "perturbation_search"]
 
 TOL = 1e-9
 """Values closer than this count as equal."""
@@ -121,6 +122,58 @@ def _greedy(inst: _Instance, a: sp.csr_array, at: sp.csr_array, val: NDArray[np.
     return selected
 
 
+def greedy_cover(cover: sp.csr_array, price: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """The cheap sites that reach every row: greedy set cover, then spare sites dropped.
+
+    Greedy by price per newly reached row (Chvátal 1979: within a factor ln(rows) of the
+    optimum), then each chosen site that every one of its rows can do without is dropped
+    again, dearest first.
+
+    ``cover`` is rows x sites (stored entries: the site reaches the row); every row must be
+    reachable by some site. Lazy: a site's ratio only grows as rows get reached, so a popped
+    ratio that is still current is the smallest.
+
+    >>> cover = sp.csr_array(np.array([[1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1]]))
+    >>> greedy_cover(cover, np.array([1.0, 2.5, 1.0])).tolist()
+    [False, True, True]
+
+    Dear site 1 is the only one reaching row 1; greedy takes site 0 before it, and the drop
+    pass removes site 0 again:
+
+    >>> greedy_cover(cover, np.array([1.0, 9.0, 1.0])).tolist()
+    [False, True, True]
+    """
+    at = sp.csr_array(cover.T)
+    at.sort_indices()
+    k, m = cover.shape
+    reached = np.zeros(k, bool)
+    size = np.diff(at.indptr)
+    heap = [(float(price[j]) / size[j], j) for j in range(m) if size[j]]
+    heapq.heapify(heap)
+    selected = np.zeros(m, bool)
+    left = k
+    while left and heap:
+        ratio, j = heapq.heappop(heap)
+        rows = at.indices[at.indptr[j]:at.indptr[j + 1]]
+        new = int((~reached[rows]).sum())
+        if new == 0:
+            continue
+        now = float(price[j]) / new
+        if now > ratio + TOL * max(1.0, abs(now)):  # stale: reached rows since it was pushed
+            heapq.heappush(heap, (now, j))
+            continue
+        selected[j] = True
+        left -= new
+        reached[rows] = True
+    count = np.asarray(cover @ selected.astype(float)).astype(np.int64)
+    for j in np.flatnonzero(selected)[np.argsort(-price[selected], kind="stable")]:
+        rows = at.indices[at.indptr[j]:at.indptr[j + 1]]
+        if (count[rows] >= 2).all():
+            selected[j] = False
+            count[rows] -= 1
+    return selected
+
+
 def covered_value(a: sp.csr_array, y: NDArray[np.bool_], val: NDArray[np.float64]) -> float:
     """Value of the compounds that at least one open site reaches."""
     return float(val[(a @ y.astype(float)) > 0].sum())
@@ -163,24 +216,32 @@ def _swap(inst: _Instance, at: sp.csr_array, val: NDArray[np.float64], y: NDArra
     return y
 
 
-def greedy_capacitated(inst: _Instance) -> NDArray[np.bool_]:
-    """Greedy on residual demand: open the site that can serve the most (per cost) next."""
+def greedy_capacitated(inst: _Instance, *, price: NDArray[np.float64] | None = None,
+                       start: NDArray[np.bool_] | None = None,
+                       residual: NDArray[np.float64] | None = None) -> NDArray[np.bool_]:
+    """Greedy on residual demand: open the site that can serve the most (per cost) next.
+
+    Per cost when the instance has a budget or ``price`` is given (the fewest-sites model's
+    costs); ``start`` sites are open already and ``residual`` (default: all the demand) is
+    what they leave unserved.
+    """
     at = sp.csr_array(inst.pattern.T)
     dist_t = sp.csr_array(inst.distance.T)
     dist_t.sort_indices()
-    residual = inst.demand.copy()
-    selected = np.zeros(inst.m, bool)
-    used = np.zeros(inst.limit.size)
-    spent = 0.0
-    budgeted = np.isfinite(inst.budget)
-    price = np.maximum(inst.cost, 1e-9 * max(1.0, float(inst.cost.max())))
+    residual = inst.demand.copy() if residual is None else residual.copy()
+    selected = np.zeros(inst.m, bool) if start is None else start.copy()
+    used = np.bincount(inst.group[selected], minlength=inst.limit.size).astype(float)
+    spent = float(inst.cost[selected].sum())
+    ratio = np.isfinite(inst.budget) or price is not None
+    cost = inst.cost if price is None else price
+    price = np.maximum(cost, 1e-9 * max(1.0, float(cost.max())))
     while True:
         reachable = at @ (inst.weight * residual)
         gain = np.minimum(reachable, inst.capacity * inst.weight.max())
         ok = _feasible(inst, selected, used, spent) & (gain > TOL)
         if not ok.any():
             break
-        score = np.where(ok, gain / price if budgeted else gain, -np.inf)
+        score = np.where(ok, gain / price if ratio else gain, -np.inf)
         j = int(np.argmax(score))
         selected[j] = True
         used[inst.group[j]] += 1
@@ -195,3 +256,58 @@ def greedy_capacitated(inst: _Instance) -> NDArray[np.bool_]:
             if left <= TOL:
                 break
     return selected
+
+
+def drop_by_reroute(inst: _Instance, y: NDArray[np.bool_], allocation: sp.csr_array,
+                    price: NDArray[np.float64]) -> tuple[NDArray[np.bool_], sp.csr_array]:
+    """Close open sites whose whole flow fits into the spare capacity of other open sites.
+
+    A capacitated plan's local search without an LP: for each open site, dearest and least
+    used first, every compound it serves is moved to the nearest other open sites in its
+    reach that have room; the site closes only when all of its flow moved. Each compound
+    keeps what it is served, so the plan serves exactly as much with fewer sites.
+    """
+    y = y.copy()
+    flow = sp.lil_array(allocation)  # compounds x sites
+    load = np.asarray(allocation.sum(axis=0)).reshape(-1)
+    dist = inst.distance
+    by_site = sp.csr_array(allocation.T)
+    order = np.lexsort((load, -price))  # dearest first, then least used
+    for j in order:
+        if not y[j]:
+            continue
+        served = by_site.indices[by_site.indptr[j]:by_site.indptr[j + 1]]
+        moves: list[tuple[int, int, float]] = []
+        spare = np.where(y, inst.capacity - load, 0.0)
+        spare[j] = 0.0
+        ok = True
+        for i in served:
+            need = float(flow[i, j])
+            if need <= TOL:
+                continue
+            lo, hi = dist.indptr[i], dist.indptr[i + 1]
+            near = dist.indices[lo:hi][np.argsort(dist.data[lo:hi], kind="stable")]
+            for k in near:
+                if need <= TOL:
+                    break
+                take = min(need, float(spare[k]))
+                if take > TOL:
+                    moves.append((int(i), int(k), take))
+                    spare[k] -= take
+                    need -= take
+            if need > TOL:
+                ok = False
+                break
+        if not ok:
+            continue
+        y[j] = False
+        for i, k, take in moves:
+            flow[i, k] = flow[i, k] + take
+            load[k] += take
+        for i in served:
+            flow[i, j] = 0.0
+        load[j] = 0.0
+        by_site = sp.csr_array(sp.csr_array(flow).T)
+    out = sp.csr_array(flow)
+    out.eliminate_zeros()
+    return y, out

@@ -46,6 +46,10 @@ gap is measured against the LP relaxation. ``method="auto"`` runs the heuristic 
 relaxation first; when that already proves the plan within ``mip_rel_gap`` it stops (coverage
 LPs are often nearly integral), otherwise the MILP, started from the heuristic's plan, gets the
 rest of the time limit, and the better plan is kept with the tighter bound.
+:class:`MinimumSites` starts HiGHS from a plan that already serves everything (greedy set cover
+or LP rounding; capacitated, with every site whose flow fits into other open sites closed
+again), so a solve that the time limit cuts off returns at least that plan, with its gap to
+the LP relaxation.
 
 Examples
 --------
@@ -78,7 +82,9 @@ from scipy.optimize import linprog
 from geo.errors import ScenarioError
 from planning.siting_heuristics import (
     TOL,
+    drop_by_reroute,
     greedy_capacitated,
+    greedy_cover,
     greedy_swap,
     lp_rounding,
     perturbation_search,
@@ -755,6 +761,13 @@ def _allocation_lp(inst: _Instance, y: NDArray[np.bool_]) -> sp.csr_array:
 
 def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
               time_limit_s: float, mip_rel_gap: float) -> _Raw:
+    """The fewest-sites MILP, started from a plan that already serves everything.
+
+    The start (greedy set cover, or the LP relaxation with every site it uses opened) means a
+    solve cut short by the time limit still returns a full plan, and the LP relaxation's value
+    is a lower bound even when HiGHS stops before its own root.
+    """
+    started = time.perf_counter()
     m = inst.m
     # Ties (zero-cost sites, equal costs) go to fewer sites: a count term far below one cost unit.
     positive = price[price > 0]
@@ -762,27 +775,35 @@ def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
     rows, cols, _ = _edges(inst)
     if not capacitated:
         active, pos = np.unique(rows, return_inverse=True)
-        n_vars = m
         c = price + tie
         a = sp.csr_array((np.ones(rows.size), (pos, cols)), shape=(active.size, m))
         lo, hi = np.ones(active.size), np.full(active.size, np.inf)
         ub = np.ones(m)
-        target = float(inst.demand[active] @ inst.weight[active])
     else:
         target = _max_servable(inst)
         c_max, a_max, lo_max, hi_max, ub, _ = _max_model(inst, capacitated=True)
-        n_vars = c_max.size
-        c = np.concatenate([price + tie, np.zeros(n_vars - m)])
+        c = np.concatenate([price + tie, np.zeros(c_max.size - m)])
         # Σ w x >= target (the most that all sites together serve), less a rounding margin
         serve = sp.csr_array(-c_max.reshape(1, -1))
         a = sp.csr_array(sp.vstack([a_max, serve], format="csr"))
         lo = np.concatenate([lo_max, [target * (1 - 1e-7) - 1e-9]])
         hi = np.concatenate([hi_max, [np.inf]])
-    x, status, bound = _run_milp(c, a, lo, hi, ub, m, time_limit_s=time_limit_s,
-                                 mip_rel_gap=mip_rel_gap)
-    if x is None:
-        return _Raw(np.zeros(m, bool), _empty_allocation(inst), 0.0, 0.0,
-                    "time_limit" if status == "time_limit" else status, "milp")
+    lp_bound, x0, start_method = _min_start(c, a, lo, hi, ub, m, capacitated)
+    if capacitated:
+        # LP rounding and greedy, each with the sites it can do without closed again
+        starts = [(_rerouted(inst, price, x), f"{name}+reroute") for x, name in
+                  ((x0, start_method), (_greedy_min_capacitated(inst, price, target),
+                                        "greedy")) if x is not None]
+        x0, start_method = min(starts, key=lambda s: float(c @ s[0]), default=(None, ""))
+    left = max(1.0, time_limit_s - (time.perf_counter() - started))
+    x, status, bound = _run_milp(c, a, lo, hi, ub, m, time_limit_s=left,
+                                 mip_rel_gap=mip_rel_gap, start=x0)
+    method = "milp"
+    if x is None or (x0 is not None and float(c @ x0) < float(c @ x) - TOL):
+        if x0 is None:
+            return _Raw(np.zeros(m, bool), _empty_allocation(inst), 0.0, -np.inf,
+                        "time_limit" if status == "time_limit" else status, "milp")
+        x, method = x0, start_method
     y = x[:m] > 0.5
     if capacitated:
         # re-allocate with the chosen sites and no target slack: the cleanest allocation
@@ -790,8 +811,71 @@ def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
     else:
         alloc = _nearest_allocation(inst, y)
     value = float(price[y].sum())
-    lower = max(0.0, bound - tie * m)
-    return _Raw(y, alloc, value, min(lower, value), status, "milp")
+    lower = max(0.0, max(bound, lp_bound) - tie * m)
+    if status != "optimal" and _gap(value, min(lower, value), minimise=True) <= mip_rel_gap:
+        status = "optimal"  # the start and the LP bound prove it
+    return _Raw(y, alloc, value, min(lower, value), status, method)
+
+
+def _greedy_min_capacitated(inst: _Instance, price: NDArray[np.float64], target: float
+                            ) -> NDArray[np.float64] | None:
+    """Sites by served demand per cost until the exact allocation serves ``target``.
+
+    Returns the MILP's variables (sites, then the allocation over the reach pairs in the
+    order of :func:`_edges`), or None when five rounds of adding sites fall short.
+    """
+    y = greedy_capacitated(inst, price=price)
+    for _ in range(5):
+        alloc = _allocation_lp(inst, y)
+        if _value(inst, alloc) >= target * (1 - 1e-7) - 1e-9:
+            return _pair_values(inst, y, alloc)
+        left = np.maximum(inst.demand - np.asarray(alloc.sum(axis=1)).reshape(-1), 0.0)
+        more = greedy_capacitated(inst, price=price, start=y, residual=left)
+        if (more == y).all():
+            return None
+        y = more
+    return None
+
+
+def _rerouted(inst: _Instance, price: NDArray[np.float64], x: NDArray[np.float64]
+              ) -> NDArray[np.float64]:
+    """A capacitated fewest-sites solution after :func:`drop_by_reroute`."""
+    rows, cols, _ = _edges(inst)
+    alloc = sp.csr_array((x[inst.m:], (rows, cols)), shape=(inst.n, inst.m))
+    alloc.eliminate_zeros()
+    y, alloc = drop_by_reroute(inst, x[:inst.m] > 0.5, alloc, price)
+    return _pair_values(inst, y, alloc)
+
+
+def _pair_values(inst: _Instance, y: NDArray[np.bool_], alloc: sp.csr_array
+                 ) -> NDArray[np.float64]:
+    """The capacitated model's variables: sites open, then the flow of every reach pair."""
+    rows, cols, _ = _edges(inst)
+    return np.concatenate([y.astype(float), np.asarray(alloc[rows, cols]).reshape(-1)])
+
+
+def _min_start(c: NDArray[np.float64], a: sp.csr_array, lo: NDArray[np.float64],
+               hi: NDArray[np.float64], ub: NDArray[np.float64], m: int, capacitated: bool
+               ) -> tuple[float, NDArray[np.float64] | None, str]:
+    """The fewest-sites model's LP bound, a feasible start for its MILP, and how it was made.
+
+    Every row is ``lo <= a x`` (coverage ≥ 1, served ≥ target) or ``a x <= hi``. The LP
+    solution with every site it uses opened stays feasible (raising a site's y only loosens
+    its rows); uncapacitated, greedy set cover usually beats that rounding and is kept when
+    cheaper.
+    """
+    ge = np.isfinite(lo)
+    signed = sp.csr_array(sp.diags(np.where(ge, -1.0, 1.0)) @ a)
+    x_lp, status, fun = _run_lp(c, signed, np.full(lo.size, -np.inf), np.where(ge, -lo, hi), ub)
+    if status != "optimal" or x_lp is None:
+        return -np.inf, None, ""
+    x0 = x_lp.copy()
+    x0[:m] = (x_lp[:m] > 1e-7).astype(float)
+    if not capacitated:
+        greedy = greedy_cover(a, c).astype(float)
+        if float(c @ greedy) < float(c @ x0):
+            return fun, greedy, "greedy cover"
+    return fun, x0, "LP rounding"
 
 
 def _max_servable(inst: _Instance) -> float:

@@ -214,11 +214,12 @@ def test_a_solve_stopped_by_its_time_limit_says_a_rerun_may_differ(std, monkeypa
     assert not any("time limit" in n for n in plain.notes)  # solved to optimality: no word
 
     def stopped(*args, **kwargs):  # as if HiGHS had been cut off with this plan in hand
-        x, _, bound = run_milp(*args, **kwargs)
-        return x, "time_limit", bound
+        x, _, _ = run_milp(*args, **kwargs)
+        return x, "time_limit", -np.inf  # before its root: no bound
 
     run_milp = models._run_milp
     monkeypatch.setattr(models, "_run_milp", stopped)
+    monkeypatch.setattr(models, "_min_start", lambda *a, **k: (-np.inf, None, ""))  # nor an LP
     result = plan_facilities(grid, sites, standards=std, kinds=["ev_charger"], coverage=False,
                              time_limit_s=45)
     assert result.solves["status"].tolist() == ["time_limit"]

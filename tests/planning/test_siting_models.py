@@ -153,6 +153,81 @@ def test_min_sites_capacitated_demand_above_all_capacity():
     assert model.served_.sum() == pytest.approx(12.0)
 
 
+@pytest.mark.parametrize("capacitated", [False, True])
+def test_min_sites_cut_off_before_highs_finds_a_plan_still_serves_everything(
+        capacitated, monkeypatch):
+    # On a city's district HiGHS can reach the time limit before its first plan (the
+    # capacitated fewest-sites model: 4,000 compounds x 1,500 sites had none after 30 s).
+    # It used to return no site at all with a gap of 0; now the plan it starts from
+    # (greedy cover, or LP rounding with the sites it can do without closed) is the answer,
+    # with its gap to the LP relaxation.
+    import planning.siting_models as models
+
+    reach, demand = _hard_instance(seed=3)
+    rng = np.random.default_rng(3)
+    cost = rng.integers(1, 9, reach.shape[1]).astype(float)
+    cap = rng.integers(80, 300, reach.shape[1]).astype(float)
+    exact = MinimumSites(capacitated=capacitated, mip_rel_gap=0.0).solve(
+        reach, demand, cost=cost, capacity=cap)
+    monkeypatch.setattr(models, "_run_milp",
+                        lambda *a, **k: (None, "time_limit", -np.inf))
+    cut = MinimumSites(capacitated=capacitated).solve(reach, demand, cost=cost, capacity=cap)
+    assert cut.method_ in (("LP rounding+reroute", "greedy+reroute") if capacitated
+                           else ("greedy cover", "LP rounding"))
+    assert cut.served_.sum() == pytest.approx(exact.served_.sum())  # everything servable
+    assert cut.selected_.any()
+    assert cut.objective_ == pytest.approx(float(cost[cut.selected_].sum()))
+    assert cut.objective_ >= exact.objective_ - 1e-9
+    assert cut.bound_ <= exact.objective_ + 1e-6  # the LP bound, below the optimum
+    assert 0.0 < cut.gap_ < 1.0 or cut.objective_ == pytest.approx(exact.objective_)
+    if capacitated:  # no site over its capacity, no compound over its demand
+        assert (cut.site_served_ <= cap + 1e-6).all()
+        assert (cut.served_ <= demand + 1e-6).all()
+        assert not (cut.site_served_[~cut.selected_] > 0).any()
+
+
+def test_greedy_cover_reaches_every_row_and_keeps_no_spare_site():
+    from planning.siting_heuristics import greedy_cover
+
+    for seed in range(5):
+        reach, _ = _hard_instance(seed=seed)
+        cover = sp.csr_array(reach > 0).astype(float)
+        keep = np.asarray(cover.sum(axis=1)).reshape(-1) > 0
+        cover = sp.csr_array(cover[keep])
+        price = np.random.default_rng(seed).integers(1, 9, cover.shape[1]).astype(float)
+        chosen = greedy_cover(cover, price)
+        count = cover @ chosen.astype(float)
+        assert (count >= 1).all()
+        alone = cover.toarray()[:, chosen] * (count == 1)[:, None]
+        assert alone.any(axis=0).all()  # each chosen site is the only one for some row
+        best = MinimumSites().solve(sp.csr_array(reach[keep]), np.ones(keep.sum()),
+                                    cost=price)
+        assert price[chosen].sum() >= best.objective_ - 1e-9
+        assert price[chosen].sum() <= best.objective_ * np.log(cover.shape[0])
+
+
+def test_drop_by_reroute_closes_a_site_whose_flow_fits_elsewhere():
+    from planning.siting_heuristics import drop_by_reroute
+
+    # compounds 0 and 1 (demand 4 each); sites 0 (cap 10) reaches both, 1 (cap 4) reaches
+    # compound 1 only, 2 (cap 4) reaches compound 0 only; all three open, each serving
+    # a share: site 0 has room for both, so the dear sites 1 and 2 close.
+    reach = sp.csr_array(np.array([[10.0, 0.0, 5.0], [10.0, 5.0, 0.0]]))
+    model = MinimumSites(capacitated=True)
+    inst = model._instance(reach, np.array([4.0, 4.0]), cost=np.array([1.0, 3.0, 3.0]),
+                           capacity=np.array([10.0, 4.0, 4.0]), weight=None, group=None)
+    alloc = sp.csr_array(np.array([[2.0, 0.0, 2.0], [2.0, 2.0, 0.0]]))
+    y, moved = drop_by_reroute(inst, np.ones(3, bool), alloc, inst.cost)
+    assert y.tolist() == [True, False, False]
+    assert moved.toarray().tolist() == [[4.0, 0.0, 0.0], [4.0, 0.0, 0.0]]
+    # with site 0 holding only 6, one of them has to stay, and every compound keeps its 4
+    inst.capacity[0] = 6.0
+    y, moved = drop_by_reroute(inst, np.ones(3, bool), alloc, inst.cost)
+    assert y.sum() == 2 and y[0]
+    assert moved.sum(axis=1).tolist() == [4.0, 4.0]
+    assert (moved.sum(axis=0) <= inst.capacity + 1e-9).all()
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_heuristic_is_feasible_and_its_gap_is_honest(seed):
     rng = np.random.default_rng(100 + seed)
