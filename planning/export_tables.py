@@ -77,6 +77,7 @@ _HEAD: dict[str, tuple[str, str]] = {
     "area_ha": ("面积（公顷）", "Area (ha)"),
     "compactness": ("紧凑度", "Compactness"),
     "within_bounds": ("户数在规定范围内", "Households within bounds"),
+    "bounds_note": ("户数范围说明", "Bounds note"),
     "planned_facilities": ("规划设施数", "Planned facilities"),
     "households_complete_before": ("现状生活圈完备户数", "Households fully covered before"),
     "households_complete_after": ("规划后生活圈完备户数", "Households fully covered after"),
@@ -142,7 +143,7 @@ def summary_tables(plan: Plan, *, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
         Sheet name -> table (plain columns, no index).
     """
     i = 0 if lang == "zh" else 1
-    zones = _zones(plan)
+    zones = _zones(plan, i)
     tables = {
         "zones": zones,
         "compounds": _compounds(plan, i),
@@ -266,7 +267,7 @@ def _count(values: object) -> pd.Series:
     return pd.to_numeric(pd.Series(values), errors="coerce").round().astype("Int64")
 
 
-def _zones(plan: Plan) -> pd.DataFrame:
+def _zones(plan: Plan, i: int) -> pd.DataFrame:
     c = plan.communities
     z = plan.zones
     ids = z["zone_id"].astype(str).tolist() if "zone_id" in z.columns else [
@@ -291,6 +292,9 @@ def _zones(plan: Plan) -> pd.DataFrame:
     area = _num(z, "area_m2").to_numpy()
     compact = _num(z, "compactness").to_numpy()
     within = z["within_bounds"].to_numpy() if "within_bounds" in z.columns else None
+    note_col = "bounds_note" if i == 0 or "bounds_note_en" not in z.columns else "bounds_note_en"
+    notes = (z[note_col].fillna("").astype(str).to_numpy() if note_col in z.columns
+             else np.full(len(ids), ""))
     rows = []
     for k, zid in enumerate(ids):
         households = float(col["households"][k])
@@ -306,6 +310,7 @@ def _zones(plan: Plan) -> pd.DataFrame:
             "area_ha": round(float(area[k]) / 10_000, 2) if "area_m2" in z.columns else np.nan,
             "compactness": round(float(compact[k]), 3) if "compactness" in z.columns else np.nan,
             "within_bounds": bool(within[k]) if within is not None else None,
+            "bounds_note": notes[k] or None,
             "planned_facilities": int(counts.get(zid, 0)),
             "households_complete_before": int(col["complete_before"][k]),
             "households_complete_after": int(col["complete_after"][k]),
@@ -319,7 +324,7 @@ def _zones(plan: Plan) -> pd.DataFrame:
 
 
 _ZONE_COLUMNS = ("zone_id", "n_communities", "households", "population", "area_ha",
-                 "compactness", "within_bounds", "planned_facilities",
+                 "compactness", "within_bounds", "bounds_note", "planned_facilities",
                  "households_complete_before", "households_complete_after", "renovation_wan",
                  "facility_wan", "total_wan")
 

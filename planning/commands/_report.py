@@ -39,8 +39,12 @@ __all__ = ["add_include_unknown", "include_unknown", "unconnected_line", "unknow
 _IDS_SHOWN = 10
 
 
-def zone_lines(zones: pd.DataFrame) -> list[str]:
-    """Zones within their bounds and not; households and diameters; each zone off bounds.
+def zone_lines(zones: pd.DataFrame, table: str = "zones.csv") -> list[str]:
+    """Zones within their bounds and not; households and diameters; why zones are off bounds.
+
+    The first ten zones off their bounds are listed with their reasons; a city's plan has a
+    thousand of them, so the rest are counted and ``table`` (where the command wrote the
+    zones) named.
 
     Parameters
     ----------
@@ -48,6 +52,18 @@ def zone_lines(zones: pd.DataFrame) -> list[str]:
         :attr:`planning.zoning.ZoningResult.zones` or :attr:`planning.scenario.Plan.zones`
         (``zone_id``, ``households``, ``diameter_m``, ``within_bounds``, ``bounds_note``,
         ``bounds_note_en``).
+    table
+        The file that holds every zone's note, as the console names it.
+
+    >>> many = pd.DataFrame({"zone_id": [f"Z{i:02d}" for i in range(12)],
+    ...                      "households": 300, "diameter_m": 100.0, "within_bounds": False,
+    ...                      "bounds_note": "户数300低于800",
+    ...                      "bounds_note_en": "300 households, below 800"})
+    >>> zh, en = zone_lines(many, "tables/zones.csv")[-1].split(" / ")
+    >>> print(zh)
+      …另有 2 个片区未满足上下限，原因见 tables/zones.csv
+    >>> print(en)
+    2 more zones off their bounds, why in tables/zones.csv
     """
     within = int(zones["within_bounds"].sum()) if len(zones) else 0
     off = zones[~zones["within_bounds"].astype(bool)] if len(zones) else zones
@@ -58,8 +74,12 @@ def zone_lines(zones: pd.DataFrame) -> list[str]:
         widest = float(zones["diameter_m"].max())
         lines.append(f"户数 {low}–{high}，步行直径最大 {widest:.0f} m / households {low}–{high}, "
                      f"largest walking diameter {widest:.0f} m")
-    for _, row in off.iterrows():
+    for _, row in off.head(_IDS_SHOWN).iterrows():
         lines.append(f"  {row['zone_id']}: {row['bounds_note']} / {row['bounds_note_en']}")
+    if len(off) > _IDS_SHOWN:
+        more = len(off) - _IDS_SHOWN
+        lines.append(f"  …另有 {more:,} 个片区未满足上下限，原因见 {table} / {more:,} more zones "
+                     f"off their bounds, why in {table}")
     return lines
 
 

@@ -282,7 +282,7 @@ def _run(args: argparse.Namespace) -> int:
                               progress=page_done, zones=pages)
         bar.set_description_str("done")
         bar.update(100 - bar.n)
-    _print_summary(plan)
+    _print_summary(plan, out)
     print(step_times(began, time.perf_counter()))
     print(f"项目文件 project: {result.project}")
     print(f"GeoJSON: {out / 'geojson'}  Shapefile ({encoding.upper()}): {out / 'shapefile'}  "
@@ -306,7 +306,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(plan: Plan) -> None:
+def _print_summary(plan: Plan, out: Path) -> None:
     """Compounds, zones and facilities, as ``zoning``, ``siting`` and ``coverage`` say them."""
     from planning.eligibility import assess_eligibility, exclusion_lines, exclusion_summary
 
@@ -323,7 +323,7 @@ def _print_summary(plan: Plan) -> None:
                                      overrides=scenario.overrides)
     for line in unknown_lines(eligibility):
         print(line)
-    for line in zone_lines(plan.zones):
+    for line in zone_lines(plan.zones, str(out / "tables" / "zones.csv")):
         print(line)
     print(f"规划设施 planned facilities: {len(plan.planned_facilities)}")
     for step, status in plan.steps.items():

@@ -175,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"邻接 neighbours: {len(result.adjacency.pairs)} links, "
           f"{result.adjacency.n_blocked} blocked by barriers")
     a = result.assignments
-    lines = zone_lines(result.zones)
+    lines = zone_lines(result.zones, str(Path(args.out) / "zones.csv"))
     zoned, islands = int(a["zone_id"].notna().sum()), int(a["island"].sum())
     lines.insert(1, f"纳入小区 {zoned} 个，排除 {len(a) - zoned} 个，孤立小区 {islands} 个 / "
                     f"compounds zoned {zoned}, excluded {len(a) - zoned}, islands {islands}")

@@ -322,6 +322,25 @@ def test_compounds_sheet_says_why_a_kind_has_no_minutes(plan: Plan) -> None:
                     reason[2] if lang == "en" else reason[0]).strip()
 
 
+def test_zones_sheet_says_why_a_zone_is_off_its_bounds() -> None:
+    # the console lists ten such zones and sends the planner to this sheet for the rest;
+    # a compound 5 km from the others is a zone of 300 households, below the minimum
+    grid = block_grid(3, households=300)
+    far = grid.iloc[[0]].set_axis(["FAR"])
+    far = far.set_geometry(far.geometry.translate(5000))
+    grid = gpd.GeoDataFrame(pd.concat([grid, far]), crs=grid.crs)
+    plan = run_plan(Scenario(layers={"communities": grid}, standards=load_standards()))
+    z = plan.zones.set_index("zone_id")
+    off = ~z["within_bounds"].astype(bool)
+    assert off.any() and (~off).any()
+    for lang, head, note in (("zh", ("片区编号", "户数范围说明"), "bounds_note"),
+                             ("en", ("Zone ID", "Bounds note"), "bounds_note_en")):
+        sheet = summary_tables(plan, lang=lang)["zones"].set_index(head[0])[head[1]]
+        assert sheet[off[off].index].tolist() == z.loc[off, note].tolist()
+        assert all(v == v and v for v in sheet[off[off].index])  # a reason, not blank
+        assert sheet[off[~off].index].isna().all()
+
+
 def test_coverage_sheet_compares_before_and_after(plan: Plan) -> None:
     table = summary_tables(plan, lang="en")["coverage"]
     if plan.steps["coverage"] != "done":
