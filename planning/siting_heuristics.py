@@ -259,55 +259,84 @@ def greedy_capacitated(inst: _Instance, *, price: NDArray[np.float64] | None = N
 
 
 def drop_by_reroute(inst: _Instance, y: NDArray[np.bool_], allocation: sp.csr_array,
-                    price: NDArray[np.float64]) -> tuple[NDArray[np.bool_], sp.csr_array]:
-    """Close open sites whose whole flow fits into the spare capacity of other open sites.
+                    price: NDArray[np.float64], *, rounds: int = 3, tries: int = 4
+                    ) -> tuple[NDArray[np.bool_], sp.csr_array]:
+    """Close open sites whose flow fits elsewhere, or swap them for a cheaper closed site.
 
-    A capacitated plan's local search without an LP: for each open site, dearest and least
+    A capacitated plan's local search without an LP. For each open site, dearest and least
     used first, every compound it serves is moved to the nearest other open sites in its
-    reach that have room; the site closes only when all of its flow moved. Each compound
-    keeps what it is served, so the plan serves exactly as much with fewer sites.
+    reach that have room; the site closes when all of its flow moved. Failing that, up to
+    ``tries`` cheaper closed sites reaching its compounds (those reaching most first) are
+    each tried as the one opened in its place. Each compound keeps what it is served, so
+    the plan serves exactly as much for less. ``rounds`` bounds the passes (the same plan
+    for the same input, whatever the machine).
     """
     y = y.copy()
-    flow = sp.lil_array(allocation)  # compounds x sites
+    flow = sp.dok_array(allocation)  # compounds x sites
     load = np.asarray(allocation.sum(axis=0)).reshape(-1)
+    served_by: list[set[int]] = [set() for _ in range(inst.m)]  # compounds each site serves
+    for (i, j) in flow.keys():
+        served_by[j].add(i)
     dist = inst.distance
-    by_site = sp.csr_array(allocation.T)
-    order = np.lexsort((load, -price))  # dearest first, then least used
-    for j in order:
-        if not y[j]:
-            continue
-        served = by_site.indices[by_site.indptr[j]:by_site.indptr[j + 1]]
-        moves: list[tuple[int, int, float]] = []
+    near = [dist.indices[dist.indptr[i]:dist.indptr[i + 1]][
+        np.argsort(dist.data[dist.indptr[i]:dist.indptr[i + 1]], kind="stable")]
+        for i in range(inst.n)]
+    reach_t = sp.csr_array(inst.pattern.T)
+
+    def moved(j: int, extra: int = -1) -> list[tuple[int, int, float]] | None:
+        """The moves that empty site ``j`` (into open sites, and ``extra`` if given)."""
         spare = np.where(y, inst.capacity - load, 0.0)
         spare[j] = 0.0
-        ok = True
-        for i in served:
+        if extra >= 0:
+            spare[extra] = inst.capacity[extra]
+        moves = []
+        for i in sorted(served_by[j]):
             need = float(flow[i, j])
-            if need <= TOL:
-                continue
-            lo, hi = dist.indptr[i], dist.indptr[i + 1]
-            near = dist.indices[lo:hi][np.argsort(dist.data[lo:hi], kind="stable")]
-            for k in near:
+            for k in near[i]:
                 if need <= TOL:
                     break
                 take = min(need, float(spare[k]))
                 if take > TOL:
-                    moves.append((int(i), int(k), take))
+                    moves.append((i, int(k), take))
                     spare[k] -= take
                     need -= take
             if need > TOL:
-                ok = False
-                break
-        if not ok:
-            continue
+                return None
+        return moves
+
+    def apply(j: int, moves: list[tuple[int, int, float]]) -> None:
         y[j] = False
         for i, k, take in moves:
-            flow[i, k] = flow[i, k] + take
+            flow[i, k] = flow.get((i, k), 0.0) + take
             load[k] += take
-        for i in served:
-            flow[i, j] = 0.0
+            served_by[k].add(i)
+            y[k] = True
+        for i in served_by[j]:
+            del flow[i, j]
+        served_by[j] = set()
         load[j] = 0.0
-        by_site = sp.csr_array(sp.csr_array(flow).T)
-    out = sp.csr_array(flow)
+
+    for _ in range(rounds):
+        changed = False
+        for j in np.lexsort((load, -price)):  # dearest first, then least used
+            if not y[j]:
+                continue
+            moves = moved(int(j))
+            if moves is None:
+                rows = np.fromiter(served_by[j], dtype=np.int64)
+                reached = sp.csr_array(reach_t[:, rows]).sum(axis=1) if rows.size else \
+                    np.zeros(inst.m)
+                cheaper = np.flatnonzero(~y & (price < price[j] - TOL) & (reached > 0))
+                order = np.lexsort((price[cheaper], -reached[cheaper]))
+                for k in cheaper[order[:tries]]:
+                    moves = moved(int(j), int(k))
+                    if moves is not None:
+                        break
+            if moves is not None:
+                apply(int(j), moves)
+                changed = True
+        if not changed:
+            break
+    out = sp.csr_array(sp.coo_array(flow), shape=(inst.n, inst.m))
     out.eliminate_zeros()
     return y, out

@@ -220,6 +220,17 @@ def test_drop_by_reroute_closes_a_site_whose_flow_fits_elsewhere():
     y, moved = drop_by_reroute(inst, np.ones(3, bool), alloc, inst.cost)
     assert y.tolist() == [True, False, False]
     assert moved.toarray().tolist() == [[4.0, 0.0, 0.0], [4.0, 0.0, 0.0]]
+    # a dear open site whose flow fits nowhere else is swapped for a cheaper closed one
+    reach4 = sp.csr_array(np.array([[10.0, 0.0, 5.0, 8.0], [10.0, 5.0, 0.0, 8.0]]))
+    inst4 = model._instance(reach4, np.array([4.0, 4.0]), cost=np.array([5.0, 3.0, 3.0, 1.0]),
+                            capacity=np.array([10.0, 4.0, 4.0, 10.0]), weight=None, group=None)
+    only0 = sp.csr_array(np.array([[4.0, 0.0, 0.0, 0.0], [4.0, 0.0, 0.0, 0.0]]))
+    y, moved = drop_by_reroute(inst4, np.array([True, False, False, False]), only0, inst4.cost)
+    assert y.tolist() == [False, False, False, True]
+    assert moved.toarray()[:, 3].tolist() == [4.0, 4.0]
+    y, _ = drop_by_reroute(inst4, np.array([True, False, False, False]), only0, inst4.cost,
+                           tries=0)
+    assert y.tolist() == [True, False, False, False]  # no swap tried: nothing changes
     # with site 0 holding only 6, one of them has to stay, and every compound keeps its 4
     inst.capacity[0] = 6.0
     y, moved = drop_by_reroute(inst, np.ones(3, bool), alloc, inst.cost)
