@@ -270,31 +270,40 @@ def parse_crs(value: Any) -> CRS | None:
         raise ValueError(msg) from exc
 
 
-def suggest_crs(x: np.ndarray, y: np.ndarray) -> str:
+def suggest_crs(x: np.ndarray, y: np.ndarray, lang: str = "en") -> str:
     """Which CRS projected-looking coordinates in China are probably in (a hint for messages).
 
     Gauss-Kruger eastings are 200–800 km without a zone prefix; with one, the zone number leads
-    (zone 38 -> 38,500,000). Web Mercator puts China at x ≈ 8–15.5 million metres.
+    (zone 38 -> 38,500,000). Web Mercator puts China at x ≈ 8–15.5 million metres. ``lang``
+    ``"zh"`` gives the hint in Chinese, for the Chinese half of a message.
 
     Examples
     --------
     >>> suggest_crs(np.array([38_480_000.0]), np.array([3_766_000.0]))
     'EPSG:4526 (CGCS2000 3-degree Gauss-Kruger zone 38, easting with zone prefix)'
+    >>> suggest_crs(np.array([38_480_000.0]), np.array([3_766_000.0]), "zh")
+    'EPSG:4526（CGCS2000 3度带高斯-克吕格投影第38带，东坐标带带号）'
     """
+    zh = lang == "zh"
     x0, x1, y0, y1 = float(np.min(x)), float(np.max(x)), float(np.min(y)), float(np.max(y))
     hints: list[str] = []
     if 1.5e5 <= x0 and x1 <= 8.5e5 and 1.5e6 <= y0 and y1 <= 6.2e6:
-        hints.append("EPSG:4534–4554 (CGCS2000 3-degree Gauss-Kruger, e.g. EPSG:4547 for 114°E)")
+        hints.append("EPSG:4534–4554（CGCS2000 3度带高斯-克吕格投影，如东经114°用 EPSG:4547）" if zh
+                     else "EPSG:4534–4554 (CGCS2000 3-degree Gauss-Kruger, e.g. EPSG:4547 for "
+                     "114°E)")
     zone = int(x0 // 1e6)
     if zone == int(x1 // 1e6) and 1.5e6 <= y0 and y1 <= 6.2e6:
-        if 25 <= zone <= 45:
-            hints.append(f"EPSG:{4513 + zone - 25} (CGCS2000 3-degree Gauss-Kruger zone {zone}, "
-                         "easting with zone prefix)")
-        elif 13 <= zone <= 23:
-            hints.append(f"EPSG:{4491 + zone - 13} (CGCS2000 6-degree Gauss-Kruger zone {zone}, "
-                         "easting with zone prefix)")
+        for first, last, epsg, width in ((25, 45, 4513, 3), (13, 23, 4491, 6)):
+            if first <= zone <= last:
+                hints.append(
+                    f"EPSG:{epsg + zone - first}（CGCS2000 {width}度带高斯-克吕格投影第{zone}带，"
+                    "东坐标带带号）" if zh else
+                    f"EPSG:{epsg + zone - first} (CGCS2000 {width}-degree Gauss-Kruger zone "
+                    f"{zone}, easting with zone prefix)")
     if 7.5e6 <= x0 and x1 <= 1.6e7 and 1.5e6 <= y0 and y1 <= 7.5e6:
-        hints.append("EPSG:3857 (Web Mercator)")
+        hints.append("EPSG:3857（Web墨卡托）" if zh else "EPSG:3857 (Web Mercator)")
+    if zh:
+        return " 或 ".join(hints) if hints else f"{_CRS_HINT[0]} 之一"
     return " or ".join(hints) if hints else f"one of {_CRS_HINT[1]}"
 
 
@@ -537,7 +546,7 @@ def _fit(crs: CRS | None, x: np.ndarray, y: np.ndarray, *, datum: str | None = N
             said = "the file has no CRS" if crs is None else f"the CRS is {_name(crs)} (degrees)"
             said_zh = "文件没有坐标系" if crs is None else f"坐标系 {_name(crs)} 是经纬度"
             msg = bilingual(f"坐标像投影坐标（{_ranges(x, y)}），但{said_zh}；请声明坐标系（命令行 "
-                            f"--crs；应用中：坐标系 → 其他（EPSG）），如 {suggest_crs(x, y)}",
+                            f"--crs；应用中：坐标系 → 其他（EPSG）），如 {suggest_crs(x, y, 'zh')}",
                             f"coordinates look projected ({_ranges(x, y)}) but {said}; declare "
                             "its CRS (pianqu --crs; in the app: Coordinates → Other (EPSG)), "
                             f"e.g. {suggest_crs(x, y)}")
@@ -561,7 +570,7 @@ def _fit(crs: CRS | None, x: np.ndarray, y: np.ndarray, *, datum: str | None = N
     if outside:
         area_zh = outside.replace("lon ", "经度 ").replace(", lat ", "，纬度 ")
         msg = bilingual(f"坐标（{_ranges(x, y)}）超出 {_name(crs)} 的适用范围（{area_zh}），"
-                        f"分带选错了？或许是 {suggest_crs(x, y)}",
+                        f"分带选错了？或许是 {suggest_crs(x, y, 'zh')}",
                         f"coordinates ({_ranges(x, y)}) lie outside the area of {_name(crs)} "
                         f"({outside}); wrong zone? perhaps {suggest_crs(x, y)}")
         findings.append(Finding("crs", (), msg))

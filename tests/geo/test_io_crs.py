@@ -90,20 +90,23 @@ def test_swapped_is_flagged_even_with_a_geographic_crs(tmp_path: Path) -> None:
         read_layer(path, "facilities")
 
 
-@pytest.mark.parametrize(("xy", "hint"), [
-    ((483_000.0, 3_766_000.0), "EPSG:4534–4554"),                 # 3-degree GK, no prefix
-    ((38_483_000.0, 3_766_000.0), "EPSG:4526"),                   # 3-degree GK zone 38
-    ((20_483_000.0, 3_766_000.0), "EPSG:4498"),                   # 6-degree GK zone 20
-    ((12_670_000.0, 4_030_000.0), "EPSG:3857"),                   # Web Mercator
+@pytest.mark.parametrize(("xy", "hint", "hint_zh"), [
+    ((483_000.0, 3_766_000.0), "EPSG:4534–4554", "3度带高斯-克吕格投影，如东经114°"),  # no prefix
+    ((38_483_000.0, 3_766_000.0), "EPSG:4526", "3度带高斯-克吕格投影第38带"),  # zone prefix 38
+    ((20_483_000.0, 3_766_000.0), "EPSG:4498", "6度带高斯-克吕格投影第20带"),  # 6-degree zone 20
+    ((12_670_000.0, 4_030_000.0), "EPSG:3857", "Web墨卡托"),
 ])
 def test_projected_without_crs_suggests_one(tmp_path: Path, xy: tuple[float, float],
-                                            hint: str) -> None:
+                                            hint: str, hint_zh: str) -> None:
     x, y = xy
     path = _facilities_csv(tmp_path / "f.csv", [(x, y), (x + 500, y + 500)], x="X", y="Y")
     with pytest.raises(LayerValidationError) as exc:
         read_layer(path, "facilities")
     msg = _crs_message(exc)
     assert "look projected" in msg and "no CRS" in msg and hint in msg
+    zh = msg.split(" / ")[0]  # the Chinese half names it in Chinese
+    assert "像投影坐标" in zh and f"{hint}（" in zh and hint_zh in zh
+    assert "Gauss" not in zh and "Mercator" not in zh
 
 
 def test_declared_crs_reads_projected_csv(tmp_path: Path) -> None:
