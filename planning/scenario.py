@@ -262,9 +262,11 @@ def run_plan(scenario: Scenario, *, progress: ProgressCallback | None = None) ->
     done += _STEP_WEIGHT["zoning"]
 
     start("siting")
-    planned, unserved, notes = _run_siting(communities, layers, assignments, zones, network,
-                                           scenario, steps)
-    done += _STEP_WEIGHT["siting"]
+    share = _STEP_WEIGHT["siting"]
+    planned, unserved, notes = _run_siting(
+        communities, layers, assignments, zones, network, scenario, steps,
+        lambda k, n: report("siting", min(done + share * k / n, 1.0)))
+    done += share
 
     start("coverage")
     share = _STEP_WEIGHT["coverage"]
@@ -399,6 +401,7 @@ def _run_zoning(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
 def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
                 assignments: pd.DataFrame, zones: gpd.GeoDataFrame,
                 network: WalkNetwork | None, scenario: Scenario, steps: dict[str, str],
+                progress: Callable[[int, int], None],
                 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, tuple[str, ...]]:
     zoned = assignments["zone_id"].notna()
     if not zoned.any():
@@ -408,7 +411,8 @@ def _run_siting(communities: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataF
     demand = communities.loc[zoned].assign(zone_id=assignments.loc[zoned, "zone_id"])
     result = plan_facilities(demand, layers.get("sites"), standards=scenario.standards,
                              zones=zones, facilities=layers.get("facilities"),
-                             network=network, **scenario.siting.as_kwargs())
+                             network=network, progress=progress,
+                             **scenario.siting.as_kwargs())
     # the worst solve's status, and the largest gap to a proven bound when not all are optimal
     gap = (f", gap {result.gap:.2%}" if result.status != "optimal" and np.isfinite(result.gap)
            and result.gap > 0 else "")

@@ -143,7 +143,8 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
                     max_sites: int | None = None, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
                     method: Method = "auto", mip_rel_gap: float = 1e-4,
                     per_zone: bool = False, generate: str = "missing", seed: int = 0,
-                    coverage: bool = True) -> SitingResult:
+                    coverage: bool = True,
+                    progress: Callable[[int, int], None] | None = None) -> SitingResult:
     """Site the shared facilities of each kind and report what they serve.
 
     Parameters
@@ -190,6 +191,9 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
         Seed of the heuristic's perturbation search.
     coverage
         Compute ``before_after`` (two coverage runs); False leaves it empty.
+    progress
+        Called as ``progress(solved, solves)`` before each solve (a kind, or all kinds under
+        one budget) and after the last: on a city each may take the whole time limit.
 
     Returns
     -------
@@ -256,7 +260,8 @@ def plan_facilities(communities: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | Non
                                           capacitated=capacitated, budget_wan=budget_wan,
                                           max_sites=max_sites, time_limit_s=time_limit_s,
                                           method=method, mip_rel_gap=mip_rel_gap,
-                                          per_zone=per_zone, seed=seed)
+                                          per_zone=per_zone, seed=seed,
+                                          progress=progress)
 
     candidates["selected"] = candidates.index.isin(selected)
     served = {b.kind: np.asarray(allocation[b.kind].sum(axis=1)).reshape(-1) for b in blocks}
@@ -418,13 +423,16 @@ def _zone_filter(reach: sp.csr_array, row_zone: np.ndarray, col_zone: np.ndarray
 def _solve(blocks: list[_Block], candidates: gpd.GeoDataFrame, *, model: str,
            capacitated: bool, budget_wan: float | None, max_sites: int | None,
            time_limit_s: float, method: Method, mip_rel_gap: float, per_zone: bool,
-           seed: int) -> tuple[pd.DataFrame, list[Any], dict[str, sp.csr_array]]:
+           seed: int, progress: Callable[[int, int], None] | None = None
+           ) -> tuple[pd.DataFrame, list[Any], dict[str, sp.csr_array]]:
     """Solve kind by kind, or all kinds at once when they share a budget."""
     records = []
     selected: list[Any] = []
     allocation: dict[str, sp.csr_array] = {}
     groups = [blocks] if budget_wan is not None else [[b] for b in blocks]
-    for group in groups:
+    for started, group in enumerate(groups):
+        if progress is not None:
+            progress(started, len(groups))
         if not group:
             continue
         # stack the kinds as separate row blocks: rows (kind, compound), columns (kind, site)
@@ -464,6 +472,8 @@ def _solve(blocks: list[_Block], candidates: gpd.GeoDataFrame, *, model: str,
                         "objective": solver.objective_, "bound": solver.bound_,
                         "gap": solver.gap_, "seconds": solver.seconds_,
                         "sites_open": int(solver.selected_.sum())})
+    if progress is not None:
+        progress(len(groups), len(groups))
     return pd.DataFrame.from_records(records), selected, allocation
 
 

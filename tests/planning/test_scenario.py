@@ -154,6 +154,13 @@ def test_progress_is_reported_in_order_and_ends_at_one() -> None:
     assert len(coverage) == 1 + 6 * 3 + 1
     assert all(a < b for a, b in zip(coverage, coverage[1:], strict=False))
     assert coverage[-1] == pytest.approx(1.0)
+    # so does siting, where each kind's solve may take the whole time limit on a city: as it
+    # starts, before each of the three kinds' solves (the first at the start), after the last
+    siting = [f for name, f in calls if name == "siting"]
+    assert len(siting) == 1 + 3 + 1
+    assert siting[0] == siting[1] and all(a < b for a, b in zip(siting[1:], siting[2:],
+                                                                strict=False))
+    assert siting[-1] == pytest.approx(coverage[0])  # the bar goes on from where it stopped
 
 
 def test_same_scenario_and_seed_give_the_same_plan(grid_plan: Plan,
