@@ -518,15 +518,16 @@ def _max_model(inst: _Instance, capacitated: bool, *, vub: bool = True
             (np.concatenate([np.ones(e), -inst.capacity]),
              (np.concatenate([cols, np.arange(m)]), np.concatenate([xe, np.arange(m)]))),
             shape=(m, n_vars))
-        # x_ij - d_i y_j <= 0 (tightens the LP relaxation)
-        a_vub = sp.csr_array(
-            (np.concatenate([np.ones(e), -inst.demand[rows]]),
-             (np.concatenate([np.arange(e), np.arange(e)]), np.concatenate([xe, cols]))),
-            shape=(e, n_vars))
-        blocks = [a_row, a_col, a_vub][:3 if vub else 2]
-        lo = [np.full(r_active.size, -np.inf), np.full(m, -np.inf), np.full(e, -np.inf)
-              ][:3 if vub else 2]
-        hi = [inst.demand[r_active], np.zeros(m), np.zeros(e)][:3 if vub else 2]
+        blocks = [a_row, a_col]
+        lo = [np.full(r_active.size, -np.inf), np.full(m, -np.inf)]
+        hi = [inst.demand[r_active], np.zeros(m)]
+        if vub:  # x_ij - d_i y_j <= 0 (tightens the LP relaxation)
+            blocks.append(sp.csr_array(
+                (np.concatenate([np.ones(e), -inst.demand[rows]]),
+                 (np.concatenate([np.arange(e), np.arange(e)]), np.concatenate([xe, cols]))),
+                shape=(e, n_vars)))
+            lo.append(np.full(e, -np.inf))
+            hi.append(np.zeros(e))
         ub = np.concatenate([np.ones(m), inst.demand[rows]])
         parts = (rows, cols)
     lb_blocks, l_lo, l_hi = _limit_rows(inst, slice(0, m), n_vars)
