@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
@@ -382,3 +383,46 @@ def test_solves_from_several_threads_give_the_sequential_optima():
         threaded = list(pool.map(solve, range(len(cases))))
     assert threaded == pytest.approx(sequential)
     assert len(set(sequential)) > 1  # different instances, so a mix-up would show
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # spopt builds its model with PuLP 3
+def test_fewest_sites_on_the_sample_district_match_spopts_lscp() -> None:
+    # The sample's elderly-care candidates (its sites and every compound ground) within
+    # 750 m walk: spopt's LSCP (PuLP + CBC) needs 12 sites. HiGHS 1.16, started from greedy
+    # cover's 16, scored that start as 12 in its presolved model, stopped as "optimal" and
+    # returned the 16 sites; Pianqu now sees the mismatch and solves again without presolve.
+    import pulp
+    from spopt.locate import LSCP
+
+    from geo.network import network_from_lines
+    from planning.demand import compute_demand, demand_column
+    from planning.sample import load_sample
+    from planning.siting_candidates import build_candidates, walk_distances
+    from planning.standards import load_standards
+
+    std = load_standards()
+    layers = load_sample()
+    comm = layers["communities"]
+    given, _ = build_candidates(comm, layers["sites"], None, standards=std,
+                                kinds=["elderly_care"])
+    grounds, _ = build_candidates(comm, None, None, standards=std, kinds=["elderly_care"])
+    sites = gpd.GeoDataFrame(geometry=np.concatenate([given.geometry.to_numpy(),
+                                                      grounds.geometry.to_numpy()]),
+                             crs=given.crs)
+    radius = std.kinds["elderly_care"].threshold_minutes * std.walking.metres_per_minute
+    dist = walk_distances(comm, sites, standards=std,
+                          network=network_from_lines(layers["streets"]), cutoff_m=radius)
+    reach = reach_from_distances(dist, radius)
+    demand = compute_demand(comm, std)[demand_column("elderly_care")].to_numpy(float)
+    keep = (np.diff(reach.indptr) > 0) & (demand > 0)  # LSCP must cover every row
+    reach, demand = sp.csr_array(reach[keep]), demand[keep]
+
+    ours = MinimumSites(objective="count", mip_rel_gap=0.0).solve(reach, demand)
+    dense = np.full(reach.shape, np.inf)
+    coo = reach.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    lscp = LSCP.from_cost_matrix(dense, service_radius=radius)
+    lscp.solve(pulp.PULP_CBC_CMD(msg=False))
+    assert ours.selected_.sum() == round(pulp.value(lscp.problem.objective)) == 12
+    assert ours.status_ == "optimal" and ours.gap_ < 1e-4  # the tie-break term only
+    assert ((reach != 0).toarray()[:, ours.selected_].any(axis=1)).all()
