@@ -390,7 +390,7 @@ def test_fewest_sites_on_the_sample_district_match_spopts_lscp() -> None:
     # The sample's elderly-care candidates (its sites and every compound ground) within
     # 750 m walk: spopt's LSCP (PuLP + CBC) needs 12 sites. HiGHS 1.16, started from greedy
     # cover's 16, scored that start as 12 in its presolved model, stopped as "optimal" and
-    # returned the 16 sites; Pianqu now sees the mismatch and solves again without presolve.
+    # returned the 16 sites; Pianqu now sees the mismatch and solves again without the start.
     import pulp
     from spopt.locate import LSCP
 
