@@ -807,11 +807,21 @@ def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
         a_lp, lo_lp, hi_lp, _, _ = _min_capacitated_model(inst, target, vub=False)
     lp_bound, x0, start_method = _min_start(c, a_lp, lo_lp, hi_lp, ub, m, capacitated,
                                             time_limit_s=time_limit_s / 2)
+    cover_bound = 0.0
     if capacitated:
         # LP rounding and greedy, each with the sites it can do without closed again
-        starts = [(_rerouted(inst, price, x), f"{name}+reroute") for x, name in
-                  ((x0, start_method), (_greedy_min_capacitated(inst, price, target),
-                                        "greedy")) if x is not None]
+        seeds = [(x0, start_method), (_greedy_min_capacitated(inst, price, target), "greedy")]
+        # When every compound in reach can be served whole, a capacitated plan is also a cover
+        # of them: the cheapest cover (uncapacitated, quick) is a lower bound, and with sites
+        # added until the allocation serves everything, a start (often the optimum itself)
+        has_site = np.diff(inst.pattern.indptr) > 0
+        if target >= float((inst.weight * inst.demand)[has_site].sum()) * (1 - 1e-7) - 1e-9:
+            cover = _milp_min(inst, price, False, time_limit_s / 4, mip_rel_gap)
+            cover_bound = cover.bound
+            seeds.append((_greedy_min_capacitated(inst, price, target, start=cover.y),
+                          "cover"))
+        starts = [(_rerouted(inst, price, x), f"{name}+reroute") for x, name in seeds
+                  if x is not None]
         x0, start_method = min(starts, key=lambda s: float(c @ s[0]), default=(None, ""))
     left = max(1.0, time_limit_s - (time.perf_counter() - started))
     x, status, bound = _run_milp(c, a, lo, hi, ub, m, time_limit_s=left,
@@ -829,7 +839,7 @@ def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
     else:
         alloc = _nearest_allocation(inst, y)
     value = float(price[y].sum())
-    lower = max(0.0, max(bound, lp_bound) - tie * m)
+    lower = max(0.0, max(bound, lp_bound) - tie * m, cover_bound)
     if status != "optimal" and _gap(value, min(lower, value), minimise=True) <= mip_rel_gap:
         status = "optimal"  # the start and the LP bound prove it
     return _Raw(y, alloc, value, min(lower, value), status, method)
@@ -849,14 +859,16 @@ def _min_capacitated_model(inst: _Instance, target: float, *, vub: bool
             np.concatenate([hi_max, [np.inf]]), ub, c_max)
 
 
-def _greedy_min_capacitated(inst: _Instance, price: NDArray[np.float64], target: float
+def _greedy_min_capacitated(inst: _Instance, price: NDArray[np.float64], target: float, *,
+                            start: NDArray[np.bool_] | None = None
                             ) -> NDArray[np.float64] | None:
     """Sites by served demand per cost until the exact allocation serves ``target``.
 
-    Returns the MILP's variables (sites, then the allocation over the reach pairs in the
-    order of :func:`_edges`), or None when five rounds of adding sites fall short.
+    From ``start`` (sites open already) when given. Returns the MILP's variables (sites, then
+    the allocation over the reach pairs in the order of :func:`_edges`), or None when five
+    rounds of adding sites fall short.
     """
-    y = greedy_capacitated(inst, price=price)
+    y = greedy_capacitated(inst, price=price) if start is None else start.copy()
     for _ in range(5):
         alloc = _allocation_lp(inst, y)
         if _value(inst, alloc) >= target * (1 - 1e-7) - 1e-9:
