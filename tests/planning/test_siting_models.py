@@ -92,6 +92,33 @@ def test_capacitated_matches_maxflow_brute_force(seed):
     assert (alloc[~cover] == 0).all()
 
 
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("cut_off", [False, True])
+def test_capacitated_fewest_sites_match_maxflow_brute_force(seed, cut_off, monkeypatch):
+    # the cheapest subset whose max flow serves what every site together serves; cut off
+    # (HiGHS returning nothing), the starts must still serve all of it, never below the optimum
+    import planning.siting_models as models
+
+    reach, cover, demand, cost, cap = _random_instance(np.random.default_rng(40 + seed), n=10,
+                                                       m=7)
+    everything = _maxflow(cover, demand, cap, list(range(7)))
+    best = min(cost[list(s)].sum() for k in range(8) for s in itertools.combinations(range(7), k)
+               if _maxflow(cover, demand, cap, list(s)) >= everything - 1e-9)
+    if cut_off:
+        monkeypatch.setattr(models, "_run_milp", lambda *a, **k: (None, "time_limit", -np.inf))
+    model = MinimumSites(capacitated=True, mip_rel_gap=0.0).solve(reach, demand, cost=cost,
+                                                                  capacity=cap)
+    assert model.served_.sum() == pytest.approx(everything)
+    assert _maxflow(cover, demand, cap, list(np.flatnonzero(model.selected_))) == \
+        pytest.approx(everything)
+    assert (model.site_served_ <= cap * model.selected_ + 1e-6).all()
+    assert model.bound_ <= best + 1e-6
+    if cut_off:
+        assert model.objective_ >= best - 1e-9
+    else:
+        assert model.objective_ == pytest.approx(best)
+
+
 def test_capacity_hand_worked():
     # One site of capacity 10 reaches two compounds of demand 6 and 8: serves 10, not 14.
     reach = sp.csr_array(np.array([[50.0], [120.0]]))
