@@ -47,9 +47,10 @@ relaxation first; when that already proves the plan within ``mip_rel_gap`` it st
 LPs are often nearly integral), otherwise the MILP, started from the heuristic's plan, gets the
 rest of the time limit, and the better plan is kept with the tighter bound.
 :class:`MinimumSites` starts HiGHS from a plan that already serves everything (greedy set cover
-or LP rounding; capacitated, with every site whose flow fits into other open sites closed
-again), so a solve that the time limit cuts off returns at least that plan, with its gap to
-the LP relaxation.
+or LP rounding; capacitated, also greedy and the cheapest cover with sites added, each with
+every site whose flow fits into other open sites closed or swapped for a cheaper one), so a
+solve that the time limit cuts off returns at least that plan, with its gap to the best bound
+(the LP relaxation, or the cheapest cover when everything in reach is servable).
 
 Examples
 --------
