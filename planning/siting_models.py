@@ -824,9 +824,14 @@ def _milp_min(inst: _Instance, price: NDArray[np.float64], capacitated: bool,
         starts = [(_rerouted(inst, price, x), f"{name}+reroute") for x, name in seeds
                   if x is not None]
         x0, start_method = min(starts, key=lambda s: float(c @ s[0]), default=(None, ""))
-    left = max(1.0, time_limit_s - (time.perf_counter() - started))
-    x, status, bound = _run_milp(c, a, lo, hi, ub, m, time_limit_s=left,
-                                 mip_rel_gap=mip_rel_gap, start=x0)
+    known = max(0.0, lp_bound - tie * m, cover_bound)
+    if x0 is not None and _gap(float(price[x0[:m] > 0.5].sum()), known,
+                               minimise=True) <= mip_rel_gap:
+        x, status, bound = None, "optimal", -np.inf  # the start is proven: no MILP needed
+    else:
+        left = max(1.0, time_limit_s - (time.perf_counter() - started))
+        x, status, bound = _run_milp(c, a, lo, hi, ub, m, time_limit_s=left,
+                                     mip_rel_gap=mip_rel_gap, start=x0)
     method = "milp"
     if x is None or (x0 is not None and float(c @ x0) <= float(c @ x) + TOL):
         if x0 is None:
